@@ -1,0 +1,65 @@
+"""Demo accounts for ``make run``. Their passwords are public, so they exist only in development."""
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from .models import Membership, Nationality, Programme, User
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    email: str
+    password: str
+    display_name: str
+    nationality: str
+    language: str
+    is_moderator: bool = False
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount(
+        "Korean participant", "minji@example.com", "demo-minji-2026", "민지", Nationality.KOREA, "ko"
+    ),
+    DemoAccount(
+        "Japanese participant", "haruto@example.com", "demo-haruto-2026", "陽翔", Nationality.JAPAN, "ja"
+    ),
+    DemoAccount(
+        "Moderator",
+        "moderator@example.com",
+        "demo-moderator-2026",
+        "Moderator",
+        Nationality.OTHER,
+        "en",
+        is_moderator=True,
+    ),
+]
+
+
+@transaction.atomic
+def create_demo_accounts() -> list[User]:
+    users = []
+    programmes = list(Programme.objects.all())
+    for account in DEMO_ACCOUNTS:
+        user, created = User.objects.get_or_create(
+            email=account.email,
+            defaults={
+                "display_name": account.display_name,
+                "nationality": account.nationality,
+                "preferred_language": account.language,
+                "is_staff": account.is_moderator,
+                "is_superuser": account.is_moderator,
+            },
+        )
+        if created:
+            user.set_password(account.password)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.get_or_create(
+            user=user, email=account.email, defaults={"verified": True, "primary": True}
+        )
+        for programme in programmes:
+            Membership.objects.get_or_create(user=user, programme=programme)
+        users.append(user)
+    return users

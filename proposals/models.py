@@ -1,0 +1,140 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class PolicyArea(models.TextChoices):
+    SECURITY = "security", _("Security")
+    ECONOMY = "economy", _("Economy & trade")
+    TECHNOLOGY = "technology", _("Technology")
+    ENERGY = "energy", _("Energy & climate")
+    SOCIETY = "society", _("Society")
+    YOUTH = "youth", _("Youth & exchange")
+    INSTITUTIONS = "institutions", _("Institutions")
+
+
+class Stage(models.TextChoices):
+    """Steps toward institutionalisation (adoption by governments and institutions)."""
+
+    PROPOSED = "proposed", pgettext_lazy("stage", "Proposed")
+    DELIBERATING = "deliberating", pgettext_lazy("stage", "Deliberating")
+    RECOMMENDED = "recommended", pgettext_lazy("stage", "Recommended")
+    SUBMITTED = "submitted", pgettext_lazy("stage", "Submitted")
+    UNDER_REVIEW = "under_review", pgettext_lazy("stage", "Under review")
+    PILOTED = "piloted", pgettext_lazy("stage", "Piloted")
+    INSTITUTIONALISED = "institutionalised", pgettext_lazy("stage", "Institutionalised")
+    STALLED = "stalled", pgettext_lazy("stage", "Stalled")
+    DECLINED = "declined", pgettext_lazy("stage", "Declined")
+
+
+class Publication(models.Model):
+    """A source paper that proposals are drawn from."""
+
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    series = models.CharField(_("series"), max_length=200, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    url = models.URLField(_("URL"), blank=True)
+    note = models.TextField(
+        _("editorial note"), blank=True, help_text=_("Anything a reader should know about this citation.")
+    )
+
+    class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PublicationAuthor(models.Model):
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="authors")
+    name = models.CharField(_("name"), max_length=120)
+    affiliation = models.CharField(_("affiliation"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+        ordering = ["publication", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Proposal(models.Model):
+    """A policy proposal drawn from a publication. What participants read is its current version."""
+
+    programme = models.ForeignKey(
+        "accounts.Programme", on_delete=models.PROTECT, related_name="proposals", verbose_name=_("programme")
+    )
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    policy_area = models.CharField(_("policy area"), max_length=20, choices=PolicyArea.choices)
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("publication")
+    )
+    section = models.CharField(_("section"), max_length=200, help_text=_("Where in the paper it comes from."))
+    quote = models.TextField(_("quote"), help_text=_("A short passage from the paper."))
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.PROPOSED)
+    # Denormalised pointer so that reading a proposal and what it currently says is one join.
+    current_version = models.OneToOneField(
+        "ProposalVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current version"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["position", "slug"]
+        indexes = [models.Index(fields=["policy_area", "position"])]
+
+    def __str__(self) -> str:
+        if self.current_version_id:
+            return self.current_version.title
+        return self.slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposals:detail", kwargs={"slug": self.slug})
+
+
+class ProposalVersion(models.Model):
+    """One text of a proposal (title, summary, body in every language). Versions are never edited
+    once superseded; a change makes a new version."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"))
+    body = models.TextField(_("body"))
+    change_note = models.CharField(_("what changed"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("proposal version")
+        verbose_name_plural = _("proposal versions")
+        ordering = ["proposal", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "number"], name="proposals_version_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.number})"

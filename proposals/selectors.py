@@ -1,0 +1,35 @@
+"""Reads shared by pages, the API and the admin. Each returns its data in a fixed number of queries."""
+
+from itertools import groupby
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import PolicyArea, Proposal
+
+
+def proposal_list() -> QuerySet[Proposal]:
+    """Proposals with what they currently say and their source, in reading order (one query)."""
+    return Proposal.objects.select_related("current_version", "publication").order_by(
+        "policy_area", "position", "slug"
+    )
+
+
+def proposals_by_area() -> list[tuple[PolicyArea, list[Proposal]]]:
+    """Proposals grouped by policy area, areas in their declared order, empty areas left out."""
+    order = {area: index for index, area in enumerate(PolicyArea.values)}
+    proposals = sorted(proposal_list(), key=lambda p: (order[p.policy_area], p.position, p.slug))
+    return [
+        (PolicyArea(area), list(items)) for area, items in groupby(proposals, key=lambda p: p.policy_area)
+    ]
+
+
+def proposal_detail(*, slug: str) -> Proposal:
+    """One proposal with its current version, programme, publication and authors (two queries)."""
+    return get_object_or_404(
+        Proposal.objects.select_related("current_version", "publication", "programme").prefetch_related(
+            "publication__authors"
+        ),
+        slug=slug,
+        current_version__isnull=False,
+    )
