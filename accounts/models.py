@@ -14,6 +14,12 @@ class Nationality(models.TextChoices):
     OTHER = "OTHER", pgettext_lazy("nationality", "Other")
 
 
+class NotificationFrequency(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Immediately")
+    DAILY = "daily", _("Daily digest")
+    OFF = "off", _("Off")
+
+
 class UserManager(BaseUserManager):
     """Users log in with their email address; there is no username."""
 
@@ -59,6 +65,18 @@ class User(AbstractUser):
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
     affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
+    notification_frequency = models.CharField(
+        _("email notifications"),
+        max_length=12,
+        choices=NotificationFrequency.choices,
+        default=NotificationFrequency.IMMEDIATELY,
+        help_text=_("Replies to you, decisions on your amendments, progress of proposals you took part in."),
+    )
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    suspended_until = models.DateTimeField(
+        _("suspended until"), null=True, blank=True, help_text=_("Empty while suspended means indefinitely.")
+    )
+    suspension_reason = models.TextField(_("reason for suspension"), blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -73,6 +91,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+    def is_suspended(self, now=None) -> bool:
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > (now or timezone.now())
 
     @property
     def public_name(self) -> str:

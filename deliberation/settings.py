@@ -78,8 +78,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "csp",
+    "audit",
     "accounts",
+    "notifications",
     "proposals",
+    "amendments",
+    "comments",
+    "ratings",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,11 @@ urlpatterns += i18n_patterns(
     # translated: Django can only translate a URL whose prefix matches the active language.
     path("i18n/setlang/", set_language, name="set_language"),
     path("proposals/", include("proposals.urls")),
+    # Each feature app owns the URLs below a proposal: comments/, ratings/, amendments/, versions/.
+    path("proposals/<slug:slug>/", include("comments.urls")),
+    path("proposals/<slug:slug>/", include("ratings.urls")),
+    path("proposals/<slug:slug>/", include("amendments.urls")),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,

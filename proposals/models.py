@@ -118,6 +118,8 @@ class ProposalVersion(models.Model):
     summary = models.TextField(_("summary"))
     body = models.TextField(_("body"))
     change_note = models.CharField(_("what changed"), max_length=300, blank=True)
+    # Translated fields (e.g. "body_ja") whose text predates a change accepted in another language.
+    stale_translations = models.JSONField(_("translations needing update"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

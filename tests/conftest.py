@@ -18,3 +18,70 @@ def seeded(db):
 def _english_default(settings):
     # Tests state the language they mean in the URL; nothing leaks from the environment.
     settings.LANGUAGE_CODE = "en"
+
+
+# --- Actors for permission matrices -------------------------------------------------------------
+
+ROLES = ["anonymous", "unverified", "non_member", "member", "suspended", "moderator"]
+
+
+@pytest.fixture
+def programme(db):
+    from tests.factories import ProgrammeFactory
+
+    return ProgrammeFactory()
+
+
+@pytest.fixture
+def proposal(programme):
+    from tests.factories import ProposalFactory
+
+    return ProposalFactory(programme=programme)
+
+
+@pytest.fixture
+def make_actor(programme):
+    """``make_actor(role)`` returns a user in that role for ``programme`` (None for anonymous)."""
+    import datetime as dt
+
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from accounts.permissions import MODERATOR_GROUP
+    from tests.factories import MembershipFactory, UserFactory
+
+    def make(role: str, **user_fields):
+        if role == "anonymous":
+            return None
+        if role == "unverified":
+            user = UserFactory(verified=False, **user_fields)
+        else:
+            user = UserFactory(**user_fields)
+        if role != "non_member":
+            MembershipFactory(user=user, programme=programme)
+        if role == "suspended":
+            user.suspended_at = timezone.now()
+            user.suspended_until = timezone.now() + dt.timedelta(days=7)
+            user.suspension_reason = "test"
+            user.save()
+        if role == "moderator":
+            user.is_staff = True
+            user.save()
+            user.groups.add(Group.objects.get(name=MODERATOR_GROUP))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def close_window(programme):
+    """Call to close the programme's deliberation window (it ended yesterday)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    def close():
+        programme.ends_on = timezone.localdate() - dt.timedelta(days=1)
+        programme.save()
+
+    return close

@@ -1,0 +1,57 @@
+"""Who may do what. Predicates are cheap and typed; services call ``ensure_*`` and views use
+``participation_refusal`` to say why a page is read-only."""
+
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import PermissionRefused
+
+from .models import Membership, Programme, User
+
+MODERATOR_GROUP = "Moderator"
+
+
+def is_moderator(user) -> bool:
+    """Staff in the Moderator group (or superusers), active and not suspended."""
+    if not (user.is_authenticated and user.is_active and user.is_staff) or user.is_suspended():
+        return False
+    if user.is_superuser:
+        return True
+    # Cached on the user object for the request: views ask more than once.
+    if not hasattr(user, "_is_moderator"):
+        user._is_moderator = user.groups.filter(name=MODERATOR_GROUP).exists()
+    return user._is_moderator
+
+
+def participation_refusal(user, programme: Programme) -> PermissionRefused | None:
+    """Why ``user`` may not comment, rate or amend in ``programme`` right now, or None if they may.
+
+    Order matters: the first reason is the one the user can act on.
+    """
+    if not user.is_authenticated:
+        return PermissionRefused("login_required", _("Log in to take part in the deliberation."))
+    if not user.is_active:
+        return PermissionRefused("inactive", _("This account is inactive."))
+    if user.is_suspended():
+        return PermissionRefused(
+            "suspended", _("Your account is suspended, so you cannot write. You can still read everything.")
+        )
+    if not programme.is_in_session(timezone.localdate()):
+        return PermissionRefused("window_closed", _("The deliberation window for this programme is closed."))
+    if not EmailAddress.objects.filter(user=user, verified=True).exists():
+        return PermissionRefused("unverified", _("Verify your email address to take part."))
+    if not Membership.objects.filter(user=user, programme=programme, is_active=True).exists():
+        return PermissionRefused("not_member", _("Join the programme to take part in its deliberation."))
+    return None
+
+
+def ensure_can_participate(user: User, programme: Programme) -> None:
+    refusal = participation_refusal(user, programme)
+    if refusal is not None:
+        raise refusal
+
+
+def ensure_moderator(user: User) -> None:
+    if not is_moderator(user):
+        raise PermissionRefused("moderator_required", _("Only moderators can do this."))

@@ -1,0 +1,102 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+MAX_LENGTH = 4000
+# Root comments are depth 0; a thread goes at most three levels deep (0, 1, 2).
+MAX_DEPTH = 2
+
+
+class Stance(models.TextChoices):
+    FOR = "for", pgettext_lazy("stance", "In favour")
+    NEUTRAL = "neutral", pgettext_lazy("stance", "Neutral")
+    AGAINST = "against", pgettext_lazy("stance", "Against")
+
+
+class Reaction(models.TextChoices):
+    AGREE = "agree", pgettext_lazy("reaction", "Agree")
+    DISAGREE = "disagree", pgettext_lazy("reaction", "Disagree")
+    PASS = "pass", pgettext_lazy("reaction", "Pass")
+
+
+class Comment(models.Model):
+    """A comment on a proposal, or on one of its amendments, threaded by ``parent``.
+
+    ``root`` points at the thread's first comment (itself for a root), so a page of threads and all
+    their replies is two queries however long the thread grows.
+    """
+
+    proposal = models.ForeignKey("proposals.Proposal", on_delete=models.CASCADE, related_name="comments")
+    amendment = models.ForeignKey(
+        "amendments.Amendment", on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    root = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    depth = models.PositiveSmallIntegerField(default=0)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
+    body = models.TextField(_("comment"), max_length=MAX_LENGTH)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    stance = models.CharField(_("stance"), max_length=10, choices=Stance.choices, blank=True)
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
+    hidden_reason = models.TextField(_("reason for hiding"), blank=True)
+    hidden_automatically = models.BooleanField(_("hidden automatically"), default=False)
+    agree_count = models.PositiveIntegerField(default=0)
+    disagree_count = models.PositiveIntegerField(default=0)
+    pass_count = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(default=0)
+    # Sent with the form; a second submission of the same form finds the first comment.
+    client_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_token"], name="comments_comment_client_token_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(depth__lte=MAX_DEPTH), name="comments_comment_max_depth"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["proposal", "amendment", "depth", "created_at"], name="comments_roots_idx"),
+            models.Index(fields=["root", "created_at"], name="comments_thread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.body[:60]}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class CommentReaction(models.Model):
+    """One participant's agree / disagree / pass on a comment; changeable and withdrawable."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Reaction.choices)
+    # The reacting user's nationality when they reacted: the common-ground view groups by it.
+    nationality = models.CharField(max_length=5)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
+        constraints = [models.UniqueConstraint(fields=["comment", "user"], name="comments_reaction_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} #{self.comment_id}"

@@ -1,0 +1,1 @@
+"""Ground floor: pieces every app may import (it imports nothing of ours)."""

@@ -1,0 +1,24 @@
+from django.utils.functional import Promise
+
+
+class DeliberationError(Exception):
+    """A refused write, with a stable machine code and a message for the user in their language.
+
+    Services raise it after authorising and validating; views turn it into a form error or a
+    message (400/403), the API into ``{"error": {"code", "message", "fields"}}``.
+    """
+
+    def __init__(self, code: str, message: str | Promise, *, field: str | None = None, status: int = 400):
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+        self.field = field
+        self.status = status
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class PermissionRefused(DeliberationError):
+    def __init__(self, code: str, message: str | Promise):
+        super().__init__(code, message, status=403)

@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    REPLY = "reply", _("Reply to your comment")
+    AMENDMENT_DECIDED = "amendment_decided", _("Decision on your amendment")
+    STAGE_CHANGED = "stage_changed", _("Progress of a proposal")
+
+
+class Notification(models.Model):
+    """Something a participant should hear about. Emailed at once, in a daily digest, or not at all,
+    per the recipient's setting; ``emailed_at`` makes sending idempotent."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # What the email needs to be rendered in the recipient's language later (ids, slugs, titles per language).
+    data = models.JSONField(default=dict)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "emailed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
