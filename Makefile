@@ -21,7 +21,7 @@ install: $(STAMP)
 
 # Compiled catalogues are build output (not committed). Babel compiles them without GNU gettext.
 messages: $(STAMP)
-	$(BIN)/pybabel compile --quiet --directory locale --domain django
+	$(BIN)/pybabel -q compile --directory locale --domain django
 
 # Regenerate the .po catalogues from the sources (needs GNU gettext's xgettext).
 makemessages: $(STAMP)
