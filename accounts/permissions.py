@@ -2,6 +2,7 @@
 ``participation_refusal`` to say why a page is read-only."""
 
 from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,9 +40,21 @@ def participation_refusal(user, programme: Programme) -> PermissionRefused | Non
         )
     if not programme.is_in_session(timezone.localdate()):
         return PermissionRefused("window_closed", _("The deliberation window for this programme is closed."))
-    if not EmailAddress.objects.filter(user=user, verified=True).exists():
+    # Both facts in one query: this runs on every proposal page a participant opens.
+    standing = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            verified=Exists(EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)),
+            member=Exists(
+                Membership.objects.filter(user=OuterRef("pk"), programme=programme, is_active=True)
+            ),
+        )
+        .values("verified", "member")
+        .get()
+    )
+    if not standing["verified"]:
         return PermissionRefused("unverified", _("Verify your email address to take part."))
-    if not Membership.objects.filter(user=user, programme=programme, is_active=True).exists():
+    if not standing["member"]:
         return PermissionRefused("not_member", _("Join the programme to take part in its deliberation."))
     return None
 

@@ -1,7 +1,97 @@
+from allauth.core import ratelimit
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from core.errors import DeliberationError
+from notifications.selectors import latest_for
+
+from .forms import JoinForm, ProfileForm
+from .models import Membership, Nationality, Programme
+from .services import join_refusal, profile_update, programme_join
+from .signals import switch_language
 
 
 @login_required
 def profile(request):
-    return render(request, "accounts/profile.html", {})
+    """The user's own profile: edit it, see their programmes and latest notifications."""
+    user, status = request.user, 200
+    form = ProfileForm.for_user(user)
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        try:
+            if form.is_valid():
+                language_before = user.preferred_language
+                profile_update(user=user, **form.cleaned_data)
+                response = redirect("accounts:profile")
+                if user.preferred_language != language_before:
+                    switch_language(request, response, user.preferred_language)
+                messages.success(request, _("Your profile has been saved."))
+                return response
+        except DeliberationError as exc:
+            form.add_error(exc.field, exc.message)
+        status = 400
+    memberships = Membership.objects.filter(user=user).select_related("programme").order_by("joined_at")
+    context = {"form": form, "memberships": memberships, "notifications": latest_for(user, limit=20)}
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+def _programme_context(request, programme: Programme, **extra) -> dict:
+    """What the programme page and the join partial need (two or three queries)."""
+    counts = dict(
+        Membership.objects.filter(programme=programme, is_active=True)
+        .values_list("user__nationality")
+        .annotate(n=Count("pk"))
+    )
+    member = None
+    if request.user.is_authenticated:
+        member = Membership.objects.filter(programme=programme, user=request.user).first()
+    return {
+        "programme": programme,
+        "membership": member,
+        "member_count": sum(counts.values()),
+        "member_counts": [(label, counts.get(value, 0)) for value, label in Nationality.choices],
+        "join_refusal": None if member else join_refusal(request.user, programme),
+        "join_form": JoinForm(),
+        **extra,
+    }
+
+
+def programme_detail(request, slug: str):
+    programme = get_object_or_404(Programme, slug=slug)
+    return render(request, "accounts/programme.html", _programme_context(request, programme))
+
+
+@require_POST
+@login_required
+def programme_join_view(request, slug: str):
+    """Join with one click (open programme) or an invite code (closed). No JavaScript: redirect
+    back to ``next`` with a message. htmx: the re-rendered partial (and a page refresh on success,
+    so the participation forms appear)."""
+    programme = get_object_or_404(Programme, slug=slug)
+    if not ratelimit.consume(request, action="join_programme", user=request.user):
+        return ratelimit.respond_429(request)
+    form = JoinForm(request.POST)
+    form.is_valid()
+    try:
+        programme_join(
+            user=request.user, programme=programme, invite_code=form.cleaned_data.get("invite_code", "")
+        )
+    except DeliberationError as exc:
+        context = _programme_context(request, programme, join_form=form, join_error=exc.message)
+        template = "accounts/_join.html" if request.htmx else "accounts/programme.html"
+        return render(request, template, context, status=exc.status)
+    if request.htmx:
+        response = render(request, "accounts/_join.html", _programme_context(request, programme))
+        response["HX-Refresh"] = "true"
+        return response
+    messages.success(request, _("Welcome! You are now a member of %(name)s.") % {"name": programme.name})
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("accounts:programme", kwargs={"slug": programme.slug})
+    return redirect(next_url)

@@ -21,6 +21,9 @@ class Notification(models.Model):
     # What the email needs to be rendered in the recipient's language later (ids, slugs, titles per language).
     data = models.JSONField(default=dict)
     url = models.CharField(max_length=300, blank=True)
+    # What the notification is about, e.g. "proposal:12": the storm guard allows one immediate email
+    # per recipient, kind and topic in a time window.
+    topic = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
@@ -28,7 +31,10 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "emailed_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "emailed_at"]),
+            models.Index(fields=["recipient", "kind", "topic", "emailed_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id}"

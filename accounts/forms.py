@@ -1,0 +1,81 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from .models import Nationality, User
+
+_user_field = User._meta.get_field
+
+
+def _current_language() -> str:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's signup (email + password) plus what the deliberation needs to know about you."""
+
+    display_name = forms.CharField(
+        label=_user_field("display_name").verbose_name,
+        max_length=60,
+        help_text=_("Shown next to what you write. Not your email address."),
+    )
+    nationality = forms.ChoiceField(
+        label=_user_field("nationality").verbose_name,
+        choices=Nationality.choices,
+        help_text=_(
+            "Self-declared. Shown publicly only as a small badge and in aggregates, never with your email."
+        ),
+    )
+    preferred_language = forms.ChoiceField(
+        label=_user_field("preferred_language").verbose_name,
+        choices=settings.LANGUAGES,
+        help_text=_("The site and our emails will use this language."),
+    )
+    affiliation = forms.CharField(
+        label=_user_field("affiliation").verbose_name,
+        max_length=200,
+        required=False,
+        help_text=_("Optional: university, organisation or programme."),
+    )
+
+    field_order = ["email", "display_name", "nationality", "preferred_language", "affiliation"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["preferred_language"].initial = _current_language()
+        self.fields["display_name"].widget.attrs["autocomplete"] = "nickname"
+        self.fields["affiliation"].widget.attrs["autocomplete"] = "organization"
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter a display name."))
+        return name
+
+
+class ProfileForm(forms.Form):
+    """The user's own profile. A plain form (not a ModelForm) so that the service, not form
+    validation, changes the user."""
+
+    display_name = _user_field("display_name").formfield(required=True)
+    nationality = _user_field("nationality").formfield()
+    preferred_language = _user_field("preferred_language").formfield()
+    affiliation = _user_field("affiliation").formfield()
+    notification_frequency = _user_field("notification_frequency").formfield(widget=forms.RadioSelect)
+
+    @classmethod
+    def for_user(cls, user: User) -> "ProfileForm":
+        return cls(initial={name: getattr(user, name) for name in cls.base_fields})
+
+    def clean_display_name(self) -> str:
+        name = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter a display name."))
+        return name
+
+
+class JoinForm(forms.Form):
+    invite_code = forms.CharField(label=_("Invite code"), max_length=40, required=False, strip=True)

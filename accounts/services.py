@@ -1,0 +1,151 @@
+"""Writes for accounts: profile changes and joining a programme."""
+
+import secrets
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.log import record
+from core.errors import DeliberationError, PermissionRefused
+
+from .models import Membership, Nationality, NotificationFrequency, Programme, User
+
+DISPLAY_NAME_MAX = User._meta.get_field("display_name").max_length
+AFFILIATION_MAX = User._meta.get_field("affiliation").max_length
+
+
+def profile_update(
+    *,
+    user: User,
+    display_name: str,
+    nationality: str,
+    preferred_language: str,
+    affiliation: str = "",
+    notification_frequency: str,
+) -> User:
+    """Change the user's own profile. Records which fields changed (not their values) in the audit log.
+
+    Raises DeliberationError (with ``field``) for empty or too long names and unknown choices.
+    """
+    display_name = display_name.strip()
+    affiliation = affiliation.strip()
+    if not user.is_authenticated:
+        raise PermissionRefused("login_required", _("Log in to edit your profile."))
+    if not display_name:
+        raise DeliberationError("display_name_required", _("Enter a display name."), field="display_name")
+    if len(display_name) > DISPLAY_NAME_MAX:
+        raise DeliberationError(
+            "display_name_too_long", _("The display name is too long."), field="display_name"
+        )
+    if len(affiliation) > AFFILIATION_MAX:
+        raise DeliberationError(
+            "affiliation_too_long", _("The affiliation is too long."), field="affiliation"
+        )
+    if nationality not in Nationality.values:
+        raise DeliberationError(
+            "invalid_nationality", _("Choose a nationality from the list."), field="nationality"
+        )
+    if preferred_language not in dict(settings.LANGUAGES):
+        raise DeliberationError(
+            "invalid_language", _("Choose a language from the list."), field="preferred_language"
+        )
+    if notification_frequency not in NotificationFrequency.values:
+        raise DeliberationError(
+            "invalid_frequency", _("Choose how often to be emailed."), field="notification_frequency"
+        )
+    new = {
+        "display_name": display_name,
+        "nationality": nationality,
+        "preferred_language": preferred_language,
+        "affiliation": affiliation,
+        "notification_frequency": notification_frequency,
+    }
+    changed = [name for name, value in new.items() if getattr(user, name) != value]
+    if not changed:
+        return user
+    with transaction.atomic():
+        for name in changed:
+            setattr(user, name, new[name])
+        user.save(update_fields=changed)
+        record(action="account.profile_updated", actor=user, target=user, fields=changed)
+    return user
+
+
+def _account_refusal(user: User) -> PermissionRefused | None:
+    if not user.is_authenticated:
+        return PermissionRefused("login_required", _("Log in to join the programme."))
+    if not user.is_active:
+        return PermissionRefused("inactive", _("This account is inactive."))
+    if user.is_suspended():
+        return PermissionRefused("suspended", _("Your account is suspended, so you cannot join a programme."))
+    return None
+
+
+def join_refusal(user: User, programme: Programme) -> PermissionRefused | None:
+    """Why ``user`` may not join ``programme`` (before any invite code), or None. One query at most.
+
+    The first reason is the one the user can act on.
+    """
+    refusal = _account_refusal(user)
+    if refusal is not None:
+        return refusal
+    if programme.ends_on is not None and programme.ends_on < timezone.localdate():
+        return PermissionRefused(
+            "programme_ended", _("This programme has ended; it no longer takes new members.")
+        )
+    if not EmailAddress.objects.filter(user=user, verified=True).exists():
+        return PermissionRefused(
+            "unverified",
+            _(
+                "Verify your email address before joining: follow the link in the email we sent you, "
+                "or ask for a new one on the email page."
+            ),
+        )
+    return None
+
+
+@transaction.atomic
+def programme_join(*, user: User, programme: Programme, invite_code: str = "") -> Membership:
+    """Make ``user`` a member of ``programme`` and return the membership.
+
+    Open programmes need nothing more; closed ones need their invite code (compared in constant time).
+    Already a member (even of an ended programme, or before verifying): the existing membership is
+    returned and nothing is written. Suspended accounts are refused first. A membership a
+    moderator deactivated is not reactivated here. Refusals raise PermissionRefused (403) or
+    DeliberationError (400, wrong invite code) and change nothing.
+    """
+    refusal = _account_refusal(user)
+    if refusal is not None:
+        raise refusal
+    existing = Membership.objects.filter(user=user, programme=programme).first()
+    if existing is not None:
+        if not existing.is_active:
+            raise PermissionRefused(
+                "membership_inactive",
+                _("Your membership of this programme was ended by a moderator. Contact the organisers."),
+            )
+        return existing
+    refusal = join_refusal(user, programme)
+    if refusal is not None:
+        raise refusal
+    if not programme.is_open:
+        given = invite_code.strip().encode()
+        expected = programme.invite_code.strip().encode()
+        # An empty code on the programme means nobody can join with a code (invite only by moderators).
+        if not expected or not secrets.compare_digest(given, expected):
+            raise DeliberationError(
+                "invite_code_invalid",
+                _("That invite code is not correct for this programme."),
+                field="invite_code",
+            )
+    try:
+        # A savepoint, so that a concurrent double submit returns the row the other request made.
+        with transaction.atomic():
+            membership = Membership.objects.create(user=user, programme=programme)
+    except IntegrityError:
+        return Membership.objects.get(user=user, programme=programme)
+    record(action="membership.joined", actor=user, target=membership, programme=programme.slug)
+    return membership

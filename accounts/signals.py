@@ -1,0 +1,47 @@
+"""Reactions to allauth's signals: the preferred language takes over the UI after login; logins
+and signups go to the audit log."""
+
+from allauth.account.signals import user_logged_in, user_signed_up
+from django.conf import settings
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponseBase
+from django.urls import translate_url
+from django.utils import translation
+
+from audit.log import record
+
+from .adapter import language_for
+
+
+def switch_language(request: HttpRequest, response: HttpResponseBase | None, language: str) -> None:
+    """Make ``language`` the UI language: for the rest of this request, in the language cookie, and
+    for the redirect target (its language prefix). Call while the page's language is still active,
+    because translate_url resolves the target in it."""
+    if response is not None:
+        if response.has_header("Location"):
+            response["Location"] = translate_url(response["Location"], language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.preferred_language_on_login")
+def apply_preferred_language(sender, request, user, response=None, **kwargs):
+    language = language_for(user)
+    if language:
+        switch_language(request, response, language)
+    record(action="account.logged_in", actor=user, target=user)
+
+
+@receiver(user_signed_up, dispatch_uid="accounts.audit_signup")
+def audit_signup(sender, request, user, **kwargs):
+    record(action="account.signed_up", actor=user, target=user)
