@@ -1,5 +1,214 @@
-"""What the comments app contributes to the proposal page."""
+"""What the comments app contributes to the proposal page and to an amendment's page.
+
+``proposal_section`` / ``amendment_section`` return the context for
+``templates/comments/_proposal_section.html`` / ``_amendment_section.html``. The views of this app
+reuse the same builders to re-render fragments for htmx.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import is_moderator
+
+from . import selectors
+from .forms import CommentForm, EditForm
+from .models import MAX_DEPTH, Comment, Reaction
+from .services import discussion_url
+
+SORT_LABELS = {
+    "oldest": pgettext_lazy("comment sort", "Oldest"),
+    "newest": pgettext_lazy("comment sort", "Newest"),
+    "agreed": pgettext_lazy("comment sort", "Most agreed"),
+}
+
+
+@dataclass
+class Link:
+    label: str
+    href: str
+    hx_get: str
+    push_url: str
+    current: bool = False
+
+
+@dataclass
+class ReactionChoice:
+    kind: str
+    label: str
+    count: int
+    pressed: bool
+
+    @property
+    def submit_value(self) -> str:
+        """Pressing one's current reaction again withdraws it (an empty kind)."""
+        return "" if self.pressed else self.kind
+
+
+@dataclass
+class Section:
+    """Everything the comment templates need; ``page`` is None in single-thread fragments."""
+
+    proposal: object
+    amendment: object | None
+    refusal: object | None
+    sort: str
+    page: selectors.ThreadPage | None = None
+    form: CommentForm | None = None
+
+    @property
+    def can_participate(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def page_url(self) -> str:
+        return discussion_url(self.proposal, self.amendment.pk if self.amendment else None)
+
+    @property
+    def list_url(self) -> str:
+        return reverse("comments:list", kwargs={"slug": self.proposal.slug})
+
+    def _query(self, **params) -> dict:
+        if self.amendment is not None:
+            params["amendment"] = self.amendment.pk
+        return params
+
+    def _link(self, label, *, sort: str, page: int = 1, current: bool = False) -> Link:
+        params = {"sort": sort} if page == 1 else {"sort": sort, "page": page}
+        return Link(
+            label=label,
+            href=f"{self.page_url}?{urlencode(params)}#comments",
+            hx_get=f"{self.list_url}?{urlencode(self._query(**params))}",
+            push_url=f"{self.page_url}?{urlencode(params)}",
+            current=current,
+        )
+
+    @property
+    def sort_links(self) -> list[Link]:
+        return [self._link(label, sort=key, current=key == self.sort) for key, label in SORT_LABELS.items()]
+
+    @property
+    def page_links(self) -> list[Link]:
+        if self.page is None or self.page.num_pages < 2:
+            return []
+        return [
+            self._link(str(number), sort=self.sort, page=number, current=number == self.page.number)
+            for number in self.page.page_range
+        ]
+
+    @property
+    def previous_link(self) -> Link | None:
+        if self.page is None or not self.page.has_previous:
+            return None
+        return self._link(_("Previous"), sort=self.sort, page=self.page.previous_page_number)
+
+    @property
+    def next_link(self) -> Link | None:
+        if self.page is None or not self.page.has_next:
+            return None
+        return self._link(_("Next"), sort=self.sort, page=self.page.next_page_number)
+
+
+def default_language(user) -> str:
+    return user.preferred_language if user.is_authenticated else get_language()
+
+
+def root_form(section: Section, user, data=None) -> CommentForm:
+    form = CommentForm(data, language=default_language(user))
+    form.form_id = "comment-form"
+    form.action = section.list_url
+    form.target = "#comments"
+    form.submit_label = _("Post comment")
+    form.heading = _("New comment")
+    form.with_meta = True
+    return form
+
+
+def reply_form(section: Section, comment: Comment, user, data=None) -> CommentForm:
+    form = CommentForm(data, language=default_language(user), auto_id=f"reply-{comment.pk}-%s")
+    form.form_id = f"reply-form-{comment.pk}"
+    form.action = reverse("comments:reply", kwargs={"slug": section.proposal.slug, "pk": comment.pk})
+    form.target = f"#thread-{comment.root_id}"
+    form.cancel_url = f"{section.page_url}#comment-{comment.pk}"
+    form.submit_label = _("Post reply")
+    form.heading = _("Reply")
+    form.with_meta = True
+    return form
+
+
+def edit_form(section: Section, comment: Comment, data=None) -> EditForm:
+    form = EditForm(data, initial={"body": comment.body}, auto_id=f"edit-{comment.pk}-%s")
+    form.form_id = f"edit-form-{comment.pk}"
+    form.action = reverse("comments:edit", kwargs={"slug": section.proposal.slug, "pk": comment.pk})
+    form.target = f"#thread-{comment.root_id}"
+    form.cancel_url = f"{section.page_url}#comment-{comment.pk}"
+    form.submit_label = _("Save changes")
+    form.heading = _("Edit your comment")
+    form.with_meta = False
+    return form
+
+
+def decorate(section: Section, comments: list[Comment], user) -> None:
+    """Decide, per comment, what this viewer sees and may do (no queries)."""
+    moderator = is_moderator(user)
+    for comment in comments:
+        comment.proposal = section.proposal
+        own = user.is_authenticated and comment.author_id == user.pk
+        open_ = not comment.is_deleted and not comment.is_hidden
+        comment.is_own = own
+        comment.show_text = not comment.is_deleted and (not comment.is_hidden or moderator)
+        comment.can_react = section.can_participate and open_ and not own
+        comment.can_delete = section.can_participate and own and not comment.is_deleted
+        comment.reaction_choices = [
+            ReactionChoice(
+                kind=kind,
+                label=label,
+                count=getattr(comment, f"{kind}_count"),
+                pressed=getattr(comment, "viewer_reaction", "") == kind,
+            )
+            for kind, label in Reaction.choices
+        ]
+        # Reply and edit forms are fetched on demand (GET reply/ or edit/), which keeps a page of
+        # hundreds of comments light.
+        comment.can_reply = section.can_participate and open_ and comment.depth < MAX_DEPTH
+        comment.can_edit = section.can_participate and open_ and own
+
+
+def build_section(
+    request, *, proposal, amendment=None, refusal=None, sort=None, page=None, form=None
+) -> Section:
+    """A page of threads for the viewer of ``request`` (sort and page from the query string
+    unless given)."""
+    section = Section(
+        proposal=proposal,
+        amendment=amendment,
+        refusal=refusal,
+        sort=selectors.normalise_sort(sort or request.GET.get("sort")),
+    )
+    section.page = selectors.thread_page(
+        proposal=proposal,
+        amendment=amendment,
+        sort=section.sort,
+        page=page or request.GET.get("page"),
+        viewer=request.user,
+    )
+    decorate(section, section.page.comments, request.user)
+    if section.can_participate:
+        section.form = form or root_form(section, request.user)
+    return section
 
 
 def proposal_section(request, proposal, refusal) -> dict:
-    return {}
+    return {"comment_section": build_section(request, proposal=proposal, refusal=refusal)}
+
+
+def amendment_section(request, amendment, refusal) -> dict:
+    """Comments on one amendment (``amendment.proposal`` should be loaded with the amendment)."""
+    return {
+        "amendment_comment_section": build_section(
+            request, proposal=amendment.proposal, amendment=amendment, refusal=refusal
+        )
+    }

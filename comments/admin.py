@@ -1,0 +1,83 @@
+from django.contrib import admin
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from .models import Comment
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("visible", _("Visible")),
+            ("hidden", _("Hidden")),
+            ("deleted", _("Deleted by author")),
+            ("edited", _("Edited")),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "visible":
+                return queryset.filter(hidden_at__isnull=True, deleted_at__isnull=True)
+            case "hidden":
+                return queryset.filter(hidden_at__isnull=False)
+            case "deleted":
+                return queryset.filter(deleted_at__isnull=False)
+            case "edited":
+                return queryset.filter(edited_at__isnull=False)
+        return queryset
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """Read-only for now: writes go through comments.services (soft delete, counters, audit), and
+    moderation actions (hide / restore) will be added with the moderation feature."""
+
+    list_display = [
+        "pk",
+        "excerpt",
+        "author",
+        "proposal",
+        "language",
+        "stance",
+        "depth",
+        "created_at",
+        "is_edited",
+        "is_deleted",
+        "is_hidden",
+        "agree_count",
+        "disagree_count",
+        "pass_count",
+    ]
+    list_display_links = ["pk", "excerpt"]
+    list_filter = [StateFilter, "language", "stance", "depth", "created_at", "proposal__slug"]
+    list_select_related = ["author", "proposal__current_version"]
+    search_fields = ["body", "author__display_name", "author__email", "proposal__slug"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    readonly_fields = [field.name for field in Comment._meta.fields]
+
+    @admin.display(description=_("comment"))
+    def excerpt(self, comment: Comment) -> str:
+        return Truncator(comment.body).chars(80)
+
+    @admin.display(description=_("edited"), boolean=True, ordering="edited_at")
+    def is_edited(self, comment: Comment) -> bool:
+        return comment.edited_at is not None
+
+    @admin.display(description=_("deleted"), boolean=True, ordering="deleted_at")
+    def is_deleted(self, comment: Comment) -> bool:
+        return comment.is_deleted
+
+    @admin.display(description=_("hidden"), boolean=True, ordering="hidden_at")
+    def is_hidden(self, comment: Comment) -> bool:
+        return comment.is_hidden
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting rows would break threads and counters; authors soft-delete, moderators hide.
+        return False

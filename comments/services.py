@@ -1,0 +1,278 @@
+"""Writes to comments and reactions. Each function authorises, validates, then writes in one
+transaction and raises ``DeliberationError`` / ``PermissionRefused`` when it refuses."""
+
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import ensure_can_participate
+from audit.log import record
+from core.errors import DeliberationError, PermissionRefused
+from notifications.models import Kind
+from notifications.services import notify
+
+from .models import MAX_DEPTH, MAX_LENGTH, Comment, CommentReaction, Reaction, Stance
+
+EXCERPT_LENGTH = 200
+COUNTER_FIELDS = {
+    Reaction.AGREE: "agree_count",
+    Reaction.DISAGREE: "disagree_count",
+    Reaction.PASS: "pass_count",
+}
+
+
+def clean_body(body: str) -> str:
+    """The text as stored: line endings normalised, surrounding whitespace removed. Refuses empty
+    and over-long text (counted in characters, so Korean and Japanese get the same limit)."""
+    text = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise DeliberationError("empty", _("Write something before posting."), field="body")
+    if len(text) > MAX_LENGTH:
+        raise DeliberationError(
+            "too_long",
+            _("A comment can be at most %(limit)d characters long.") % {"limit": MAX_LENGTH},
+            field="body",
+        )
+    return text
+
+
+def discussion_url(proposal, amendment_id: int | None = None) -> str:
+    """The page a discussion lives on: the proposal page, or the amendment's page."""
+    if amendment_id is not None:
+        try:
+            return reverse("amendments:detail", kwargs={"slug": proposal.slug, "pk": amendment_id})
+        except NoReverseMatch:
+            # The amendments app may not publish a page for amendments; their thread is then
+            # reached from the proposal page.
+            pass
+    return reverse("proposals:detail", kwargs={"slug": proposal.slug})
+
+
+def comment_url(comment: Comment, *, language: str | None = None) -> str:
+    """Where a comment is read, at its anchor, with the URL prefix of ``language``."""
+    with translation.override(language or translation.get_language()):
+        page = discussion_url(comment.proposal, comment.amendment_id)
+    return f"{page}#comment-{comment.pk}"
+
+
+def _ensure_author(user, comment: Comment, message) -> None:
+    if comment.author_id != user.pk:
+        raise PermissionRefused("not_author", message)
+
+
+def comment_create(
+    *,
+    author,
+    proposal,
+    body: str,
+    language: str,
+    stance: str = "",
+    parent: Comment | None = None,
+    amendment=None,
+    client_token: uuid.UUID | None = None,
+) -> Comment:
+    """Post a comment on ``proposal`` (or on its ``amendment``), or a reply to ``parent``.
+
+    A second call with the same ``client_token`` by the same author returns the first comment
+    unchanged (double submits). Replying notifies the parent's author unless they reply to
+    themselves. Records ``comment.created``.
+    """
+    with transaction.atomic():
+        ensure_can_participate(author, proposal.programme)
+        if client_token is not None:
+            existing = Comment.objects.filter(author=author, client_token=client_token).first()
+            if existing is not None:
+                return existing
+        text = clean_body(body)
+        if language not in dict(settings.LANGUAGES):
+            raise DeliberationError("invalid_language", _("Choose a language."), field="language")
+        if stance not in ("", *Stance.values):
+            raise DeliberationError("invalid_stance", _("Choose a valid stance."), field="stance")
+        if amendment is not None and amendment.proposal_id != proposal.pk:
+            raise DeliberationError("wrong_proposal", _("This amendment belongs to another proposal."))
+        if amendment is not None and amendment.hidden_at is not None:
+            raise DeliberationError("unavailable", _("This amendment is hidden: it cannot be discussed."))
+        depth = 0
+        if parent is not None:
+            # Lock the parent so a concurrent delete or hide cannot slip in between check and write.
+            parent = (
+                Comment.objects.select_for_update(of=("self",)).select_related("author").get(pk=parent.pk)
+            )
+            _check_can_reply(parent, proposal, amendment)
+            depth = parent.depth + 1
+
+        comment = Comment(
+            proposal=proposal,
+            amendment=amendment,
+            parent=parent,
+            root_id=parent.root_id if parent is not None else None,
+            depth=depth,
+            author=author,
+            body=text,
+            language=language,
+            stance=stance,
+            client_token=client_token,
+        )
+        try:
+            with transaction.atomic():
+                comment.save()
+        except IntegrityError:
+            # The same form was submitted twice at the same moment: the other request won.
+            existing = Comment.objects.filter(author=author, client_token=client_token).first()
+            if client_token is None or existing is None:
+                raise
+            return existing
+        if parent is None:
+            comment.root_id = comment.pk
+            Comment.objects.filter(pk=comment.pk).update(root_id=comment.pk)
+        else:
+            Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+            if parent.author_id != author.pk:
+                _notify_reply(parent=parent, reply=comment, proposal=proposal)
+        record(action="comment.created", actor=author, target=comment, proposal=proposal.slug)
+    return comment
+
+
+def ensure_can_reply(user, parent: Comment) -> None:
+    """Refuse unless ``user`` may reply to ``parent`` now (also guards showing the reply form)."""
+    ensure_can_participate(user, parent.proposal.programme)
+    _check_can_reply(parent, parent.proposal, parent.amendment)
+
+
+def _check_can_reply(parent: Comment, proposal, amendment) -> None:
+    if parent.proposal_id != proposal.pk or parent.amendment_id != (amendment.pk if amendment else None):
+        raise DeliberationError("wrong_proposal", _("That comment belongs to another discussion."))
+    if parent.is_deleted:
+        raise DeliberationError("parent_deleted", _("You cannot reply to a deleted comment."))
+    if parent.is_hidden:
+        raise DeliberationError("parent_hidden", _("You cannot reply to a hidden comment."))
+    if parent.depth >= MAX_DEPTH:
+        raise DeliberationError(
+            "too_deep", _("This thread is as deep as it can go: reply to an earlier comment instead.")
+        )
+
+
+def _notify_reply(*, parent: Comment, reply: Comment, proposal) -> None:
+    version = proposal.current_version
+    notify(
+        recipient=parent.author,
+        kind=Kind.REPLY,
+        # Keys as notifications.services.notify documents them for the reply email.
+        data={
+            "proposal_id": proposal.pk,
+            "proposal": proposal.slug,
+            "proposal_title": {code: getattr(version, f"title_{code}", "") for code in ("en", "ko", "ja")},
+            "amendment": reply.amendment_id,
+            "author_name": str(reply.author.public_name),
+            "excerpt": reply.body[:EXCERPT_LENGTH],
+            "comment": reply.pk,
+            "parent": parent.pk,
+        },
+        url=comment_url(reply, language=parent.author.preferred_language),
+    )
+
+
+def ensure_can_edit(user, comment: Comment) -> None:
+    """Refuse unless ``user`` may change ``comment`` now (also guards showing the edit form)."""
+    ensure_can_participate(user, comment.proposal.programme)
+    _ensure_author(user, comment, _("You can only edit your own comments."))
+    if comment.is_deleted:
+        raise DeliberationError("deleted", _("This comment was deleted."))
+    if comment.is_hidden:
+        raise DeliberationError("hidden", _("A hidden comment cannot be edited."))
+
+
+def comment_edit(*, user, comment: Comment, body: str) -> Comment:
+    """Change the text of one's own comment; marks it edited unless the text is unchanged.
+
+    Deleted and hidden comments cannot be edited. Records ``comment.edited`` with the old text.
+    """
+    with transaction.atomic():
+        ensure_can_edit(user, comment)
+        text = clean_body(body)
+        if text == comment.body:
+            return comment
+        previous = comment.body
+        comment.body = text
+        comment.edited_at = timezone.now()
+        comment.save(update_fields=["body", "edited_at"])
+        record(action="comment.edited", actor=user, target=comment, previous_body=previous)
+    return comment
+
+
+def comment_delete(*, user, comment: Comment) -> Comment:
+    """Soft-delete one's own comment: the row and its replies stay, the page shows a placeholder.
+
+    Deleting twice is harmless. Records ``comment.deleted``.
+    """
+    with transaction.atomic():
+        ensure_can_participate(user, comment.proposal.programme)
+        _ensure_author(user, comment, _("You can only delete your own comments."))
+        if comment.is_deleted:
+            return comment
+        comment.deleted_at = timezone.now()
+        comment.save(update_fields=["deleted_at"])
+        record(action="comment.deleted", actor=user, target=comment)
+    return comment
+
+
+def comment_react(*, user, comment: Comment, kind: str | None) -> CommentReaction | None:
+    """Set ``user``'s reaction on ``comment`` to ``kind``, or withdraw it when ``kind`` is None.
+
+    Idempotent: setting the reaction one already has changes nothing, so a double click cannot
+    undo itself. The comment's counters move with F() in the same transaction and stay exact
+    under concurrent writes. One cannot react to one's own, a deleted or a hidden comment.
+    """
+    with transaction.atomic():
+        ensure_can_participate(user, comment.proposal.programme)
+        if kind is not None and kind not in Reaction.values:
+            raise DeliberationError("invalid_reaction", _("Choose agree, disagree or pass."))
+        if comment.author_id == user.pk:
+            raise PermissionRefused("own_comment", _("You cannot react to your own comment."))
+        if comment.is_deleted or comment.is_hidden:
+            raise DeliberationError("unavailable", _("You cannot react to this comment."))
+
+        existing = CommentReaction.objects.filter(comment=comment, user=user).first()
+        if existing is None:
+            if kind is None:
+                return None
+            try:
+                with transaction.atomic():
+                    reaction = CommentReaction.objects.create(
+                        comment=comment, user=user, kind=kind, nationality=user.nationality
+                    )
+            except IntegrityError:
+                # A concurrent request by the same user created it first: treat as a change.
+                existing = CommentReaction.objects.get(comment=comment, user=user)
+            else:
+                _move_counters(comment, add=kind)
+                return reaction
+
+        if existing.kind == kind:
+            return existing
+        if kind is None:
+            # Conditional writes: only the request that actually changed the row moves a counter.
+            if CommentReaction.objects.filter(pk=existing.pk, kind=existing.kind).delete()[0]:
+                _move_counters(comment, remove=existing.kind)
+            return None
+        changed = CommentReaction.objects.filter(pk=existing.pk, kind=existing.kind).update(
+            kind=kind, nationality=user.nationality, created_at=timezone.now()
+        )
+        if changed:
+            _move_counters(comment, add=kind, remove=existing.kind)
+        existing.kind = kind
+        return existing
+
+
+def _move_counters(comment: Comment, *, add: str | None = None, remove: str | None = None) -> None:
+    changes = {}
+    if add is not None:
+        changes[COUNTER_FIELDS[add]] = F(COUNTER_FIELDS[add]) + 1
+    if remove is not None:
+        changes[COUNTER_FIELDS[remove]] = F(COUNTER_FIELDS[remove]) - 1
+    Comment.objects.filter(pk=comment.pk).update(**changes)

@@ -1,0 +1,222 @@
+"""HTTP for comments. Every write is a POST that works without JavaScript (redirect back to the
+comment's anchor with a message) and with htmx (the re-rendered fragment is returned instead).
+
+Refusals come back as the form with the message (400/403), never a 500.
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.permissions import participation_refusal
+from amendments.models import Amendment
+from core.errors import DeliberationError
+
+from . import selectors, services
+from .forms import ReactionForm
+from .models import Comment
+from .sections import Section, build_section, decorate, edit_form, reply_form, root_form
+
+FRAGMENTS = {
+    "section": "comments/_section.html",
+    "list": "comments/_list.html",
+    "thread": "comments/_thread.html",
+    "form": "comments/_form.html",
+    "reactions": "comments/_reactions.html",
+}
+
+
+@require_http_methods(["GET", "POST"])
+def comment_list(request, slug: str):
+    """GET: the list of threads (htmx paging and sorting). POST: a new root comment."""
+    proposal = selectors.proposal_for_comments(slug=slug)
+    amendment = _amendment(request, proposal)
+    refusal = participation_refusal(request.user, proposal.programme)
+    if request.method == "POST":
+        section = Section(proposal=proposal, amendment=amendment, refusal=refusal, sort=_sort(request))
+        form = root_form(section, request.user, data=request.POST)
+        return _create(request, section, form, parent=None)
+    if not request.htmx:
+        return redirect(
+            f"{services.discussion_url(proposal, amendment and amendment.pk)}?{_keep_query(request)}"
+        )
+    section = build_section(request, proposal=proposal, amendment=amendment, refusal=refusal)
+    return render(request, FRAGMENTS["list"], {"section": section})
+
+
+@require_http_methods(["GET", "POST"])
+def comment_reply(request, slug: str, pk: int):
+    """GET: the reply form (a page, or the fragment for htmx). POST: the reply."""
+    parent = selectors.comment_for_proposal(slug=slug, pk=pk)
+    section = _section_for(request, parent)
+    if request.method == "GET":
+        try:
+            services.ensure_can_reply(request.user, parent)
+        except DeliberationError as error:
+            return _refused(request, section, parent, error)
+        return _form_response(request, section, reply_form(section, parent, request.user), comment=parent)
+    form = reply_form(section, parent, request.user, data=request.POST)
+    return _create(request, section, form, parent=parent)
+
+
+@require_http_methods(["GET", "POST"])
+def comment_edit(request, slug: str, pk: int):
+    """GET: the edit form (a page, or the fragment for htmx). POST: the new text."""
+    comment = selectors.comment_for_proposal(slug=slug, pk=pk)
+    section = _section_for(request, comment)
+    form = edit_form(section, comment, data=request.POST if request.method == "POST" else None)
+    if request.method == "GET":
+        try:
+            services.ensure_can_edit(request.user, comment)
+        except DeliberationError as error:
+            return _refused(request, section, comment, error)
+        return _form_response(request, section, form, comment=comment)
+    if form.is_valid():
+        try:
+            services.comment_edit(user=request.user, comment=comment, body=form.cleaned_data["body"])
+        except DeliberationError as error:
+            return _form_response(request, section, form, comment=comment, error=error)
+        return _done(request, section, comment, _("Your comment was updated."))
+    return _form_response(request, section, form, comment=comment, status=400)
+
+
+@require_POST
+def comment_delete(request, slug: str, pk: int):
+    comment = selectors.comment_for_proposal(slug=slug, pk=pk)
+    section = _section_for(request, comment)
+    try:
+        services.comment_delete(user=request.user, comment=comment)
+    except DeliberationError as error:
+        return _refused(request, section, comment, error)
+    return _done(request, section, comment, _("Your comment was deleted."))
+
+
+@require_POST
+def comment_react(request, slug: str, pk: int):
+    comment = selectors.comment_for_proposal(slug=slug, pk=pk)
+    section = _section_for(request, comment)
+    form = ReactionForm(request.POST)
+    kind = (form.cleaned_data["kind"] or None) if form.is_valid() else request.POST.get("kind")
+    try:
+        services.comment_react(user=request.user, comment=comment, kind=kind)
+    except DeliberationError as error:
+        return _refused(request, section, comment, error)
+    if not request.htmx:
+        messages.success(request, _("Your reaction was recorded."))
+        return redirect(_anchor_url(section, comment))
+    comment.refresh_from_db(fields=["agree_count", "disagree_count", "pass_count"])
+    comment.viewer_reaction = selectors.viewer_reaction(comment=comment, viewer=request.user)
+    decorate(section, [comment], request.user)
+    return render(request, FRAGMENTS["reactions"], {"section": section, "comment": comment})
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _sort(request) -> str:
+    return selectors.normalise_sort(request.POST.get("sort") or request.GET.get("sort"))
+
+
+def _keep_query(request) -> str:
+    query = request.GET.copy()
+    query.pop("amendment", None)
+    return f"{query.urlencode()}#comments"
+
+
+def _amendment(request, proposal) -> Amendment | None:
+    pk = request.POST.get("amendment") or request.GET.get("amendment")
+    if not pk:
+        return None
+    if not str(pk).isdigit():
+        raise Http404
+    return get_object_or_404(Amendment, pk=pk, proposal=proposal)
+
+
+def _section_for(request, comment) -> Section:
+    refusal = participation_refusal(request.user, comment.proposal.programme)
+    return Section(
+        proposal=comment.proposal, amendment=comment.amendment, refusal=refusal, sort=_sort(request)
+    )
+
+
+def _create(request, section: Section, form, *, parent):
+    if not form.is_valid():
+        return _form_response(request, section, form, comment=parent, status=400)
+    try:
+        comment = services.comment_create(
+            author=request.user,
+            proposal=section.proposal,
+            amendment=section.amendment,
+            parent=parent,
+            **form.cleaned_data,
+        )
+    except DeliberationError as error:
+        return _form_response(request, section, form, comment=parent, error=error)
+    if parent is not None:
+        return _done(request, section, comment, _("Your reply was posted."))
+    return _done(request, section, comment, _("Your comment was posted."), new_thread=True)
+
+
+def _anchor_url(section: Section, comment) -> str:
+    root = comment if comment.root_id in (None, comment.pk) else comment.root
+    page = selectors.root_page_number(root=root, sort=section.sort)
+    query = f"sort={section.sort}" + (f"&page={page}" if page > 1 else "")
+    return f"{section.page_url}?{query}#comment-{comment.pk}"
+
+
+def _done(request, section: Section, comment, message, *, new_thread: bool = False):
+    """After a successful write: the fragment for htmx, else a redirect to the comment's anchor."""
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(_anchor_url(section, comment))
+    if new_thread:
+        # Show the page the new thread landed on, with a fresh form.
+        page = selectors.root_page_number(root=comment, sort=section.sort)
+        fresh = build_section(
+            request,
+            proposal=section.proposal,
+            amendment=section.amendment,
+            refusal=section.refusal,
+            sort=section.sort,
+            page=page,
+        )
+        return render(request, FRAGMENTS["section"], {"section": fresh})
+    return _thread_response(request, section, comment.root_id)
+
+
+def _thread_response(request, section: Section, root_id: int):
+    root = get_object_or_404(Comment.objects.select_related("author"), pk=root_id)
+    thread = selectors.single_thread(root=root, viewer=request.user)
+    decorate(section, selectors.flatten(thread), request.user)
+    return render(request, FRAGMENTS["thread"], {"section": section, "thread": thread})
+
+
+def _form_response(request, section: Section, form, *, comment=None, error=None, status=200):
+    """The form again, with ``error`` added (as a field error when it names one)."""
+    if error is not None:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        form.error_code = error.code
+        status = error.status
+    context = {"section": section, "form": form, "comment": comment}
+    if request.htmx:
+        response = render(request, FRAGMENTS["form"], context, status=status)
+        if request.method == "POST":
+            response["HX-Retarget"] = f"#{form.form_id}"
+            response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "comments/form_page.html", context, status=status)
+
+
+def _refused(request, section: Section, comment, error: DeliberationError) -> HttpResponse:
+    """A refused delete or reaction: the reactions bar with the message for htmx, else a page."""
+    context = {"section": section, "comment": comment, "error": error}
+    if request.htmx:
+        comment.viewer_reaction = selectors.viewer_reaction(comment=comment, viewer=request.user)
+        decorate(section, [comment], request.user)
+        response = render(request, FRAGMENTS["reactions"], context, status=error.status)
+        response["HX-Retarget"] = f"#reactions-{comment.pk}"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, "comments/form_page.html", context, status=error.status)
