@@ -1,5 +1,26 @@
-"""What the ratings app contributes to the proposal page."""
+"""What the ratings app contributes to the proposal page: the aggregates (one query) and the
+viewer's own scores (one more query for a logged-in viewer)."""
+
+from . import selectors
 
 
-def proposal_section(request, proposal, refusal) -> dict:
-    return {}
+def proposal_section(request, proposal, refusal, *, notice=None, notice_is_error: bool = False) -> dict:
+    """Context for ``ratings/_proposal_section.html``.
+
+    ``notice`` is the outcome of a rating just posted with htmx, shown inside the section.
+    """
+    mine = selectors.scores_of(user=request.user, proposal=proposal)
+    criteria = [
+        {"summary": summary, "mine": mine.get(summary.criterion.value)}
+        for summary in selectors.rating_summary(proposal=proposal)
+    ]
+    return {
+        "ratings": {
+            "criteria": criteria,
+            "scores": selectors.SCORES,
+            "can_rate": refusal is None,
+            "login_required": not request.user.is_authenticated,
+            "notice": notice,
+            "notice_is_error": notice_is_error,
+        }
+    }

@@ -1,0 +1,102 @@
+"""Aggregates stay exact when many raters write at the same moment (PostgreSQL only).
+
+SQLite serialises every writer on one file lock, so it cannot show a lost update; PostgreSQL runs
+the transactions really concurrently, with row locks.
+"""
+
+import random
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts.models import Nationality
+from ratings import services
+from ratings.models import Criterion, Rating
+from tests.factories import MembershipFactory, ProposalFactory, RatingFactory, UserFactory
+from tests.test_ratings import assert_aggregates_exact
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: SQLite serialises all writers, so there is no concurrency to test",
+    ),
+]
+
+THREADS = 8
+ROUNDS = 12
+CRITERIA = Criterion.values
+
+
+def run_in_threads(targets) -> list[BaseException]:
+    """Start every target at the same moment; return what they raised."""
+    barrier = threading.Barrier(len(targets))
+    errors: list[BaseException] = []
+
+    def run(target):
+        try:
+            barrier.wait(timeout=30)
+            target()
+        except BaseException as error:  # reported by the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a rater is stuck (deadlock?)"
+    return errors
+
+
+def test_concurrent_raters_keep_aggregates_exact():
+    proposal = ProposalFactory()
+    nationalities = [Nationality.KOREA, Nationality.JAPAN, Nationality.OTHER]
+    users = [UserFactory(nationality=nationalities[i % 3]) for i in range(THREADS)]
+    for user in users:
+        MembershipFactory(user=user, programme=proposal.programme)
+    # Half of them have rated already, so their first moves are changes and withdrawals.
+    for user in users[::2]:
+        RatingFactory(user=user, proposal=proposal, criterion=Criterion.IMPORTANCE, score=3)
+
+    def rater(user, seed):
+        def act():
+            rng = random.Random(seed)
+            for _ in range(ROUNDS):
+                criterion = rng.choice(CRITERIA)
+                if rng.random() < 0.25:
+                    services.rating_withdraw(user=user, proposal=proposal, criterion=criterion)
+                else:
+                    services.rating_set(
+                        user=user, proposal=proposal, criterion=criterion, score=rng.randint(1, 5)
+                    )
+
+        return act
+
+    errors = run_in_threads([rater(user, seed) for seed, user in enumerate(users)])
+
+    assert errors == []
+    assert_aggregates_exact(proposal)
+    assert Rating.objects.filter(proposal=proposal).count() <= 2 * THREADS
+
+
+def test_concurrent_first_ratings_by_one_user_leave_one_rating():
+    """Double submits racing each other: the unique constraint refuses all inserts but one, and the
+    others become changes of that rating."""
+    proposal = ProposalFactory()
+    user = UserFactory()
+    MembershipFactory(user=user, programme=proposal.programme)
+
+    def rate(score):
+        return lambda: services.rating_set(
+            user=user, proposal=proposal, criterion=Criterion.IMPORTANCE, score=score
+        )
+
+    errors = run_in_threads([rate(score) for score in (1, 2, 3, 4, 5, 1, 2, 3)])
+
+    assert errors == []
+    assert Rating.objects.filter(proposal=proposal).count() == 1
+    assert_aggregates_exact(proposal)
