@@ -1,0 +1,471 @@
+"""Writes to amendments: propose, vote, withdraw, accept, reject, and the automatic rebase of open
+amendments after a new version. Each public function authorises, validates, then writes in one
+transaction and raises ``DeliberationError`` / ``PermissionRefused`` when it refuses."""
+
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone, translation
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Nationality
+from accounts.permissions import ensure_can_participate, ensure_moderator
+from audit.log import record
+from core.errors import DeliberationError, PermissionRefused
+from notifications.models import Kind
+from notifications.services import notify
+from proposals.models import Proposal, ProposalVersion
+
+from . import diff
+from .models import (
+    MAX_RATIONALE_LENGTH,
+    MAX_TEXT_LENGTH,
+    Amendment,
+    AmendmentState,
+    AmendmentVote,
+    TargetField,
+    Vote,
+)
+
+LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+# The title column is shorter than the others.
+MAX_LENGTHS = {TargetField.TITLE: ProposalVersion._meta.get_field("title").max_length}
+MAX_REASON_LENGTH = MAX_RATIONALE_LENGTH
+CHANGE_NOTE_LENGTH = ProposalVersion._meta.get_field("change_note").max_length
+
+
+def clean_text(text: str | None) -> str:
+    """Text as stored: line endings normalised, surrounding whitespace removed."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def version_text(version: ProposalVersion, field: str, language: str) -> str:
+    return getattr(version, f"{field}_{language}") or ""
+
+
+def translated_field_names() -> list[str]:
+    return [f"{field}_{lang}" for field in TargetField.values for lang in LANGUAGE_CODES]
+
+
+# --- Propose ------------------------------------------------------------------------------------
+
+
+def amendment_create(
+    *,
+    author,
+    proposal: Proposal,
+    field: str,
+    language: str,
+    new_text: str,
+    rationale: str,
+    base_version_id: int | None,
+    client_token: uuid.UUID | None = None,
+) -> Amendment:
+    """Propose replacing one field in one language of the proposal's current version.
+
+    ``base_version_id`` is the version the participant's form was built from: if the proposal
+    has moved on since, the proposal is refused (their text is not lost: the view shows it again
+    against the current version). A second call with the same ``client_token`` returns the first
+    amendment unchanged. Records ``amendment.created``.
+    """
+    with transaction.atomic():
+        ensure_can_participate(author, proposal.programme)
+        if client_token is not None:
+            existing = Amendment.objects.filter(author=author, client_token=client_token).first()
+            if existing is not None:
+                return existing
+        if field not in TargetField.values:
+            raise DeliberationError("invalid_field", _("Choose the title, summary or body."), field="field")
+        if language not in LANGUAGE_CODES:
+            raise DeliberationError("invalid_language", _("Choose a language."), field="language")
+        base = ProposalVersion.objects.filter(pk=proposal.current_version_id).first()
+        if base is None or base_version_id != base.pk:
+            raise DeliberationError(
+                "stale_base",
+                _(
+                    "The proposal has changed since you opened this form. Your text is kept below: "
+                    "check it against the current version and submit again."
+                ),
+            )
+        text = _validate_new_text(field, new_text, original=version_text(base, field, language))
+        reason = clean_text(rationale)
+        if not reason:
+            raise DeliberationError(
+                "empty_rationale", _("Explain why the text should change."), field="rationale"
+            )
+        if len(reason) > MAX_RATIONALE_LENGTH:
+            raise DeliberationError(
+                "rationale_too_long",
+                _("The rationale can be at most %(limit)d characters long.")
+                % {"limit": MAX_RATIONALE_LENGTH},
+                field="rationale",
+            )
+        amendment = Amendment(
+            proposal=proposal,
+            base_version=base,
+            field=field,
+            language=language,
+            original_text=version_text(base, field, language),
+            new_text=text,
+            rationale=reason,
+            author=author,
+            client_token=client_token,
+        )
+        try:
+            with transaction.atomic():
+                amendment.save()
+        except IntegrityError:
+            # The same form was submitted twice at the same moment: the other request won.
+            existing = Amendment.objects.filter(author=author, client_token=client_token).first()
+            if client_token is None or existing is None:
+                raise
+            return existing
+        record(
+            action="amendment.created",
+            actor=author,
+            target=amendment,
+            proposal=proposal.slug,
+            field=amendment.field_name,
+        )
+    return amendment
+
+
+def _validate_new_text(field: str, new_text: str, *, original: str) -> str:
+    text = clean_text(new_text)
+    if not text:
+        raise DeliberationError("empty_text", _("The new text cannot be empty."), field="new_text")
+    limit = MAX_LENGTHS.get(field, MAX_TEXT_LENGTH)
+    if len(text) > limit:
+        raise DeliberationError(
+            "text_too_long",
+            _("This text can be at most %(limit)d characters long.") % {"limit": limit},
+            field="new_text",
+        )
+    if field == TargetField.TITLE and "\n" in text:
+        raise DeliberationError("multiline_title", _("A title is a single line."), field="new_text")
+    if text == clean_text(original):
+        raise DeliberationError(
+            "no_change",
+            _("The new text is the same as the current text: change something."),
+            field="new_text",
+        )
+    return text
+
+
+# --- Support / oppose -----------------------------------------------------------------------------
+
+NATIONAL_COUNTERS = {Nationality.KOREA: "kr", Nationality.JAPAN: "jp"}
+
+
+def amendment_vote(*, user, amendment: Amendment, value: str | None) -> AmendmentVote | None:
+    """Set ``user``'s support or opposition to ``value``, or withdraw it when ``value`` is None.
+
+    Idempotent: voting what one already voted changes nothing, so a double click cannot undo
+    itself (the page sends "withdraw" explicitly when one clicks an active button). The counters,
+    overall and per nationality, move with F() in the same transaction, and only the request
+    that actually changed the row moves them, so they stay exact under concurrent writes.
+    """
+    with transaction.atomic():
+        ensure_can_participate(user, amendment.proposal.programme)
+        if value is not None and value not in Vote.values:
+            raise DeliberationError("invalid_vote", _("Choose support or oppose."))
+        _ensure_open(amendment)
+        if amendment.hidden_at is not None:
+            raise DeliberationError("hidden", _("This amendment is hidden by the moderators."))
+
+        existing = AmendmentVote.objects.filter(amendment=amendment, user=user).first()
+        if existing is None:
+            if value is None:
+                return None
+            try:
+                with transaction.atomic():
+                    vote = AmendmentVote.objects.create(
+                        amendment=amendment, user=user, value=value, nationality=user.nationality
+                    )
+            except IntegrityError:
+                # A concurrent request by the same user created it first: treat as a change.
+                existing = AmendmentVote.objects.get(amendment=amendment, user=user)
+            else:
+                _move_counters(amendment, add=(value, user.nationality))
+                return vote
+
+        if existing.value == value:
+            return existing
+        old = (existing.value, existing.nationality)
+        if value is None:
+            if AmendmentVote.objects.filter(pk=existing.pk, value=existing.value).delete()[0]:
+                _move_counters(amendment, remove=old)
+            return None
+        if AmendmentVote.objects.filter(pk=existing.pk, value=existing.value).update(
+            value=value, nationality=user.nationality, created_at=timezone.now()
+        ):
+            _move_counters(amendment, add=(value, user.nationality), remove=old)
+        existing.value = value
+        existing.nationality = user.nationality
+        return existing
+
+
+def _counter_names(value: str, nationality: str) -> list[str]:
+    names = [f"{value}_count"]
+    if nationality in NATIONAL_COUNTERS:
+        names.append(f"{value}_{NATIONAL_COUNTERS[nationality]}")
+    return names
+
+
+def _move_counters(
+    amendment: Amendment, *, add: tuple[str, str] | None = None, remove: tuple[str, str] | None = None
+) -> None:
+    changes: dict[str, F] = {}
+    for name in _counter_names(*add) if add else []:
+        changes[name] = F(name) + 1
+    for name in _counter_names(*remove) if remove else []:
+        # Changing support to oppose within one nationality touches distinct columns; the same
+        # column only appears twice if nothing changed, which callers never ask for.
+        changes[name] = F(name) - 1
+    Amendment.objects.filter(pk=amendment.pk).update(**changes)
+
+
+# --- Withdraw -------------------------------------------------------------------------------------
+
+
+def amendment_withdraw(*, user, amendment: Amendment) -> Amendment:
+    """The author takes back their open amendment. Records ``amendment.withdrawn``."""
+    with transaction.atomic():
+        ensure_can_participate(user, amendment.proposal.programme)
+        if amendment.author_id != user.pk:
+            raise PermissionRefused("not_author", _("Only the author can withdraw an amendment."))
+        _ensure_open(amendment)
+        now = timezone.now()
+        if not Amendment.objects.filter(pk=amendment.pk, state=AmendmentState.OPEN).update(
+            state=AmendmentState.WITHDRAWN, updated_at=now
+        ):
+            raise _not_open()
+        amendment.state = AmendmentState.WITHDRAWN
+        amendment.updated_at = now
+        record(action="amendment.withdrawn", actor=user, target=amendment)
+    return amendment
+
+
+def _not_open() -> DeliberationError:
+    return DeliberationError("not_open", _("This amendment is no longer open."))
+
+
+def _ensure_open(amendment: Amendment) -> None:
+    if amendment.state != AmendmentState.OPEN:
+        raise _not_open()
+
+
+# --- Moderator decisions --------------------------------------------------------------------------
+
+
+def _clean_reason(reason: str | None, *, required: bool) -> str:
+    text = clean_text(reason)
+    if required and not text:
+        raise DeliberationError(
+            "empty_reason", _("Give a reason for the decision: the author will read it."), field="reason"
+        )
+    if len(text) > MAX_REASON_LENGTH:
+        raise DeliberationError(
+            "reason_too_long",
+            _("The reason can be at most %(limit)d characters long.") % {"limit": MAX_REASON_LENGTH},
+            field="reason",
+        )
+    return text
+
+
+def amendment_reject(*, moderator, amendment: Amendment, reason: str) -> Amendment:
+    """A moderator declines an open amendment, with a reason the author is notified of.
+
+    Moderators may decide whether or not the deliberation window is open. Records
+    ``amendment.rejected``.
+    """
+    with transaction.atomic():
+        ensure_moderator(moderator)
+        text = _clean_reason(reason, required=True)
+        now = timezone.now()
+        if not Amendment.objects.filter(pk=amendment.pk, state=AmendmentState.OPEN).update(
+            state=AmendmentState.REJECTED,
+            decided_by=moderator,
+            decided_at=now,
+            decision_reason=text,
+            updated_at=now,
+        ):
+            raise DeliberationError("already_decided", _("This amendment has already been decided."))
+        amendment.refresh_from_db()
+        proposal = Proposal.objects.select_related("current_version").get(pk=amendment.proposal_id)
+        record(action="amendment.rejected", actor=moderator, target=amendment, reason=text)
+        _notify_author(amendment, proposal)
+    return amendment
+
+
+def amendment_accept(*, moderator, amendment: Amendment, reason: str = "") -> ProposalVersion:
+    """A moderator accepts an open amendment: the proposal gets a new current version.
+
+    The new version copies every field in every language from the current one and replaces only
+    the amendment's field in its language. The other languages of that field are flagged as
+    translations to update, unless the amendment itself updates a flagged translation (then only
+    that flag is cleared). Flags on other fields carry over.
+
+    Concurrent accepts are serialised: the proposal row is locked (PostgreSQL; SQLite serialises
+    writers anyway) and the amendment moves out of ``open`` with a conditional UPDATE that only one
+    request can win. If the amendment was written against an older version it is rebased first;
+    when that fails it is marked outdated (kept) and the accept is refused.
+
+    Afterwards every other open amendment of the proposal is rebased onto the new version or marked
+    outdated. Records ``amendment.accepted`` and notifies the author.
+    """
+    ensure_moderator(moderator)
+    text = _clean_reason(reason, required=False)
+    outdated = False
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=amendment.proposal_id)
+        # Read after taking the lock: a concurrent accept may have changed it meanwhile.
+        amendment = Amendment.objects.select_related("author").get(pk=amendment.pk)
+        if amendment.state != AmendmentState.OPEN:
+            raise DeliberationError("already_decided", _("This amendment has already been decided."))
+        if amendment.hidden_at is not None:
+            raise DeliberationError(
+                "hidden", _("A hidden amendment cannot be accepted. Restore it first if it should be.")
+            )
+        current = ProposalVersion.objects.get(pk=proposal.current_version_id)
+        # The base must be the current version, and still read as the amendment found it (a
+        # moderator may have corrected the current version in the admin): otherwise rebase first.
+        moved = amendment.base_version_id != current.pk or amendment.original_text != version_text(
+            current, amendment.field, amendment.language
+        )
+        if moved and not _rebase_one(amendment, current, proposal=proposal):
+            outdated = True
+        else:
+            version = _accept(
+                moderator=moderator, amendment=amendment, proposal=proposal, current=current, reason=text
+            )
+    if outdated:
+        raise DeliberationError(
+            "outdated",
+            _(
+                "The text this amendment changes has been changed since it was written, so it no "
+                "longer applies. It has been marked outdated."
+            ),
+        )
+    return version
+
+
+def _accept(*, moderator, amendment: Amendment, proposal: Proposal, current: ProposalVersion, reason: str):
+    now = timezone.now()
+    if not Amendment.objects.filter(
+        pk=amendment.pk, state=AmendmentState.OPEN, base_version_id=current.pk
+    ).update(
+        state=AmendmentState.ACCEPTED,
+        decided_by=moderator,
+        decided_at=now,
+        decision_reason=reason,
+        updated_at=now,
+    ):
+        raise DeliberationError("already_decided", _("This amendment has already been decided."))
+
+    field_name = amendment.field_name
+    values = {name: getattr(current, name) for name in translated_field_names()}
+    values[field_name] = amendment.new_text
+    stale = set(current.stale_translations or [])
+    if field_name in stale:
+        # An updated translation: it is now in line with the other languages.
+        stale.discard(field_name)
+    else:
+        stale.update(f"{amendment.field}_{lang}" for lang in LANGUAGE_CODES if lang != amendment.language)
+    number = (proposal.versions.aggregate(highest=Max("number"))["highest"] or current.number) + 1
+    version = ProposalVersion.objects.create(
+        proposal=proposal,
+        number=number,
+        change_note=Truncator(amendment.rationale).chars(CHANGE_NOTE_LENGTH),
+        stale_translations=sorted(stale),
+        created_at=now,
+        created_by=moderator,
+        **values,
+    )
+    Amendment.objects.filter(pk=amendment.pk).update(result_version=version)
+    Proposal.objects.filter(pk=proposal.pk).update(current_version=version)
+    proposal.current_version = version
+    amendment.refresh_from_db()
+    record(
+        action="amendment.accepted",
+        actor=moderator,
+        target=amendment,
+        reason=reason,
+        version=version.number,
+        field=field_name,
+    )
+    _notify_author(amendment, proposal)
+    rebase_open_amendments(proposal=proposal, version=version)
+    return version
+
+
+def _notify_author(amendment: Amendment, proposal: Proposal) -> None:
+    version = proposal.current_version
+    with translation.override(amendment.author.preferred_language):
+        url = amendment.get_absolute_url()
+    notify(
+        recipient=amendment.author,
+        kind=Kind.AMENDMENT_DECIDED,
+        data={
+            "proposal": proposal.slug,
+            "proposal_title": {lang: getattr(version, f"title_{lang}", "") for lang in LANGUAGE_CODES},
+            "amendment": amendment.pk,
+            "state": amendment.state,
+            "reason": amendment.decision_reason,
+            "field": amendment.field,
+            "language": amendment.language,
+        },
+        url=url,
+    )
+
+
+# --- Rebase ----------------------------------------------------------------------------------------
+
+
+def rebase_open_amendments(*, proposal: Proposal, version: ProposalVersion) -> None:
+    """Bring every open amendment of ``proposal`` onto ``version`` (its new current version).
+
+    An amendment whose field and language still read as it found them just moves its base. One
+    whose text was changed gets its change re-applied onto the new text if every hunk still
+    applies exactly; otherwise it is marked outdated (``amendment.outdated``, automatic) and its
+    author notified. Call inside the transaction that made ``version`` current.
+    """
+    amendments = (
+        Amendment.objects.select_related("author")
+        .filter(proposal=proposal, state=AmendmentState.OPEN)
+        .exclude(base_version=version)
+    )
+    for amendment in amendments:
+        _rebase_one(amendment, version, proposal=proposal)
+
+
+def _rebase_one(amendment: Amendment, version: ProposalVersion, *, proposal: Proposal | None = None) -> bool:
+    """Move one open amendment onto ``version``; True if it still applies, False if now outdated."""
+    current_text = version_text(version, amendment.field, amendment.language)
+    rebased = diff.rebase(amendment.original_text, amendment.new_text, current_text)
+    if rebased is not None and len(rebased) > MAX_LENGTHS.get(amendment.field, MAX_TEXT_LENGTH):
+        rebased = None
+    now = timezone.now()
+    if rebased is not None and rebased != current_text:
+        Amendment.objects.filter(pk=amendment.pk, state=AmendmentState.OPEN).update(
+            base_version=version, original_text=current_text, new_text=rebased, updated_at=now
+        )
+        amendment.base_version = version
+        amendment.original_text = current_text
+        amendment.new_text = rebased
+        amendment.updated_at = now
+        return True
+    # Either the change no longer applies, or the new text already says what it proposed.
+    if Amendment.objects.filter(pk=amendment.pk, state=AmendmentState.OPEN).update(
+        state=AmendmentState.OUTDATED, updated_at=now
+    ):
+        amendment.state = AmendmentState.OUTDATED
+        amendment.updated_at = now
+        record(action="amendment.outdated", target=amendment, version=version.number)
+        if proposal is None:
+            proposal = Proposal.objects.select_related("current_version").get(pk=amendment.proposal_id)
+        _notify_author(amendment, proposal)
+    return False
