@@ -64,7 +64,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # modeltranslation must come before the admin so translated fields appear there.
     "modeltranslation",
-    "django.contrib.admin",
+    # Our admin site: allauth login, second factor for staff in production, "what awaits" index.
+    "deliberation.apps.DeliberationAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -85,6 +87,8 @@ INSTALLED_APPS = [
     "amendments",
     "comments",
     "ratings",
+    "moderation",
+    "progress",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +181,26 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# Signup also asks display name, nationality, preferred language and affiliation; the adapter sends
+# every account email in the recipient's preferred language and applies it to the UI after login.
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGOUT_REDIRECT_URL = "proposals:list"
+# Brute-force protection (kept in the shared cache). Failed logins: 10 a minute per IP address and
+# 5 per 5 minutes per email address; past that the login answers 429 (templates/429.html).
+# join_programme (ours) limits invite-code guessing.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "join_programme": "10/10m/user",
+}
+# Behind a proxy, the client address is the Nth from the right in X-Forwarded-For; 0 trusts no header.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Second factor (TOTP) for staff: required before the admin lets them in, on in production so the
+# demo moderator of `make run` can log in with a password.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+ADMIN_REQUIRE_MFA = env_bool("ADMIN_REQUIRE_MFA", PRODUCTION)
 
 # Internationalisation: Korean and Japanese are first-class; English is the fallback.
 LANGUAGE_CODE = "en"
@@ -208,6 +232,8 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Korea–Japan Future Dialogue <noreply@localhost>")
+# Links in notification emails (sent outside a request, e.g. by the digest command) start with this.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Content Security Policy from the first template on: no inline script or style, no eval.
 CONTENT_SECURITY_POLICY = {

@@ -19,6 +19,8 @@ urlpatterns += i18n_patterns(
     path("proposals/<slug:slug>/", include("comments.urls")),
     path("proposals/<slug:slug>/", include("ratings.urls")),
     path("proposals/<slug:slug>/", include("amendments.urls")),
+    # progress/ (the dashboard) and proposals/<slug>/progress/.
+    path("", include("progress.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

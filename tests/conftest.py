@@ -20,6 +20,12 @@ def _english_default(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # PBKDF2 at production strength costs ~0.1 s a hash; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # --- Actors for permission matrices -------------------------------------------------------------
 
 ROLES = ["anonymous", "unverified", "non_member", "member", "suspended", "moderator"]

@@ -111,3 +111,135 @@ class ProposalVersionFactory(factory.django.DjangoModelFactory):
     body_en = "The body."
     body_ko = "본문."
     body_ja = "本文。"
+
+
+# --- ratings ---------------------------------------------------------------------------------------
+
+
+class RatingFactory(factory.django.DjangoModelFactory):
+    """A rating given through ``ratings.services.rating_set``, so the aggregates stay exact.
+
+    The rater becomes a member of the proposal's programme first; the window must be open.
+    """
+
+    class Meta:
+        model = "ratings.Rating"
+
+    user = factory.SubFactory(UserFactory)
+    proposal = factory.SubFactory(ProposalFactory)
+    criterion = "importance"
+    score = 3
+
+    @classmethod
+    def _create(cls, model_class, *, user, proposal, criterion, score, **kwargs):
+        from ratings.services import rating_set
+
+        Membership.objects.get_or_create(user=user, programme=proposal.programme)
+        return rating_set(user=user, proposal=proposal, criterion=criterion, score=score)
+
+
+# --- comments --------------------------------------------------------------------------------------
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A comment written straight to the database (no permission checks, no notification).
+
+    ``root``, ``depth``, ``proposal`` and ``amendment`` follow ``parent`` when one is given, and the
+    parent's ``reply_count`` goes up, as ``comments.services.comment_create`` would do.
+    """
+
+    class Meta:
+        model = "comments.Comment"
+
+    parent = None
+    proposal = factory.LazyAttribute(lambda o: o.parent.proposal if o.parent else ProposalFactory())
+    amendment = factory.LazyAttribute(lambda o: o.parent.amendment if o.parent else None)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment number {n}")
+    language = "ko"
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        from django.db.models import F
+
+        if parent is not None:
+            kwargs.update(depth=parent.depth + 1, root_id=parent.root_id)
+        comment = super()._create(model_class, *args, parent=parent, **kwargs)
+        if parent is None:
+            comment.root_id = comment.pk
+            model_class.objects.filter(pk=comment.pk).update(root_id=comment.pk)
+        else:
+            model_class.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+            parent.reply_count += 1
+        return comment
+
+
+# --- amendments ------------------------------------------------------------------------------------
+
+
+class AmendmentFactory(factory.django.DjangoModelFactory):
+    """An open amendment written straight to the database (no permission checks) against the
+    proposal's current version; ``original_text`` is snapshotted from it as the service does."""
+
+    class Meta:
+        model = "amendments.Amendment"
+
+    proposal = factory.SubFactory(ProposalFactory)
+    base_version = factory.LazyAttribute(lambda o: o.proposal.current_version)
+    field = "body"
+    language = "ja"
+    original_text = factory.LazyAttribute(lambda o: getattr(o.base_version, f"{o.field}_{o.language}"))
+    new_text = factory.LazyAttribute(lambda o: o.original_text + " (amended)")
+    rationale = "Clearer wording."
+    author = factory.SubFactory(UserFactory)
+
+
+class AmendmentVoteFactory(factory.django.DjangoModelFactory):
+    """A vote given through ``amendments.services.amendment_vote``, so the counters stay exact.
+
+    The voter becomes a member of the proposal's programme first; the window must be open.
+    """
+
+    class Meta:
+        model = "amendments.AmendmentVote"
+
+    user = factory.SubFactory(UserFactory)
+    amendment = factory.SubFactory(AmendmentFactory)
+    value = "support"
+
+    @classmethod
+    def _create(cls, model_class, *, user, amendment, value, **kwargs):
+        from amendments.services import amendment_vote
+
+        Membership.objects.get_or_create(user=user, programme=amendment.proposal.programme)
+        return amendment_vote(user=user, amendment=amendment, value=value)
+
+
+# --- progress --------------------------------------------------------------------------------------
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    """A milestone written straight to the database (no services: stages are not recomputed).
+
+    Published by default, with evidence, in Korea; call ``progress.services.stages_recompute`` to
+    bring the proposal's stages in step.
+    """
+
+    class Meta:
+        model = "progress.Milestone"
+
+    proposal = factory.SubFactory(ProposalFactory)
+    date = factory.Sequence(lambda n: dt.date(2025, 1, 1) + dt.timedelta(days=n))
+    stage = "submitted"
+    jurisdiction = "KR"
+    institution = "Ministry of Foreign Affairs"
+    title_en = factory.Sequence(lambda n: f"Milestone {n}")
+    title_ko = factory.Sequence(lambda n: f"이정표 {n}")
+    title_ja = factory.Sequence(lambda n: f"マイルストーン {n}")
+    description_en = "What happened."
+    description_ko = "무슨 일이 있었는지."
+    description_ja = "何があったか。"
+    evidence_url = "https://example.org/evidence"
+    evidence_reference = "Press release No. 12"
+    evidence_quote = "The ministry will submit the plan."
+    status = "published"

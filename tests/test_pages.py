@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.db import models
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -93,17 +94,42 @@ def test_list_query_budget_does_not_grow_with_data(client, django_assert_num_que
     assert response.status_code == 200
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("authors", [1, 10])
-def test_detail_query_budget_does_not_grow_with_data(client, django_assert_num_queries, authors):
-    from tests.factories import PublicationAuthorFactory
+# The proposal page, whole: proposal + authors, ratings, amendments, a page of comment threads with
+# their replies; for a member also session, user, standing, own ratings and own reactions.
+PROPOSAL_PAGE_QUERIES = {"anonymous": 7, "member": 12}
 
-    proposal = ProposalFactory()
-    for _ in range(authors - 1):
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("viewer", ["anonymous", "member"])
+@pytest.mark.parametrize("threads", [5, 500])
+def test_proposal_page_query_budget_is_the_same_for_5_and_500_comments(
+    client, django_assert_num_queries, make_actor, proposal, viewer, threads
+):
+    from comments.models import Comment
+    from tests.factories import PublicationAuthorFactory, UserFactory
+
+    for _ in range(3):
         PublicationAuthorFactory(publication=proposal.publication)
-    with django_assert_num_queries(2):
+    authors = [UserFactory() for _ in range(5)]
+    roots = Comment.objects.bulk_create(
+        Comment(proposal=proposal, author=authors[i % 5], body=f"comment {i}", language="ko")
+        for i in range(threads)
+    )
+    Comment.objects.filter(pk__in=[c.pk for c in roots]).update(root=models.F("pk"))
+    Comment.objects.bulk_create(
+        Comment(proposal=proposal, author=authors[(i + 1) % 5], body="reply", language="ja", parent=root,
+                root=root, depth=1)
+        for i, root in enumerate(roots)
+    )
+    user = make_actor(viewer)
+    if user:
+        client.force_login(user)
+
+    with django_assert_num_queries(PROPOSAL_PAGE_QUERIES[viewer]):
         response = client.get(reverse("proposals:detail", kwargs={"slug": proposal.slug}))
+
     assert response.status_code == 200
+    assert response.content.decode().count("comment ") >= 5
 
 
 @pytest.mark.django_db

@@ -1,0 +1,43 @@
+"""The moderators' admin site: login through allauth (rate-limited, MFA-capable) and an index that
+shows what awaits a moderator."""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from allauth.account.decorators import secure_admin_login
+from allauth.mfa.models import Authenticator
+
+from . import awaiting
+
+
+def lacks_required_second_factor(user) -> bool:
+    """In the production profile staff must have a TOTP authenticator before the admin lets them in."""
+    if not settings.ADMIN_REQUIRE_MFA:
+        return False
+    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class DeliberationAdminSite(admin.AdminSite):
+    site_header = _("Korea–Japan Future Dialogue")
+    site_title = _("Korea–Japan Future Dialogue admin")
+    index_title = _("Moderation")
+    index_template = "admin/deliberation_index.html"
+
+    def has_permission(self, request) -> bool:
+        user = request.user
+        return bool(user.is_active and user.is_staff and not lacks_required_second_factor(user))
+
+    def login(self, request, extra_context=None):
+        """The same rate-limited allauth login as the site; then the second-factor requirement."""
+        user = request.user
+        if user.is_authenticated and user.is_active and user.is_staff and lacks_required_second_factor(user):
+            messages.warning(request, _("Set up an authenticator app before using the admin."))
+            return redirect(reverse("mfa_activate_totp") + "?next=" + reverse("admin:index"))
+        return secure_admin_login(super().login)(request, extra_context)
+
+    def index(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "awaiting": awaiting.summary()}
+        return super().index(request, extra_context)
