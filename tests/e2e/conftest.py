@@ -70,7 +70,10 @@ class Shots:
 
     def __call__(self, name: str) -> None:
         self.count += 1
-        self.page.screenshot(path=str(self.directory / f"{self.count:02d}-{name}.png"), full_page=True)
+        # caret="initial": hiding the caret leaves style="" on inputs, which htmx would copy on swap.
+        self.page.screenshot(
+            path=str(self.directory / f"{self.count:02d}-{name}.png"), full_page=True, caret="initial"
+        )
 
 
 @pytest.fixture
@@ -81,6 +84,27 @@ def page(browser, live_server, request, settings):
     page.set_default_timeout(15_000)
     csp_violations: list[str] = []
     page.on("console", lambda msg: csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.base_url = live_server.url
+    page.shots = Shots(page, ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name))
+    yield page
+    context.close()
+    assert not csp_violations, csp_violations
+
+
+@pytest.fixture
+def nojs_page(browser, live_server, request, settings):
+    """Like ``page``, in a browser context with JavaScript disabled (the no-htmx path)."""
+    settings.ALLOWED_HOSTS = ["*"]
+    context = browser.new_context(
+        locale="ko-KR", viewport={"width": 1200, "height": 900}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    csp_violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     page.base_url = live_server.url
     page.shots = Shots(page, ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name))
     yield page
