@@ -1,16 +1,62 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
+
+from moderation.adminactions import suspend_selected, unsuspend_selected
 
 from .models import Membership, Programme, User
 
 
+class SuspensionFilter(admin.SimpleListFilter):
+    title = _("suspension")
+    parameter_name = "suspension"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("suspended", _("Suspended")),
+            ("indefinitely", _("Suspended indefinitely")),
+            ("expired", _("Suspension ended")),
+            ("none", _("Never suspended or lifted")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        current = Q(suspended_at__isnull=False) & (
+            Q(suspended_until__isnull=True) | Q(suspended_until__gt=now)
+        )
+        match self.value():
+            case "suspended":
+                return queryset.filter(current)
+            case "indefinitely":
+                return queryset.filter(suspended_at__isnull=False, suspended_until__isnull=True)
+            case "expired":
+                return queryset.filter(suspended_at__isnull=False, suspended_until__lte=now)
+            case "none":
+                return queryset.filter(suspended_at__isnull=True)
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Moderators suspend and lift suspensions with the actions (moderation.services: audited,
+    the participant notified). Only superusers edit accounts, permissions and passwords here."""
+
     ordering = ["email"]
-    list_display = ["email", "display_name", "nationality", "preferred_language", "is_active", "is_staff"]
-    list_filter = ["nationality", "preferred_language", "is_active", "is_staff"]
+    list_display = [
+        "email",
+        "display_name",
+        "nationality",
+        "preferred_language",
+        "is_active",
+        "is_staff",
+        "suspension",
+    ]
+    list_filter = [SuspensionFilter, "nationality", "preferred_language", "is_active", "is_staff"]
+    actions = [suspend_selected, unsuspend_selected]
     search_fields = ["email", "display_name", "affiliation"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -20,10 +66,35 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Suspension"), {"fields": ["suspended_at", "suspended_until", "suspension_reason"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]}),
     ]
+    suspension_fields = ["suspended_at", "suspended_until", "suspension_reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.suspension_fields
+        # Moderators hold "change user" for the suspension actions only: an email, a permission or
+        # a group changed here would be a way into someone else's account or into more power.
+        return [name for _title, options in self.fieldsets for name in options["fields"]]
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+    @admin.display(description=_("suspension"), ordering="suspended_until")
+    def suspension(self, user: User) -> str:
+        if user.suspended_at is None:
+            return ""
+        if not user.is_suspended():
+            return _("ended")
+        if user.suspended_until is None:
+            return _("indefinitely")
+        until = formats.date_format(timezone.localtime(user.suspended_until), "SHORT_DATE_FORMAT")
+        return _("until %(date)s") % {"date": until}
 
 
 class MembershipInline(admin.TabularInline):

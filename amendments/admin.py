@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.errors import DeliberationError
+from moderation.adminactions import HiddenStateFilter, hidden_state, hide_action, restore_action
 
 from . import diff, services
 from .models import Amendment, AmendmentVote
@@ -27,12 +28,21 @@ class AmendmentAdmin(admin.ModelAdmin):
     """Decisions go through the same services as the page: the actions below, never by editing
     the state. Everything else is read-only here."""
 
-    list_display = ["__str__", "proposal", "author", "state", "support_count", "oppose_count", "created_at"]
-    list_filter = ["state", "field", "language"]
+    list_display = [
+        "__str__",
+        "proposal",
+        "author",
+        "state",
+        hidden_state,
+        "support_count",
+        "oppose_count",
+        "created_at",
+    ]
+    list_filter = ["state", HiddenStateFilter, "field", "language"]
     list_select_related = ["proposal__current_version", "author"]
     search_fields = ["proposal__slug", "new_text", "rationale", "author__display_name"]
     date_hierarchy = "created_at"
-    actions = ["accept_selected", "reject_selected"]
+    actions = ["accept_selected", "reject_selected", hide_action("amendment"), restore_action("amendment")]
     action_form = DecisionActionForm
     fields = [
         "proposal",
@@ -51,6 +61,7 @@ class AmendmentAdmin(admin.ModelAdmin):
         ("support_count", "oppose_count"),
         ("support_kr", "oppose_kr", "support_jp", "oppose_jp"),
         "hidden_at",
+        "hidden_automatically",
         "hidden_reason",
     ]
     readonly_fields = [name for entry in fields for name in (entry if isinstance(entry, tuple) else (entry,))]

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from moderation.adminactions import HiddenStateFilter, hidden_state, hide_action, restore_action
+
 from .models import Comment
 
 
@@ -32,8 +34,8 @@ class StateFilter(admin.SimpleListFilter):
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    """Read-only for now: writes go through comments.services (soft delete, counters, audit), and
-    moderation actions (hide / restore) will be added with the moderation feature."""
+    """Read-only: writes go through comments.services (soft delete, counters, audit); moderators
+    hide and restore with the actions (moderation.services), with or without reports."""
 
     list_display = [
         "pk",
@@ -46,18 +48,27 @@ class CommentAdmin(admin.ModelAdmin):
         "created_at",
         "is_edited",
         "is_deleted",
-        "is_hidden",
+        hidden_state,
         "agree_count",
         "disagree_count",
         "pass_count",
     ]
     list_display_links = ["pk", "excerpt"]
-    list_filter = [StateFilter, "language", "stance", "depth", "created_at", "proposal__slug"]
+    list_filter = [
+        StateFilter,
+        HiddenStateFilter,
+        "language",
+        "stance",
+        "depth",
+        "created_at",
+        "proposal__slug",
+    ]
     list_select_related = ["author", "proposal__current_version"]
     search_fields = ["body", "author__display_name", "author__email", "proposal__slug"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-pk"]
     readonly_fields = [field.name for field in Comment._meta.fields]
+    actions = [hide_action("comment"), restore_action("comment")]
 
     @admin.display(description=_("comment"))
     def excerpt(self, comment: Comment) -> str:

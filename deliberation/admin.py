@@ -1,14 +1,13 @@
 """The moderators' admin site: login through allauth (rate-limited, MFA-capable) and an index that
 shows what awaits a moderator."""
 
+from allauth.account.decorators import secure_admin_login
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-
-from allauth.account.decorators import secure_admin_login
-from allauth.mfa.models import Authenticator
 
 from . import awaiting
 

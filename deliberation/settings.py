@@ -235,6 +235,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Korea–Japan Future 
 # Links in notification emails (sent outside a request, e.g. by the digest command) start with this.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Moderation: this many distinct participants' open reports hide a comment or amendment pending
+# review, unless they all come from one nationality group (then it goes to the top of the queue).
+MODERATION_REPORT_THRESHOLD = int(os.environ.get("MODERATION_REPORT_THRESHOLD", "3"))
+
 # Content Security Policy from the first template on: no inline script or style, no eval.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

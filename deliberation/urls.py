@@ -21,6 +21,8 @@ urlpatterns += i18n_patterns(
     path("proposals/<slug:slug>/", include("amendments.urls")),
     # progress/ (the dashboard) and proposals/<slug>/progress/.
     path("", include("progress.urls")),
+    # proposals/<slug>/comments/<pk>/report/ and proposals/<slug>/amendments/<pk>/report/.
+    path("", include("moderation.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -3,6 +3,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amendments.models import Amendment
+from comments.models import Comment
+
 
 class ReportReason(models.TextChoices):
     SPAM = "spam", _("Spam")
@@ -18,6 +21,12 @@ class ReportStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
 
 
+# A report note is short context for the moderators, not a second comment.
+NOTE_MAX_LENGTH = 1000
+# A moderator's reason for hiding or suspending: shown to the author, kept in the audit log.
+REASON_MAX_LENGTH = 1000
+
+
 class Report(models.Model):
     """A participant's report of a comment or an amendment (exactly one of the two)."""
 
@@ -29,10 +38,12 @@ class Report(models.Model):
         "amendments.Amendment", on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
     )
     reason = models.CharField(_("reason"), max_length=20, choices=ReportReason.choices)
-    note = models.TextField(_("note"), max_length=1000, blank=True)
+    note = models.TextField(_("note"), max_length=NOTE_MAX_LENGTH, blank=True)
     # The reporter's nationality when they reported: the one-nationality safeguard counts these.
     reporter_nationality = models.CharField(max_length=5)
-    status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
     created_at = models.DateTimeField(_("reported at"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -65,3 +76,23 @@ class Report(models.Model):
     def __str__(self) -> str:
         target = f"comment #{self.comment_id}" if self.comment_id else f"amendment #{self.amendment_id}"
         return f"{self.get_reason_display()}: {target}"
+
+
+class ReportedComment(Comment):
+    """The moderation queue's view of comments (admin only): rows come from
+    ``moderation.selectors.comment_queue``."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("reported comment")
+        verbose_name_plural = _("reported comments")
+
+
+class ReportedAmendment(Amendment):
+    """The moderation queue's view of amendments (admin only): rows come from
+    ``moderation.selectors.amendment_queue``."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("reported amendment")
+        verbose_name_plural = _("reported amendments")

@@ -8,6 +8,8 @@ class Kind(models.TextChoices):
     REPLY = "reply", _("Reply to your comment")
     AMENDMENT_DECIDED = "amendment_decided", _("Decision on your amendment")
     STAGE_CHANGED = "stage_changed", _("Progress of a proposal")
+    CONTENT_HIDDEN = "content_hidden", _("Your comment or amendment was hidden")
+    ACCOUNT_SUSPENDED = "account_suspended", _("Your account was suspended")
 
 
 class Notification(models.Model):

@@ -243,3 +243,67 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     evidence_reference = "Press release No. 12"
     evidence_quote = "The ministry will submit the plan."
     status = "published"
+
+
+# --- institutions (API keys, webhooks) -------------------------------------------------------------
+
+
+class InstitutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "institutions.Institution"
+
+    name_en = factory.Sequence(lambda n: f"Ministry {n}")
+    name_ko = factory.Sequence(lambda n: f"부처 {n}")
+    name_ja = factory.Sequence(lambda n: f"省庁 {n}")
+    country = "KR"
+    contact_email = factory.Sequence(lambda n: f"contact{n}@ministry.example")
+
+
+class InstitutionAPIKeyFactory(factory.django.DjangoModelFactory):
+    """An API key made as the admin makes it (hashed); the full key text is on ``.key``, as only
+    the creator ever sees it."""
+
+    class Meta:
+        model = "institutions.InstitutionAPIKey"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    name = factory.Sequence(lambda n: f"key {n}")
+    scopes = factory.LazyFunction(lambda: ["read"])
+    expiry_date = None
+
+    @classmethod
+    def _create(cls, model_class, *, institution, name, scopes, expiry_date, **kwargs):
+        from institutions.keys import api_key_create
+
+        api_key, key = api_key_create(
+            institution=institution, name=name, scopes=scopes, expiry_date=expiry_date
+        )
+        api_key.key = key
+        return api_key
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "institutions.WebhookEndpoint"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    url = "http://127.0.0.1:9/hook"
+    secret = factory.Sequence(lambda n: f"secret-{n}-0123456789abcdef")
+
+
+# --- moderation ------------------------------------------------------------------------------------
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """A report written straight to the database (no permission checks, no automatic hiding, no
+    audit); on a new comment unless ``comment=None, amendment=...`` is given. Use
+    ``moderation.services.report_create`` to go through the threshold."""
+
+    class Meta:
+        model = "moderation.Report"
+
+    reporter = factory.SubFactory(UserFactory)
+    comment = factory.SubFactory(CommentFactory)
+    amendment = None
+    reason = "spam"
+    reporter_nationality = factory.LazyAttribute(lambda o: o.reporter.nationality)

@@ -1,0 +1,245 @@
+"""Moderators' admin actions, shared by the moderation queue and the comment, amendment and user
+admins. Each action goes through an intermediate page (a reason or a note, and the list of what it
+applies to), then calls the moderation service once per selected object; refusals are reported per
+object and nothing else changes.
+"""
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from core.errors import DeliberationError
+
+from . import services
+from .forms import OptionalReasonForm, ReasonForm, SuspendForm
+
+CONFIRM = "confirm"
+CONFIRM_TEMPLATE = "admin/moderation/confirm_action.html"
+
+
+def run_with_form(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    action: str,
+    title,
+    intro,
+    form_class: type[forms.Form],
+    apply: Callable[[object, forms.Form], object],
+    done: Callable[[int], str],
+    describe: Callable[[object], str] = str,
+):
+    """The intermediate page of ``action``: shown on the first POST, applied on the second (which
+    carries ``confirm``). Returns None (back to the changelist) once applied."""
+    if CONFIRM in request.POST:
+        form = form_class(request.POST)
+        if form.is_valid():
+            count = 0
+            for obj in queryset:
+                try:
+                    apply(obj, form)
+                except DeliberationError as error:
+                    modeladmin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
+                else:
+                    count += 1
+            if count:
+                modeladmin.message_user(request, done(count), messages.SUCCESS)
+            return None
+    else:
+        form = form_class()
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "opts": opts,
+        "form": form,
+        "objects": [describe(obj) for obj in queryset],
+        "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+        "action": action,
+        "confirm": CONFIRM,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media + form.media,
+    }
+    return TemplateResponse(request, CONFIRM_TEMPLATE, context, status=400 if form.is_bound else 200)
+
+
+# --- Hidden state, shown the same way everywhere -----------------------------------------------------
+
+
+class HiddenStateFilter(admin.SimpleListFilter):
+    title = _("moderation")
+    parameter_name = "hidden"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("visible", _("Visible")),
+            ("manual", _("Hidden by a moderator")),
+            ("automatic", _("Hidden automatically, pending review")),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "visible":
+                return queryset.filter(hidden_at__isnull=True)
+            case "manual":
+                return queryset.filter(hidden_at__isnull=False, hidden_automatically=False)
+            case "automatic":
+                return queryset.filter(hidden_at__isnull=False, hidden_automatically=True)
+        return queryset
+
+
+def hidden_state_label(item) -> str:
+    if item.hidden_at is None:
+        return _("Visible")
+    if item.hidden_automatically:
+        return _("Hidden automatically, pending review")
+    return _("Hidden by a moderator")
+
+
+@admin.display(description=_("moderation"), ordering="hidden_at")
+def hidden_state(item) -> str:
+    css = "visible" if item.hidden_at is None else ("automatic" if item.hidden_automatically else "manual")
+    return format_html('<span class="hidden-state hidden-state-{}">{}</span>', css, hidden_state_label(item))
+
+
+def describe_item(item) -> str:
+    text = item.body if hasattr(item, "body") else item.new_text
+    return f"#{item.pk} {Truncator(text).chars(120)}"
+
+
+# --- Actions on comments and amendments ----------------------------------------------------------------
+
+
+def hide_action(kind: str):
+    """ "Hide selected", with the reason the author will read. ``kind``: "comment" or "amendment"."""
+
+    @admin.action(description=_("Hide selected (give a reason)"), permissions=["change"])
+    def hide_selected(modeladmin, request, queryset):
+        return run_with_form(
+            modeladmin,
+            request,
+            queryset,
+            action="hide_selected",
+            title=_("Hide from participants"),
+            intro=_(
+                "Participants will see the reason in place of the text; the authors are notified. "
+                "Open reports on these items are marked as actioned."
+            ),
+            form_class=ReasonForm,
+            apply=lambda item, form: services.item_hide(
+                moderator=request.user, reason=form.cleaned_data["reason"], **{kind: item}
+            ),
+            done=lambda n: ngettext("%(count)d item hidden.", "%(count)d items hidden.", n) % {"count": n},
+            describe=describe_item,
+        )
+
+    return hide_selected
+
+
+def restore_action(kind: str):
+    @admin.action(description=_("Restore selected (show again)"), permissions=["change"])
+    def restore_selected(modeladmin, request, queryset):
+        return run_with_form(
+            modeladmin,
+            request,
+            queryset,
+            action="restore_selected",
+            title=_("Show again"),
+            intro=_("These items become visible again; their open reports are dismissed."),
+            form_class=OptionalReasonForm,
+            apply=lambda item, form: services.item_restore(
+                moderator=request.user, reason=form.cleaned_data["reason"], **{kind: item}
+            ),
+            done=lambda n: (
+                ngettext("%(count)d item restored.", "%(count)d items restored.", n) % {"count": n}
+            ),
+            describe=describe_item,
+        )
+
+    return restore_selected
+
+
+def dismiss_action(kind: str):
+    @admin.action(description=_("Dismiss the reports on selected"), permissions=["change"])
+    def dismiss_selected(modeladmin, request, queryset):
+        return run_with_form(
+            modeladmin,
+            request,
+            queryset,
+            action="dismiss_selected",
+            title=_("Dismiss reports"),
+            intro=_(
+                "The open reports on these items are dismissed as unfounded. Items hidden automatically "
+                "because of them become visible again."
+            ),
+            form_class=OptionalReasonForm,
+            apply=lambda item, form: services.reports_dismiss(
+                moderator=request.user, reason=form.cleaned_data["reason"], **{kind: item}
+            ),
+            done=lambda n: (
+                ngettext("Reports dismissed on %(count)d item.", "Reports dismissed on %(count)d items.", n)
+                % {"count": n}
+            ),
+            describe=describe_item,
+        )
+
+    return dismiss_selected
+
+
+# --- Actions on users ------------------------------------------------------------------------------------
+
+
+def describe_user(user) -> str:
+    return f"{user.public_name} ({user.get_nationality_display()}) <{user.email}>"
+
+
+@admin.action(description=_("Suspend selected (until a date or indefinitely)"), permissions=["change"])
+def suspend_selected(modeladmin, request, queryset):
+    return run_with_form(
+        modeladmin,
+        request,
+        queryset,
+        action="suspend_selected",
+        title=_("Suspend accounts"),
+        intro=_(
+            "Suspended participants can still read everything but cannot comment, rate, amend or report. "
+            "They are notified with your justification."
+        ),
+        form_class=SuspendForm,
+        apply=lambda user, form: services.user_suspend(
+            moderator=request.user, user=user, until=form.until_datetime, reason=form.cleaned_data["reason"]
+        ),
+        done=lambda n: (
+            ngettext("%(count)d account suspended.", "%(count)d accounts suspended.", n) % {"count": n}
+        ),
+        describe=describe_user,
+    )
+
+
+@admin.action(description=_("Lift the suspension of selected"), permissions=["change"])
+def unsuspend_selected(modeladmin, request, queryset):
+    return run_with_form(
+        modeladmin,
+        request,
+        queryset,
+        action="unsuspend_selected",
+        title=_("Lift suspensions"),
+        intro=_("These participants can take part again at once."),
+        form_class=OptionalReasonForm,
+        apply=lambda user, form: services.user_unsuspend(
+            moderator=request.user, user=user, reason=form.cleaned_data["reason"]
+        ),
+        done=lambda n: (
+            ngettext("%(count)d suspension lifted.", "%(count)d suspensions lifted.", n) % {"count": n}
+        ),
+        describe=describe_user,
+    )
