@@ -92,6 +92,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.email
 
+    def get_full_name(self) -> str:
+        return self.display_name or self.email
+
+    def get_short_name(self) -> str:
+        # The admin greets staff with this; the default would be the email address.
+        return self.display_name or self.email.split("@")[0]
+
     def is_suspended(self, now=None) -> bool:
         if self.suspended_at is None:
             return False
