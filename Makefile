@@ -6,7 +6,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install messages makemessages lint format check-deploy lock clean
+.PHONY: run test install messages makemessages lint format check-deploy lock clean bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ messages: $(STAMP)
 
 # Regenerate the .po catalogues from the sources (needs GNU gettext's xgettext).
 makemessages: $(STAMP)
-	$(BIN)/python manage.py makemessages --locale ko --locale ja --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py makemessages --locale ko --locale ja --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
 
 run: messages
 	$(BIN)/python manage.py migrate --no-input
@@ -37,6 +37,11 @@ run: messages
 
 test: messages
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Property-based fuzzing of the API (schemathesis) against a live local server; fails on any 5xx.
+# FUZZ_MAX_EXAMPLES (per operation) and FUZZ_MAX_SECONDS bound it (defaults: 40, 90 s).
+fuzz: messages
+	bash scripts/fuzz-api.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -53,3 +58,25 @@ lock: $(BIN)/python
 
 clean:
 	rm -rf $(VENV) var locale/*/LC_MESSAGES/*.mo
+
+# The benchmark (bench/runner.py writes bench/RESULTS.md): every key route under load with wrk
+# against gunicorn (2 sync workers) on PostgreSQL, next to a bare-Django ceiling. It starts no
+# database: PostgreSQL must already run; the database (default `bench`) is created, migrated and
+# filled if needed. `make bench SCALE=0.1` for a quick run. By default it waits (up to 5 minutes)
+# for other work on the machine to stop, and profiles the pages that miss a target.
+SCALE ?= 1
+BENCH_DURATION ?= 10
+BENCH_ARGS ?= --wait-quiet 300 --profile
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/bench)
+
+bench: messages
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing wrk (apt-get)"; \
+	    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }; \
+	  else \
+	    echo "make bench needs wrk: install it (Debian/Ubuntu: sudo apt-get install wrk)" >&2; exit 1; \
+	  fi; }
+	@$(BIN)/python -c "import pyinstrument" 2>/dev/null || $(BIN)/python -m pip install --quiet "pyinstrument>=5,<6"
+	DJANGO_ENV=bench DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_VAR_DIR=$(CURDIR)/var/bench \
+	  $(BIN)/python manage.py bench_run --scale $(SCALE) --duration $(BENCH_DURATION) $(BENCH_ARGS)

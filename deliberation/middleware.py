@@ -3,7 +3,7 @@
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -28,10 +28,13 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.error("database unavailable: %s", exception)
-        response = HttpResponse(
-            _("The service is temporarily unavailable. Please try again shortly."),
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
+        message = _("The service is temporarily unavailable. Please try again shortly.")
+        if request.path.startswith("/api/"):
+            # API clients always get the API's error shape, never text or HTML.
+            response = JsonResponse(
+                {"error": {"code": "unavailable", "message": message, "fields": {}}}, status=503
+            )
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "csp",
+    # The benchmark (bench_seed, bench_run); its ceiling view is routed only when DJANGO_ENV=bench.
+    "bench",
     "audit",
     "accounts",
     "notifications",
@@ -89,6 +91,9 @@ INSTALLED_APPS = [
     "ratings",
     "moderation",
     "progress",
+    "rest_framework_api_key",
+    "institutions",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -255,11 +260,43 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The partner institutions' API under /api/v1/ (api/): JSON only, an institution's key in
+# "Authorization: Api-Key <key>", errors as {"error": {"code", "message", "fields"}}.
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JSONOnlyNegotiation",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.APIKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.CanRead"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.APIKeyRateThrottle"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "URL_FORMAT_OVERRIDE": None,
 }
+# Requests per API key (throttled in the shared cache), e.g. "120/min", "5000/hour".
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/min")
+# The schema and the docs page need no key; they are limited per client address instead.
+API_ANONYMOUS_THROTTLE_RATE = os.environ.get("API_ANONYMOUS_THROTTLE_RATE", "60/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Korea–Japan Future Dialogue API",
+    "DESCRIPTION": (
+        "Read proposals, their versions, comments, amendments, rating aggregates and progress; "
+        "submit progress reports. Send your institution's key as `Authorization: Api-Key <key>`. "
+        'Every error is `{"error": {"code", "message", "fields"}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "proposals.models.Stage",
+        "JurisdictionEnum": "progress.models.Jurisdiction",
+        "LanguageEnum": "api.serializers.LANGUAGE_CHOICES",
+    },
+}
+# Webhooks (institutions.webhooks): how long to wait for a receiver before counting a failure.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

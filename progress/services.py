@@ -28,7 +28,7 @@ from notifications.models import Kind
 from notifications.services import notify
 from proposals.models import Proposal, Stage
 
-from . import csv_io, selectors
+from . import csv_io, selectors, signals
 from .csv_io import RowProblem
 from .models import Jurisdiction, JurisdictionStage, Milestone, MilestoneStatus
 
@@ -314,6 +314,13 @@ def stages_recompute(*, proposal: Proposal, actor: User | None) -> list[StageCha
                 from_stage=change.from_stage,
                 to_stage=change.to_stage,
                 jurisdiction=change.jurisdiction,
+            )
+            signals.stage_changed.send(
+                sender=Proposal,
+                proposal=proposal,
+                jurisdiction=change.jurisdiction,
+                from_stage=change.from_stage,
+                to_stage=change.to_stage,
             )
         _notify_participants(proposal, [c for c in changes if c.jurisdiction and c.to_stage], actor)
         return changes

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from api import exports as api_exports
 from progress import admin as progress_admin
 from progress import selectors as progress_selectors
 from progress.models import Milestone
@@ -46,7 +47,11 @@ class ProposalAdmin(TranslationAdmin):
     # milestone to change it.
     readonly_fields = ["stage"]
     inlines = [progress_admin.MilestoneInline]
-    actions = [progress_admin.export_proposal_milestones]
+    actions = [
+        progress_admin.export_proposal_milestones,
+        api_exports.export_deliberation_json,
+        api_exports.export_deliberation_csv,
+    ]
 
     def get_queryset(self, request):
         return progress_selectors.proposals_with_review_overdue(super().get_queryset(request))

@@ -104,9 +104,7 @@ def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
             **_translated("summary", item["summary"]),
             **_translated("body", item["body"]),
         }
-        first, _ = ProposalVersion.objects.get_or_create(
-            proposal=proposal, number=1, defaults=text
-        )
+        first, _ = ProposalVersion.objects.get_or_create(proposal=proposal, number=1, defaults=text)
         if proposal.current_version_id in (None, first.pk):
             for field, value in text.items():
                 setattr(first, field, value)

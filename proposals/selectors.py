@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from .models import PolicyArea, Proposal
+from .search import search_proposals
 
 
 def proposal_list() -> QuerySet[Proposal]:
@@ -15,10 +16,13 @@ def proposal_list() -> QuerySet[Proposal]:
     )
 
 
-def proposals_by_area() -> list[tuple[PolicyArea, list[Proposal]]]:
-    """Proposals grouped by policy area, areas in their declared order, empty areas left out."""
+def proposals_by_area(q: str = "") -> list[tuple[PolicyArea, list[Proposal]]]:
+    """Proposals grouped by policy area, areas in their declared order, empty areas left out;
+    only those matching ``q`` (any language, substring: works for Japanese) when given."""
     order = {area: index for index, area in enumerate(PolicyArea.values)}
-    proposals = sorted(proposal_list(), key=lambda p: (order[p.policy_area], p.position, p.slug))
+    proposals = sorted(
+        search_proposals(proposal_list(), q), key=lambda p: (order[p.policy_area], p.position, p.slug)
+    )
     return [
         (PolicyArea(area), list(items)) for area, items in groupby(proposals, key=lambda p: p.policy_area)
     ]

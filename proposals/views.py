@@ -6,12 +6,14 @@ from comments.sections import proposal_section as comments_section
 from ratings.sections import proposal_section as ratings_section
 
 from . import selectors
+from .search import MAX_QUERY_LENGTH, normalise_query
 
 
 def proposal_list(request):
-    areas = selectors.proposals_by_area()
+    q = normalise_query(request.GET.get("q"))[:MAX_QUERY_LENGTH]
+    areas = selectors.proposals_by_area(q)
     count = sum(len(proposals) for _area, proposals in areas)
-    return render(request, "proposals/list.html", {"areas": areas, "proposal_count": count})
+    return render(request, "proposals/list.html", {"areas": areas, "proposal_count": count, "q": q})
 
 
 def proposal_detail(request, slug: str):

@@ -58,7 +58,9 @@ def test_second_factor_required_sends_staff_to_set_up_an_authenticator(client, m
     assert response.status_code == 302
     assert "/accounts/2fa/totp/activate/" in response["Location"]
 
-    Authenticator.objects.create(user=moderator, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    Authenticator.objects.create(
+        user=moderator, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
     assert client.get("/en/admin/").status_code == 200
 
 

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -35,7 +36,9 @@ def test_lost_database_on_a_page_is_503_not_500(client):
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the e2e harness for its own process; check --deploy warns on it.
+    dropped = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(  # noqa: S603 - fixed argv, our own manage.py
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -64,3 +67,14 @@ def test_production_profile_refuses_to_start_without_secret_key():
     result = _manage("check", DJANGO_ENV="production", ALLOWED_HOSTS="dialogue.example.org")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_lost_database_under_the_api_is_a_json_503(rf):
+    from deliberation.middleware import DatabaseUnavailableMiddleware
+
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    response = middleware.process_exception(rf.get("/api/v1/proposals/"), OperationalError("gone"))
+
+    assert response.status_code == 503
+    assert json.loads(response.content)["error"]["code"] == "unavailable"
+    assert response["Retry-After"] == "30"

@@ -117,8 +117,15 @@ def test_proposal_page_query_budget_is_the_same_for_5_and_500_comments(
     )
     Comment.objects.filter(pk__in=[c.pk for c in roots]).update(root=models.F("pk"))
     Comment.objects.bulk_create(
-        Comment(proposal=proposal, author=authors[(i + 1) % 5], body="reply", language="ja", parent=root,
-                root=root, depth=1)
+        Comment(
+            proposal=proposal,
+            author=authors[(i + 1) % 5],
+            body="reply",
+            language="ja",
+            parent=root,
+            root=root,
+            depth=1,
+        )
         for i, root in enumerate(roots)
     )
     user = make_actor(viewer)
@@ -142,3 +149,27 @@ def test_pages_send_a_strict_content_security_policy(client):
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert " style=" not in response.content.decode()
     assert "<script>" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lang", "q", "slug"),
+    [
+        ("ja", "水素", "hydrogen-ccs-green-finance"),
+        ("ko", "청년 혁신", "youth-innovation-fund"),
+        ("en", "CPTPP", "cptpp-accession-support"),
+    ],
+)
+def test_proposal_search_finds_korean_and_japanese_text(client, seeded, lang, q, slug):
+    html = client.get(f"/{lang}/proposals/", {"q": q}).content.decode()
+
+    assert f'href="/{lang}/proposals/{slug}/"' in html
+    assert html.count('class="proposal-card"') < 14
+    assert f'value="{q}"' in html
+
+
+@pytest.mark.django_db
+def test_proposal_search_with_no_match_says_so(client, seeded):
+    html = client.get("/en/proposals/", {"q": "zzzz-nothing"}).content.decode()
+    assert html.count('class="proposal-card"') == 0
+    assert "No proposal matches your search." in html

@@ -83,7 +83,10 @@ def page(browser, live_server, request, settings):
     page = context.new_page()
     page.set_default_timeout(15_000)
     csp_violations: list[str] = []
-    page.on("console", lambda msg: csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     page.base_url = live_server.url
     page.shots = Shots(page, ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name))
     yield page

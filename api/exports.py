@@ -1,0 +1,230 @@
+"""A proposal's whole deliberation as one JSON document or one CSV file: its text in every language,
+versions, amendments, public comments, rating aggregates, stages and published milestones.
+
+Public fields only, the same as the API shows: no email addresses, account ids, individual ratings
+or votes, hidden or deleted comments. Used by ``/api/v1/proposals/<slug>/export.json|.csv`` and by
+the admin actions below (for the proposal admin's ``actions``).
+"""
+
+import csv
+import io
+import json
+
+from django.contrib import admin
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors, serializers
+
+LANGUAGE_CODES = serializers.LANGUAGE_CODES
+# Cells starting with these would run as formulas in a spreadsheet: they get a leading quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+CSV_COLUMNS = (
+    "record",
+    "id",
+    "proposal",
+    "version",
+    "parent",
+    "date",
+    "language",
+    "field",
+    "state",
+    "stage",
+    "jurisdiction",
+    "criterion",
+    "group",
+    "author",
+    "author_nationality",
+    "title",
+    "text",
+    "count",
+    "mean",
+    "support",
+    "oppose",
+    "agree",
+    "disagree",
+    "pass",
+    "url",
+)
+
+
+def deliberation_data(*, slug: str, request=None) -> dict:
+    """Everything public about the proposal ``slug``, all languages: nine queries whatever its size."""
+    proposal = selectors.proposal_detail(slug=slug)
+    context = {"request": request, "languages": LANGUAGE_CODES}
+    versions = list(selectors.versions(proposal=proposal))
+    selectors.attach_changes(versions, proposal=proposal, languages=LANGUAGE_CODES)
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "proposal": serializers.ProposalDetailSerializer(proposal, context=context).data,
+        "versions": serializers.VersionSerializer(versions, many=True, context=context).data,
+        "amendments": serializers.AmendmentSerializer(
+            selectors.amendments(proposal=proposal), many=True, context=context
+        ).data,
+        "comments": serializers.CommentSerializer(
+            selectors.comments(proposal=proposal).order_by("created_at", "pk"), many=True, context=context
+        ).data,
+        "ratings": serializers.ratings_data(proposal, selectors.rating_aggregates(proposal=proposal)),
+        "milestones": serializers.MilestoneSerializer(
+            selectors.published_milestones(proposal=proposal), many=True, context=context
+        ).data,
+    }
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def deliberation_rows(data: dict):
+    """One CSV row (a dict of ``CSV_COLUMNS``) per text, version language, amendment, comment,
+    rating aggregate, stage and milestone language."""
+    proposal = data["proposal"]
+    slug = proposal["slug"]
+    base = {"proposal": slug}
+    for code in LANGUAGE_CODES:
+        text = proposal["text"][code]
+        yield {
+            **base,
+            "record": "proposal",
+            "id": slug,
+            "version": proposal["version"],
+            "language": code,
+            "stage": proposal["stage"],
+            "title": text["title"],
+            "text": text["summary"],
+            "url": proposal["url"],
+        }
+    for jurisdiction, stage in proposal["stages"].items():
+        yield {**base, "record": "stage", "jurisdiction": jurisdiction, "stage": stage or ""}
+    for version in data["versions"]:
+        for code in LANGUAGE_CODES:
+            text = version["text"][code]
+            yield {
+                **base,
+                "record": "version",
+                "id": version["number"],
+                "version": version["number"],
+                "parent": version["amendment"],
+                "date": version["created_at"],
+                "language": code,
+                "title": text["title"],
+                "text": text["body"],
+            }
+    for amendment in data["amendments"]:
+        yield {
+            **base,
+            "record": "amendment",
+            "id": amendment["id"],
+            "version": amendment["base_version"],
+            "date": amendment["created_at"],
+            "language": amendment["language"],
+            "field": amendment["field"],
+            "state": amendment["state"],
+            "author": amendment["author"]["name"],
+            "author_nationality": amendment["author"]["nationality"],
+            "title": amendment["rationale"],
+            "text": amendment["new_text"],
+            "support": amendment["support"]["ALL"],
+            "oppose": amendment["oppose"]["ALL"],
+        }
+    for comment in data["comments"]:
+        yield {
+            **base,
+            "record": "comment",
+            "id": comment["id"],
+            "parent": comment["parent"],
+            "date": comment["created_at"],
+            "language": comment["language"],
+            "state": comment["stance"],
+            "author": comment["author"]["name"],
+            "author_nationality": comment["author"]["nationality"],
+            "text": comment["body"],
+            "agree": comment["agree_count"],
+            "disagree": comment["disagree_count"],
+            "pass": comment["pass_count"],
+        }
+    for criterion in data["ratings"]["criteria"]:
+        for group in criterion["groups"]:
+            yield {
+                **base,
+                "record": "rating",
+                "criterion": criterion["criterion"],
+                "group": group["group"],
+                "count": group["count"],
+                "mean": "" if group["mean"] is None else group["mean"],
+                "text": " ".join(str(n) for n in group["distribution"]),
+            }
+    for milestone in data["milestones"]:
+        for code in LANGUAGE_CODES:
+            text = milestone["text"][code]
+            yield {
+                **base,
+                "record": "milestone",
+                "id": milestone["id"],
+                "date": milestone["date"],
+                "language": code,
+                "stage": milestone["stage"],
+                "jurisdiction": milestone["jurisdiction"],
+                "author": milestone["institution"],
+                "title": text["title"],
+                "text": text["description"],
+                "url": milestone["evidence_url"],
+            }
+
+
+def deliberation_csv(documents: list[dict]) -> str:
+    """CSV text (UTF-8 with a byte order mark, for spreadsheets) of one or more exports."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="raise")
+    writer.writeheader()
+    for data in documents:
+        for row in deliberation_rows(data):
+            writer.writerow({column: _cell(row.get(column)) for column in CSV_COLUMNS})
+    return out.getvalue()
+
+
+def filename(slugs: list[str], extension: str) -> str:
+    stem = slugs[0] if len(slugs) == 1 else f"{len(slugs)}-proposals"
+    return f"deliberation-{stem}-{timezone.localdate():%Y%m%d}.{extension}"
+
+
+# --- Admin actions (for ProposalAdmin.actions) ---------------------------------------------------
+
+
+def _documents(queryset) -> list[dict]:
+    slugs = list(
+        queryset.filter(current_version__isnull=False)
+        .order_by("position", "slug")
+        .values_list("slug", flat=True)
+    )
+    return [deliberation_data(slug=slug) for slug in slugs]
+
+
+@admin.action(description=_("Export the whole deliberation (JSON)"))
+def export_deliberation_json(modeladmin, request, queryset) -> HttpResponse:
+    documents = _documents(queryset)
+    body = json.dumps(
+        documents[0] if len(documents) == 1 else documents, ensure_ascii=False, indent=2, default=str
+    )
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    name = filename([d["proposal"]["slug"] for d in documents] or ["none"], "json")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@admin.action(description=_("Export the whole deliberation (CSV)"))
+def export_deliberation_csv(modeladmin, request, queryset) -> HttpResponse:
+    documents = _documents(queryset)
+    response = HttpResponse(deliberation_csv(documents), content_type="text/csv; charset=utf-8")
+    name = filename([d["proposal"]["slug"] for d in documents] or ["none"], "csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

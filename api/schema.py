@@ -1,0 +1,61 @@
+"""OpenAPI schema pieces: the API key security scheme, and the error responses every operation
+documents (so that clients, and the tests validating responses, know the error body)."""
+
+from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import serializers
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `not_found`, `invalid`.")
+    message = serializers.CharField(help_text="For people, in the request's language.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Input field or query parameter → its messages (empty when no field is at fault).",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+ERROR_RESPONSES = {
+    "400": "Invalid input (fields says which).",
+    "401": "Missing, wrong, revoked or expired API key.",
+    "403": "The key lacks the scope this endpoint needs.",
+    "404": "Not found.",
+    "415": "The request body is not JSON (send Content-Type: application/json).",
+    "429": "Too many requests for this key: wait `Retry-After` seconds.",
+    "default": "Any other error (e.g. 405, or 500 on our side), with the same error body.",
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        public = not self.view.get_authenticators()
+        for code, description in ERROR_RESPONSES.items():
+            if code in responses or (public and code in ("401", "403")):
+                continue
+            if code == "415" and self.method not in ("POST", "PUT", "PATCH"):
+                continue
+            responses[code] = {
+                **self._get_response_for_code(ErrorSerializer, code),
+                "description": description,
+            }
+        return responses
+
+
+class APIKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.APIKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Your institution's key, as `Api-Key <key>` (the word Api-Key, a space, the key).",
+        }

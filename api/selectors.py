@@ -1,0 +1,173 @@
+"""Reads for the API, each in a fixed number of queries whatever the amount of data. Only public
+rows: comments neither hidden nor deleted, amendments not hidden, milestones published."""
+
+from django.db.models import F, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Programme
+from amendments import diff as amendment_diff
+from amendments.models import Amendment, TargetField
+from amendments.selectors import FieldChange, proposal_for_amendments
+from comments.models import Comment
+from institutions.models import Institution, ProgressReport
+from progress.models import Milestone, MilestoneStatus
+from proposals.models import Proposal, ProposalVersion, Publication
+from proposals.selectors import proposal_list
+from ratings.models import RatingAggregate
+
+# Only what an author shows publicly is loaded from the accounts table.
+AUTHOR_FIELDS = ("author__display_name", "author__nationality")
+
+
+def programmes() -> QuerySet[Programme]:
+    return Programme.objects.order_by("starts_on", "slug", "pk")
+
+
+def publications() -> QuerySet[Publication]:
+    return Publication.objects.prefetch_related("authors").order_by("key", "pk")
+
+
+def proposals() -> QuerySet[Proposal]:
+    """Published proposals (those with a current version) in reading order, with programme,
+    publication and stage per jurisdiction: two queries."""
+    return (
+        proposal_list()
+        .select_related("programme")
+        .prefetch_related("jurisdiction_stages")
+        .filter(current_version__isnull=False)
+        .order_by("position", "slug", "pk")
+    )
+
+
+def proposal_detail(*, slug: str) -> Proposal:
+    """One proposal with everything its detail shows: three queries."""
+    return get_object_or_404(proposals().prefetch_related("publication__authors"), slug=slug)
+
+
+def proposal(*, slug: str) -> Proposal:
+    """The proposal a nested endpoint lists things of (one query), or 404."""
+    return proposal_for_amendments(slug=slug)
+
+
+def versions(*, proposal: Proposal) -> QuerySet[ProposalVersion]:
+    return (
+        ProposalVersion.objects.filter(proposal=proposal)
+        .annotate(producing_amendment_id=F("source_amendment__pk"))
+        .order_by("number", "pk")
+    )
+
+
+def previous_version(*, proposal: Proposal, number: int) -> ProposalVersion | None:
+    return ProposalVersion.objects.filter(proposal=proposal, number__lt=number).order_by("-number").first()
+
+
+def field_changes(old: ProposalVersion | None, new: ProposalVersion, languages) -> list[tuple[str, str]]:
+    """(field, language) pairs whose text differs between ``old`` and ``new`` (none for a first
+    version)."""
+    if old is None:
+        return []
+    return [
+        (field, code)
+        for field in TargetField.values
+        for code in languages
+        if (getattr(old, f"{field}_{code}") or "") != (getattr(new, f"{field}_{code}") or "")
+    ]
+
+
+def attach_changes(page: list[ProposalVersion], *, proposal: Proposal, languages) -> None:
+    """Set ``changes`` on each version of a page, ordered by number (one query for the version
+    before the page)."""
+    if not page:
+        return
+    previous = previous_version(proposal=proposal, number=page[0].number)
+    for version in page:
+        version.changes = [
+            {"field": field, "language": code} for field, code in field_changes(previous, version, languages)
+        ]
+        previous = version
+
+
+def version_with_diff(*, proposal: Proposal, number: int, languages) -> ProposalVersion:
+    """One version with ``changes`` and a character ``diff`` per changed field and language
+    (two queries)."""
+    version = get_object_or_404(versions(proposal=proposal), number=number)
+    previous = previous_version(proposal=proposal, number=number)
+    changes = field_changes(previous, version, languages)
+    version.changes = [{"field": field, "language": code} for field, code in changes]
+    version.diff = [
+        FieldChange(
+            field,
+            code,
+            amendment_diff.inline_diff(
+                getattr(previous, f"{field}_{code}") or "", getattr(version, f"{field}_{code}") or ""
+            ),
+        )
+        for field, code in changes
+    ]
+    return version
+
+
+def comments(*, proposal: Proposal) -> QuerySet[Comment]:
+    """Every public comment of the proposal (on it or on a visible amendment), authors reduced to
+    their public name and nationality: one query per page."""
+    return (
+        Comment.objects.filter(proposal=proposal, hidden_at__isnull=True, deleted_at__isnull=True)
+        .filter(Q(amendment__isnull=True) | Q(amendment__hidden_at__isnull=True))
+        .select_related("author")
+        .only(
+            "id",
+            "parent_id",
+            "root_id",
+            "depth",
+            "amendment_id",
+            "language",
+            "stance",
+            "body",
+            "created_at",
+            "edited_at",
+            "agree_count",
+            "disagree_count",
+            "pass_count",
+            "reply_count",
+            *AUTHOR_FIELDS,
+        )
+    )
+
+
+def amendments(*, proposal: Proposal) -> QuerySet[Amendment]:
+    """The proposal's amendments that are not hidden, newest first (one query)."""
+    return (
+        Amendment.objects.filter(proposal=proposal, hidden_at__isnull=True)
+        .select_related("author")
+        .annotate(
+            base_version_number=F("base_version__number"), result_version_number=F("result_version__number")
+        )
+        .defer("author__email", "author__password", "author__affiliation")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def amendment(*, proposal: Proposal, pk: int) -> Amendment:
+    return get_object_or_404(amendments(proposal=proposal), pk=pk)
+
+
+def rating_aggregates(*, proposal: Proposal) -> list[RatingAggregate]:
+    return list(RatingAggregate.objects.filter(proposal=proposal))
+
+
+def published_milestones(*, proposal: Proposal) -> QuerySet[Milestone]:
+    return Milestone.objects.filter(proposal=proposal, status=MilestoneStatus.PUBLISHED).order_by(
+        "date", "pk"
+    )
+
+
+def reports(*, institution: Institution) -> QuerySet[ProgressReport]:
+    return (
+        ProgressReport.objects.filter(institution=institution)
+        .select_related("milestone__proposal")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def report(*, institution: Institution, pk: int) -> ProgressReport:
+    return get_object_or_404(reports(institution=institution), pk=pk)

@@ -1,0 +1,383 @@
+"""The partner institutions' API (``/api/v1/``). Thin views: parse, call a selector or service,
+serialize. Authentication, scopes, throttling, pagination and errors are set up in settings
+(``REST_FRAMEWORK``) and the modules beside this one."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags, quote_etag
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.response import Response
+
+from amendments.models import Amendment
+from comments.models import Comment
+from institutions import services as institution_services
+from institutions.models import ProgressReport
+from institutions.services import ReportText
+from progress.models import Milestone
+from proposals.models import ProposalVersion
+
+from . import exports, selectors
+from . import serializers as s
+from .filters import ProposalFilter
+from .pagination import CommentCursorPagination
+from .permissions import AnyScope, CanReport
+from .throttling import AddressRateThrottle
+
+LANGUAGE_CODES = s.LANGUAGE_CODES
+
+LANG_PARAMETER = OpenApiParameter(
+    "lang",
+    OpenApiTypes.STR,
+    enum=[*LANGUAGE_CODES, "all"],
+    description="Language of the texts: en, ko, ja, or all for the three. Default: from Accept-Language.",
+)
+
+
+def requested_languages(request) -> tuple[str, ...]:
+    """``?lang=`` (one code or ``all``), else the language LocaleMiddleware chose from
+    ``Accept-Language``; English if that is none of ours."""
+    value = request.query_params.get("lang")
+    if value == "all":
+        return LANGUAGE_CODES
+    if value in LANGUAGE_CODES:
+        return (value,)
+    if value:
+        raise serializers.ValidationError({"lang": [_("Use en, ko, ja or all.")]})
+    code = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return (code,) if code in LANGUAGE_CODES else ("en",)
+
+
+class LocalisedMixin:
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "languages": requested_languages(self.request)}
+
+
+# --- Programmes and publications -----------------------------------------------------------------
+
+
+@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["programmes"]))
+class ProgrammeList(LocalisedMixin, generics.ListAPIView):
+    serializer_class = s.ProgrammeSerializer
+    queryset = selectors.programmes()
+
+
+@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["programmes"]))
+class ProgrammeDetail(LocalisedMixin, generics.RetrieveAPIView):
+    serializer_class = s.ProgrammeSerializer
+    queryset = selectors.programmes()
+    lookup_field = "slug"
+
+
+@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["publications"]))
+class PublicationList(LocalisedMixin, generics.ListAPIView):
+    serializer_class = s.PublicationSerializer
+    queryset = selectors.publications()
+
+
+@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["publications"]))
+class PublicationDetail(LocalisedMixin, generics.RetrieveAPIView):
+    serializer_class = s.PublicationSerializer
+    queryset = selectors.publications()
+    lookup_field = "key"
+
+
+# --- Proposals -----------------------------------------------------------------------------------
+
+
+@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["proposals"]))
+class ProposalList(LocalisedMixin, generics.ListAPIView):
+    """Proposals in reading order. Filter by policy area, stage (overall or per jurisdiction) and
+    programme; ``q`` searches titles and summaries in every language."""
+
+    serializer_class = s.ProposalSerializer
+    filterset_class = ProposalFilter
+
+    def get_queryset(self):
+        return selectors.proposals()
+
+
+def etag_for(data) -> str:
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode())
+    return quote_etag(digest.hexdigest()[:40])
+
+
+def not_modified(request, etag: str) -> bool:
+    wanted = parse_etags(request.headers.get("If-None-Match", ""))
+    return "*" in wanted or etag in wanted or etag in [tag.removeprefix("W/") for tag in wanted]
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            LANG_PARAMETER,
+            OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
+        ],
+        responses={
+            200: s.ProposalDetailSerializer,
+            304: OpenApiResponse(description="Not modified since the ETag sent in If-None-Match."),
+        },
+        tags=["proposals"],
+    )
+)
+class ProposalDetail(LocalisedMixin, generics.GenericAPIView):
+    """A proposal with its current version. Answers 304 to ``If-None-Match`` with its ETag."""
+
+    serializer_class = s.ProposalDetailSerializer
+
+    def get(self, request, slug: str):
+        data = self.get_serializer(selectors.proposal_detail(slug=slug)).data
+        etag = etag_for(data)
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if not_modified(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(data, headers=headers)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ("Authorization", "Accept-Language"))
+        return response
+
+
+@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["versions"]))
+class VersionList(LocalisedMixin, generics.ListAPIView):
+    """Every version, oldest first, with the fields and languages that changed from the one before."""
+
+    queryset = ProposalVersion.objects.none()  # for the schema; the lists come from selectors
+    serializer_class = s.VersionSerializer
+
+    def list(self, request, slug: str):
+        proposal = selectors.proposal(slug=slug)
+        page = self.paginate_queryset(selectors.versions(proposal=proposal))
+        languages = requested_languages(request)
+        selectors.attach_changes(page, proposal=proposal, languages=languages)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["versions"]))
+class VersionDetail(LocalisedMixin, generics.GenericAPIView):
+    """One version and a character diff from the previous one, per field and language changed."""
+
+    serializer_class = s.VersionDetailSerializer
+
+    def get(self, request, slug: str, number: int):
+        proposal = selectors.proposal(slug=slug)
+        version = selectors.version_with_diff(
+            proposal=proposal, number=number, languages=requested_languages(request)
+        )
+        return Response(self.get_serializer(version).data)
+
+
+@extend_schema_view(get=extend_schema(tags=["comments"]))
+class CommentList(generics.ListAPIView):
+    """Public comments (not hidden, not deleted) in the order written, 50 a page (at most 100) by
+    cursor. Authors appear by display name and nationality group only."""
+
+    queryset = Comment.objects.none()  # for the schema; the lists come from selectors
+    serializer_class = s.CommentSerializer
+    pagination_class = CommentCursorPagination
+
+    def list(self, request, slug: str):
+        proposal = selectors.proposal(slug=slug)
+        page = self.paginate_queryset(selectors.comments(proposal=proposal))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+@extend_schema_view(get=extend_schema(tags=["amendments"]))
+class AmendmentList(generics.ListAPIView):
+    """Amendments (except hidden ones), newest first, with state and support counts."""
+
+    queryset = Amendment.objects.none()  # for the schema; the lists come from selectors
+    serializer_class = s.AmendmentSerializer
+
+    def list(self, request, slug: str):
+        proposal = selectors.proposal(slug=slug)
+        page = self.paginate_queryset(selectors.amendments(proposal=proposal))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+@extend_schema_view(get=extend_schema(tags=["amendments"]))
+class AmendmentDetail(generics.GenericAPIView):
+    """One amendment with a character diff of its proposed text."""
+
+    serializer_class = s.AmendmentDetailSerializer
+
+    def get(self, request, slug: str, pk: int):
+        proposal = selectors.proposal(slug=slug)
+        return Response(self.get_serializer(selectors.amendment(proposal=proposal, pk=pk)).data)
+
+
+@extend_schema_view(get=extend_schema(tags=["ratings"]))
+class Ratings(generics.GenericAPIView):
+    """Rating aggregates per criterion, for all participants and per nationality group. Individual
+    ratings are never shown."""
+
+    serializer_class = s.RatingsSerializer
+    pagination_class = None
+
+    def get(self, request, slug: str):
+        proposal = selectors.proposal(slug=slug)
+        return Response(s.ratings_data(proposal, selectors.rating_aggregates(proposal=proposal)))
+
+
+@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["progress"]))
+class MilestoneList(LocalisedMixin, generics.ListAPIView):
+    """Published milestones, oldest first. The current stage per jurisdiction is in the proposal."""
+
+    queryset = Milestone.objects.none()  # for the schema; the lists come from selectors
+    serializer_class = s.MilestoneSerializer
+
+    def list(self, request, slug: str):
+        proposal = selectors.proposal(slug=slug)
+        page = self.paginate_queryset(selectors.published_milestones(proposal=proposal))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+# --- Exports -------------------------------------------------------------------------------------
+
+
+def _attachment(response, slug: str, extension: str):
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename([slug], extension)}"'
+    return response
+
+
+@extend_schema_view(
+    get=extend_schema(
+        responses={200: s.ExportSerializer}, tags=["exports"], operation_id="proposals_export_json"
+    )
+)
+class ExportJSON(generics.GenericAPIView):
+    """The whole public deliberation of a proposal in one JSON document, in all three languages."""
+
+    serializer_class = s.ExportSerializer
+    pagination_class = None
+
+    def get(self, request, slug: str):
+        return _attachment(Response(exports.deliberation_data(slug=slug, request=request)), slug, "json")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per record.")},
+        tags=["exports"],
+        operation_id="proposals_export_csv",
+    )
+)
+class ExportCSV(generics.GenericAPIView):
+    """The same as export.json, as one CSV file (UTF-8 with BOM): one row per record, ``record``
+    saying which kind (proposal, stage, version, amendment, comment, rating, milestone)."""
+
+    pagination_class = None
+    serializer_class = None
+
+    def get(self, request, slug: str):
+        data = exports.deliberation_data(slug=slug, request=request)
+        response = HttpResponse(exports.deliberation_csv([data]), content_type="text/csv; charset=utf-8")
+        return _attachment(response, slug, "csv")
+
+
+# --- Progress reports (scope: report) ------------------------------------------------------------
+
+
+@extend_schema_view(
+    get=extend_schema(tags=["reports"]),
+    post=extend_schema(
+        request=s.ReportCreateSerializer,
+        responses={201: s.ReportSerializer, 200: s.ReportSerializer},
+        tags=["reports"],
+    ),
+)
+class ReportList(generics.ListCreateAPIView):
+    """Your institution's progress reports, newest first (GET), or a new one (POST). A report
+    becomes a pending milestone that moderators publish or decline; its status says which.
+
+    Write the title (and description) in one language with ``language``, or all three in
+    ``translations``. Sending the same ``client_token`` again returns the first report (200)."""
+
+    queryset = ProgressReport.objects.none()  # for the schema; the lists come from selectors
+    serializer_class = s.ReportSerializer
+    permission_classes = [CanReport]
+
+    def list(self, request):
+        page = self.paginate_queryset(selectors.reports(institution=request.auth.institution))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request):
+        incoming = s.ReportCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        report, created = institution_services.report_submit(
+            api_key=request.auth,
+            proposal=selectors.proposal(slug=data["proposal"]),
+            stage=data["stage"],
+            jurisdiction=data["jurisdiction"],
+            date=data["date"],
+            texts=_report_texts(data),
+            language=data.get("language", ""),
+            evidence_url=data.get("evidence_url", ""),
+            client_token=data.get("client_token"),
+        )
+        return Response(
+            self.get_serializer(report).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+def _report_texts(data) -> dict[str, ReportText]:
+    if "translations" in data:
+        return {
+            code: ReportText(title=text["title"], description=text.get("description", ""))
+            for code, text in data["translations"].items()
+        }
+    return {data["language"]: ReportText(title=data["title"], description=data.get("description", ""))}
+
+
+@extend_schema_view(get=extend_schema(tags=["reports"]))
+class ReportDetail(generics.GenericAPIView):
+    serializer_class = s.ReportSerializer
+    permission_classes = [CanReport]
+
+    def get(self, request, pk: int):
+        return Response(
+            self.get_serializer(selectors.report(institution=request.auth.institution, pk=pk)).data
+        )
+
+
+@extend_schema_view(get=extend_schema(tags=["keys"]))
+class Me(generics.GenericAPIView):
+    """The institution and key making the request (any valid key)."""
+
+    serializer_class = s.MeSerializer
+    permission_classes = [AnyScope]
+
+    def get(self, request):
+        return Response(
+            self.get_serializer({"institution": request.auth.institution, "key": request.auth}).data
+        )
+
+
+# --- Schema and docs (no key needed) -------------------------------------------------------------
+
+
+@extend_schema(exclude=True)
+class SchemaView(SpectacularAPIView):
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [AddressRateThrottle]
+    renderer_classes = [OpenApiJsonRenderer]
+
+
+def docs(request):
+    """Swagger UI from the vendored files; its settings are in static JS (the CSP allows no inline
+    script)."""
+    return render(request, "api/docs.html", {"title": settings.SPECTACULAR_SETTINGS["TITLE"]})

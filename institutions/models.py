@@ -1,0 +1,175 @@
+"""Partner institutions (ministries, foundations, universities) and how they reach the site: API keys
+with scopes, the progress reports they submit, and webhook endpoints with their deliveries."""
+
+import secrets
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from rest_framework_api_key.models import AbstractAPIKey
+
+from progress.models import MilestoneStatus
+
+
+class Country(models.TextChoices):
+    KOREA = "KR", _("Korea")
+    JAPAN = "JP", _("Japan")
+    OTHER = "OTHER", pgettext_lazy("country", "Other / international")
+
+
+class Scope(models.TextChoices):
+    """What an API key may do: read everything public, and/or submit progress reports."""
+
+    READ = "read", pgettext_lazy("API scope", "Read")
+    REPORT = "report", pgettext_lazy("API scope", "Report progress")
+
+
+class Institution(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    country = models.CharField(_("country"), max_length=5, choices=Country.choices)
+    contact_email = models.EmailField(_("contact email"))
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("An inactive institution's keys and webhooks stop working.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InstitutionAPIKey(AbstractAPIKey):
+    """A key an institution sends as ``Authorization: Api-Key <prefix>.<secret>``.
+
+    Only a hash is stored; the whole key is shown once, when it is created in the admin. A key is
+    usable while not revoked, not expired and its institution is active.
+    """
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("institution")
+    )
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    # Updated at most once a minute per key (see api.authentication), so reads stay read-only.
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+
+class ProgressReport(models.Model):
+    """A progress report an institution submitted through the API: the milestone it became (pending
+    until a moderator publishes or declines it) and who sent it."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="reports", verbose_name=_("institution")
+    )
+    milestone = models.OneToOneField(
+        "progress.Milestone",
+        on_delete=models.CASCADE,
+        related_name="institution_report",
+        verbose_name=_("milestone"),
+    )
+    api_key = models.ForeignKey(
+        InstitutionAPIKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The language the institution wrote in, or "" when it sent all three.
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    # Sent by the client; the same token again returns the first report instead of a duplicate.
+    client_token = models.UUIDField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "client_token"], name="institutions_report_client_token_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution}: {self.milestone}"
+
+    @property
+    def status(self) -> str:
+        return self.milestone.status if self.milestone.status != MilestoneStatus.DRAFT else "pending"
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_hex(32)
+
+
+class WebhookEndpoint(models.Model):
+    """Where an institution wants to hear about events (a proposal's stage changing)."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("institution")
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=128,
+        default=new_webhook_secret,
+        help_text=_("Each delivery is signed with HMAC-SHA256 of its body under this secret."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["institution", "pk"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("webhook delivery", "Pending")
+    DELIVERED = "delivered", pgettext_lazy("webhook delivery", "Delivered")
+    FAILED = "failed", pgettext_lazy("webhook delivery", "Failed (gave up)")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint, tried until the receiver answers 2xx or the back-off runs out."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
+    event = models.CharField(_("event"), max_length=60)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When to try next; empty once delivered or given up.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["next_attempt_at"], name="institutions_delivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id} #{self.pk}"
+
+    @property
+    def state(self) -> str:
+        if self.delivered_at is not None:
+            return DeliveryState.DELIVERED
+        if self.next_attempt_at is None:
+            return DeliveryState.FAILED
+        return DeliveryState.PENDING

@@ -1,0 +1,150 @@
+"""Writes by partner institutions: progress reports that become pending milestones.
+
+A moderator then publishes or declines the milestone in the admin (``progress.admin``); the
+institution sees the outcome as its report's status.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.log import record
+from core.errors import DeliberationError, PermissionRefused
+from progress.models import Milestone, MilestoneStatus
+from progress.services import clean_milestone, milestone_problems
+from proposals.models import Proposal
+
+from .models import Country, InstitutionAPIKey, ProgressReport, Scope
+
+LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+# The language an institution's name is shown in on a milestone, by the institution's country.
+COUNTRY_LANGUAGE = {Country.KOREA: "ko", Country.JAPAN: "ja"}
+EARLIEST_DATE = dt.date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class ReportText:
+    title: str
+    description: str = ""
+
+
+def ensure_scope(api_key: InstitutionAPIKey, scope: str) -> None:
+    if not (api_key.institution.active and api_key.has_scope(scope)):
+        raise PermissionRefused("scope_required", _("This API key may not do this."))
+
+
+def report_submit(
+    *,
+    api_key: InstitutionAPIKey,
+    proposal: Proposal,
+    stage: str,
+    jurisdiction: str,
+    date: dt.date,
+    texts: dict[str, ReportText],
+    language: str = "",
+    evidence_url: str = "",
+    client_token: uuid.UUID | None = None,
+) -> tuple[ProgressReport, bool]:
+    """Record the institution's report as a pending milestone and return ``(report, created)``.
+
+    ``texts`` holds the title and description per language: either one language (named by
+    ``language``), whose text then fills every language column until a moderator translates it,
+    or all three. The same ``client_token`` again returns the first report (``created`` False).
+    Records ``progress_report.submitted``. Raises PermissionRefused without the ``report`` scope,
+    DeliberationError for invalid input.
+    """
+    with transaction.atomic():
+        ensure_scope(api_key, Scope.REPORT)
+        institution = api_key.institution
+        if client_token is not None:
+            existing = _existing(institution.pk, client_token)
+            if existing is not None:
+                return existing, False
+        if proposal.current_version_id is None:
+            raise DeliberationError("unknown_proposal", _("No such proposal."), field="proposal", status=404)
+        texts = _complete_texts(texts, language)
+        today = timezone.localdate()
+        if date < EARLIEST_DATE or date > today + dt.timedelta(days=1):
+            raise DeliberationError(
+                "date_out_of_range", _("Report something that has already happened."), field="date"
+            )
+        milestone = Milestone(
+            proposal=proposal,
+            date=date,
+            stage=stage,
+            jurisdiction=jurisdiction,
+            institution=_institution_name(institution),
+            evidence_url=evidence_url or "",
+            status=MilestoneStatus.PENDING,
+        )
+        for code, text in texts.items():
+            setattr(milestone, f"title_{code}", text.title)
+            setattr(milestone, f"description_{code}", text.description)
+        clean_milestone(milestone)
+        problems = milestone_problems(milestone)
+        if problems:
+            raise problems[0]
+        try:
+            with transaction.atomic():
+                milestone.save()
+                report = ProgressReport.objects.create(
+                    institution=institution,
+                    milestone=milestone,
+                    api_key=api_key,
+                    language=language,
+                    client_token=client_token,
+                )
+        except IntegrityError:
+            # The same token arrived twice at once: the other request won.
+            existing = _existing(institution.pk, client_token) if client_token else None
+            if existing is None:
+                raise
+            return existing, False
+        record(
+            action="progress_report.submitted",
+            target=milestone,
+            institution_id=institution.pk,
+            api_key=api_key.prefix,
+            proposal=proposal.slug,
+            stage=stage,
+            jurisdiction=jurisdiction,
+        )
+        report.milestone = milestone
+        report.institution = institution
+        return report, True
+
+
+def _existing(institution_id: int, client_token: uuid.UUID) -> ProgressReport | None:
+    return (
+        ProgressReport.objects.select_related("milestone__proposal", "institution")
+        .filter(institution_id=institution_id, client_token=client_token)
+        .first()
+    )
+
+
+def _complete_texts(texts: dict[str, ReportText], language: str) -> dict[str, ReportText]:
+    """Every language's text: the three given, or the one given copied into all three."""
+    texts = {code: text for code, text in texts.items() if code in LANGUAGE_CODES}
+    if language:
+        if language not in LANGUAGE_CODES or set(texts) != {language}:
+            raise DeliberationError(
+                "language_mismatch", _("Give the text in the language you name."), field="language"
+            )
+        return dict.fromkeys(LANGUAGE_CODES, texts[language])
+    if set(texts) != set(LANGUAGE_CODES):
+        raise DeliberationError(
+            "text_required",
+            _("Give the title in one language (with its language code) or in English, Korean and Japanese."),
+            field="translations",
+        )
+    return texts
+
+
+def _institution_name(institution) -> str:
+    code = COUNTRY_LANGUAGE.get(institution.country, "en")
+    return getattr(institution, f"name_{code}", "") or institution.name_en or institution.name

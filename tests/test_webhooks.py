@@ -1,0 +1,264 @@
+"""Webhooks: a signed POST to each institution's endpoint when a proposal's stage changes, queued
+after commit and delivered by ``deliver_webhooks`` with back-off. A real HTTP receiver runs on
+127.0.0.1 in a thread."""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from institutions import webhooks
+from institutions.models import DeliveryState, WebhookDelivery
+from institutions.signals import on_stage_changed
+from tests.factories import InstitutionFactory, WebhookEndpointFactory
+
+
+class Receiver:
+    """An HTTP server on a free local port recording every request; answers with ``statuses`` in
+    turn (the last one repeating)."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.statuses = [200]
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                receiver.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
+                )
+                status = receiver.statuses[min(len(receiver.requests), len(receiver.statuses)) - 1]
+                self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/dialogue"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def endpoint(db, receiver):
+    return WebhookEndpointFactory(url=receiver.url, secret="s3cret-for-tests")
+
+
+def stage_changed(proposal, django_capture_on_commit_callbacks, **change):
+    change = {"jurisdiction": "KR", "from_stage": None, "to_stage": "submitted", **change}
+    with django_capture_on_commit_callbacks(execute=True):
+        on_stage_changed(proposal=proposal, **change)
+
+
+def test_deliveries_are_queued_only_after_commit(proposal, endpoint, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        on_stage_changed(proposal=proposal, jurisdiction="KR", from_stage=None, to_stage="submitted")
+        assert not WebhookDelivery.objects.exists()
+    assert len(callbacks) == 1
+    callbacks[0]()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.endpoint == endpoint
+    assert delivery.event == "proposal.stage_changed"
+    assert delivery.next_attempt_at is not None and delivery.attempts == 0
+    data = delivery.payload["data"]
+    assert data["proposal"]["slug"] == proposal.slug
+    assert data["proposal"]["title"]["ja"] == proposal.current_version.title_ja
+    assert data["proposal"]["url"].endswith(f"/api/v1/proposals/{proposal.slug}/")
+    assert (data["jurisdiction"], data["from_stage"], data["to_stage"]) == ("KR", None, "submitted")
+
+
+def test_a_rolled_back_change_queues_nothing(proposal, endpoint, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        on_stage_changed(proposal=proposal, jurisdiction="KR", from_stage=None, to_stage="submitted")
+        raise RuntimeError("rolled back")
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_only_active_endpoints_of_active_institutions_get_deliveries(
+    proposal, endpoint, django_capture_on_commit_callbacks
+):
+    WebhookEndpointFactory(active=False)
+    WebhookEndpointFactory(institution=InstitutionFactory(active=False))
+    stage_changed(proposal, django_capture_on_commit_callbacks)
+    assert list(WebhookDelivery.objects.values_list("endpoint", flat=True)) == [endpoint.pk]
+
+
+def test_a_delivery_is_signed_with_hmac_sha256_of_the_body(
+    proposal, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    stage_changed(proposal, django_capture_on_commit_callbacks, jurisdiction=None, to_stage="recommended")
+    run = webhooks.deliver_due()
+    assert (run.delivered, run.failed, run.given_up) == (1, 0, 0)
+    [request] = receiver.requests
+    body, headers = request["body"], request["headers"]
+    expected = "sha256=" + hmac.new(b"s3cret-for-tests", body, hashlib.sha256).hexdigest()
+    assert headers["X-Dialogue-Signature"] == expected
+    assert webhooks.signature_is_valid(body, "s3cret-for-tests", headers["X-Dialogue-Signature"])
+    assert not webhooks.signature_is_valid(body + b" ", "s3cret-for-tests", headers["X-Dialogue-Signature"])
+    assert not webhooks.signature_is_valid(body, "another secret", headers["X-Dialogue-Signature"])
+    payload = json.loads(body)
+    # The timestamp is inside the signed body too, so a replay with a fresh header is detectable.
+    assert str(payload["timestamp"]) == headers["X-Dialogue-Timestamp"]
+    assert abs(payload["timestamp"] - timezone.now().timestamp()) < 60
+    assert headers["X-Dialogue-Event"] == payload["event"] == "proposal.stage_changed"
+    assert headers["Content-Type"].startswith("application/json")
+    assert payload["data"]["jurisdiction"] is None and payload["data"]["to_stage"] == "recommended"
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == DeliveryState.DELIVERED
+    assert (delivery.attempts, delivery.last_status, delivery.last_error) == (1, 200, "")
+    assert webhooks.deliver_due().attempted == 0
+
+
+def test_failures_are_retried_with_back_off_then_given_up(
+    proposal, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    receiver.statuses = [500]
+    stage_changed(proposal, django_capture_on_commit_callbacks)
+    now = timezone.now()
+    waits = []
+    for attempt in range(1, webhooks.MAX_ATTEMPTS + 1):
+        run = webhooks.deliver_due(now=now)
+        assert run.attempted == 1
+        delivery = WebhookDelivery.objects.get()
+        assert delivery.attempts == attempt
+        assert delivery.last_status == 500 and "500" in delivery.last_error
+        if delivery.next_attempt_at is None:
+            break
+        waits.append(delivery.next_attempt_at - now)
+        # Not due a second before its time.
+        assert webhooks.deliver_due(now=delivery.next_attempt_at - dt.timedelta(seconds=1)).attempted == 0
+        now = delivery.next_attempt_at
+    assert waits == [
+        dt.timedelta(minutes=1),
+        dt.timedelta(minutes=5),
+        dt.timedelta(minutes=30),
+        dt.timedelta(hours=2),
+        dt.timedelta(hours=12),
+    ]
+    assert delivery.state == DeliveryState.FAILED
+    assert len(receiver.requests) == 6
+    assert webhooks.deliver_due(now=now + dt.timedelta(days=30)).attempted == 0
+    # Every attempt carries a fresh, valid signature.
+    for request in receiver.requests:
+        assert webhooks.signature_is_valid(
+            request["body"], "s3cret-for-tests", request["headers"]["X-Dialogue-Signature"]
+        )
+
+
+def test_a_retry_that_succeeds_is_delivered(proposal, endpoint, receiver, django_capture_on_commit_callbacks):
+    receiver.statuses = [503, 204]
+    stage_changed(proposal, django_capture_on_commit_callbacks)
+    webhooks.deliver_due()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == DeliveryState.PENDING and delivery.last_status == 503
+    webhooks.deliver_due(now=delivery.next_attempt_at)
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.DELIVERED and delivery.attempts == 2
+
+
+def test_a_redirect_or_an_unreachable_receiver_is_a_failure(
+    proposal, receiver, django_capture_on_commit_callbacks
+):
+    redirected = WebhookEndpointFactory(url=receiver.url)
+    unreachable = WebhookEndpointFactory(url="http://127.0.0.1:9/closed")
+    receiver.statuses = [302]
+    stage_changed(proposal, django_capture_on_commit_callbacks)
+    run = webhooks.deliver_due()
+    assert run.failed == 2
+    by_endpoint = {d.endpoint_id: d for d in WebhookDelivery.objects.all()}
+    assert by_endpoint[redirected.pk].last_status == 302
+    assert by_endpoint[unreachable.pk].last_status is None
+    assert (
+        "URLError" in by_endpoint[unreachable.pk].last_error
+        or "refused" in by_endpoint[unreachable.pk].last_error
+    )
+
+
+def test_a_claimed_delivery_is_not_sent_twice(
+    proposal, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    stage_changed(proposal, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    # Another worker claimed it between our read and our claim.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() - dt.timedelta(seconds=5)
+    )
+    original = WebhookDelivery.objects.filter
+
+    claims = []
+
+    def racing_filter(*args, **kwargs):
+        if "next_attempt_at" in kwargs and kwargs.get("pk") == delivery.pk and not claims:
+            claims.append(1)
+            WebhookDelivery.objects.update(next_attempt_at=timezone.now() + dt.timedelta(minutes=5))
+        return original(*args, **kwargs)
+
+    WebhookDelivery.objects.filter = racing_filter
+    try:
+        assert webhooks.deliver_due().attempted == 0
+    finally:
+        WebhookDelivery.objects.filter = original
+    assert receiver.requests == []
+
+
+def test_deliver_webhooks_command(proposal, endpoint, receiver, django_capture_on_commit_callbacks):
+    stage_changed(proposal, django_capture_on_commit_callbacks)
+    out = StringIO()
+    call_command("deliver_webhooks", stdout=out)
+    assert "1 delivered" in out.getvalue()
+    assert len(receiver.requests) == 1
+
+
+def test_retry_now_makes_a_given_up_delivery_due_again(
+    proposal, endpoint, django_capture_on_commit_callbacks
+):
+    stage_changed(proposal, django_capture_on_commit_callbacks)
+    WebhookDelivery.objects.update(attempts=6, next_attempt_at=None, last_error="HTTP 500")
+    assert webhooks.retry_now(WebhookDelivery.objects.all()) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == DeliveryState.PENDING and delivery.attempts == 0
+
+
+def test_publishing_a_milestone_notifies_the_endpoints(
+    proposal, endpoint, make_actor, django_capture_on_commit_callbacks
+):
+    from progress.services import milestone_publish
+    from tests.factories import MilestoneFactory
+
+    milestone = MilestoneFactory(proposal=proposal, status="pending", jurisdiction="JP", stage="submitted")
+    with django_capture_on_commit_callbacks(execute=True):
+        milestone_publish(milestone=milestone, actor=make_actor("moderator"))
+    changes = {
+        (d.payload["data"]["jurisdiction"], d.payload["data"]["to_stage"])
+        for d in WebhookDelivery.objects.all()
+    }
+    assert ("JP", "submitted") in changes
