@@ -1,0 +1,359 @@
+"""The benchmark's data generator (``manage.py bench_seed``), its ceiling view and the checks the
+runner makes after the load (``make bench`` itself needs PostgreSQL, gunicorn and wrk: it is run
+by hand, and tests/test_query_budgets.py holds the query budgets of the routes it loads)."""
+
+import importlib
+from collections import Counter
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count
+from django.test import RequestFactory
+from django.urls import Resolver404, clear_url_caches, resolve
+
+from accounts.models import Membership, User
+from accounts.permissions import participation_refusal
+from amendments.models import Amendment, AmendmentState, AmendmentVote
+from bench import checks, load, report, runner, seed
+from bench.views import hello
+from comments.models import Comment
+from moderation.models import Report
+from proposals.models import Proposal, ProposalVersion
+from ratings.models import Rating, RatingAggregate
+from ratings.services import rating_set
+
+VOLUME = seed.Volume(
+    participants=40, comments=500, ratings=300, amendments=30, reports=12, milestones=45, thread_comments=200
+)
+
+
+@pytest.fixture
+def generated(seeded):
+    """The seeded proposals plus the benchmark's data at a small volume; returns the marker data."""
+    return seed.seed(VOLUME)
+
+
+def seed_command(**options) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    volume = dict(VOLUME.__dict__)
+    call_command("bench_seed", stdout=out, **{**volume, **options})
+    return out.getvalue()
+
+
+def table_counts() -> dict:
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            User,
+            Comment,
+            Rating,
+            RatingAggregate,
+            Amendment,
+            AmendmentVote,
+            Report,
+            ProposalVersion,
+        )
+    }
+
+
+# --- bench_seed ----------------------------------------------------------------------------------
+
+
+def test_bench_seed_writes_the_volume_asked_for(seeded):
+    users_before = User.objects.count()
+
+    seed_command()
+
+    assert User.objects.count() - users_before == VOLUME.participants + 3 + seed.WRITERS
+    assert Comment.objects.count() == VOLUME.comments
+    assert Amendment.objects.count() == VOLUME.amendments
+    assert Report.objects.count() == VOLUME.reports
+    from progress.models import Milestone
+
+    assert Milestone.objects.count() == VOLUME.milestones
+    # The writers' ratings of the hot proposal (changed during the run) come on top.
+    assert VOLUME.ratings <= Rating.objects.count() <= VOLUME.ratings + seed.WRITERS
+
+
+def test_bench_seed_a_second_time_changes_nothing(seeded):
+    seed_command()
+    before = table_counts()
+
+    output = seed_command()
+
+    assert "Already seeded" in output
+    assert table_counts() == before
+
+
+def test_bench_seed_needs_the_seeded_proposals(db):
+    with pytest.raises(CommandError, match="load_seed"):
+        seed_command()
+    assert Comment.objects.count() == 0
+
+
+def test_bench_seed_refuses_the_production_profile(seeded, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        seed_command()
+    assert Comment.objects.count() == 0
+
+
+def test_volume_scales_everything_but_the_measured_thread():
+    tenth = seed.Volume.scaled(0.1)
+    assert tenth.participants == 2_000 and tenth.comments == 20_000 and tenth.ratings == 30_000
+    assert tenth.thread_comments == 5_000
+    assert seed.Volume.scaled(0.01).thread_comments == 2_000  # never more than all comments
+    assert seed.Volume.scaled(1, comments=10).comments == 10
+
+
+# --- consistency of what it writes ---------------------------------------------------------------
+
+
+def test_threads_are_consistent(generated):
+    comments = {c.pk: c for c in Comment.objects.all()}
+    children = Counter(c.parent_id for c in comments.values() if c.parent_id)
+    for comment in comments.values():
+        if comment.parent_id is None:
+            assert comment.depth == 0 and comment.root_id == comment.pk
+        else:
+            parent = comments[comment.parent_id]
+            assert comment.depth == parent.depth + 1 <= 2
+            assert comment.root_id == parent.root_id
+            assert comment.created_at >= parent.created_at
+            assert (comment.proposal_id, comment.amendment_id) == (parent.proposal_id, parent.amendment_id)
+        assert comment.reply_count == children[comment.pk]
+
+
+def test_the_measured_thread_has_its_size_and_three_languages(generated):
+    hot = Proposal.objects.get(slug=seed.HOT_PROPOSAL)
+    thread = Comment.objects.filter(proposal=hot, amendment=None)
+    assert thread.count() == VOLUME.thread_comments
+    assert set(Comment.objects.values_list("language", flat=True)) == {"ko", "ja", "en"}
+    assert Comment.objects.filter(amendment_id=generated["bench_amendment"]).exists()
+
+
+def test_rating_aggregates_equal_a_recount_of_the_ratings(generated):
+    stored = {
+        (row["proposal_id"], row["criterion"], row["group"]): {
+            name: row[name] for name in seed.AGGREGATE_FIELDS
+        }
+        for row in RatingAggregate.objects.values("proposal_id", "criterion", "group", *seed.AGGREGATE_FIELDS)
+    }
+    assert stored == seed.rating_totals(list(Proposal.objects.values_list("pk", flat=True)))
+    assert stored  # something was counted
+
+
+def test_rating_aggregates_stay_exact_when_the_services_change_a_generated_rating(generated):
+    writer = User.objects.get(email=generated["writers"][0])
+    hot = Proposal.objects.select_related("programme").get(slug=seed.HOT_PROPOSAL)
+
+    rating_set(user=writer, proposal=hot, criterion="importance", score=5)
+
+    stored = {
+        (row["proposal_id"], row["criterion"], row["group"]): {
+            name: row[name] for name in seed.AGGREGATE_FIELDS
+        }
+        for row in RatingAggregate.objects.filter(proposal=hot).values(
+            "proposal_id", "criterion", "group", *seed.AGGREGATE_FIELDS
+        )
+    }
+    assert stored == seed.rating_totals([hot.pk])
+
+
+def test_amendments_versions_and_votes_are_consistent(generated):
+    assert set(Amendment.objects.values_list("state", flat=True)) >= {
+        AmendmentState.OPEN,
+        AmendmentState.REJECTED,
+    }
+    for amendment in Amendment.objects.select_related("proposal", "base_version", "result_version"):
+        current = amendment.proposal.current_version_id
+        votes = Counter(
+            (value, nationality) for value, nationality in amendment.votes.values_list("value", "nationality")
+        )
+        assert amendment.support_count == sum(n for (v, _), n in votes.items() if v == "support")
+        assert amendment.oppose_count == sum(n for (v, _), n in votes.items() if v == "oppose")
+        assert amendment.support_kr == votes[("support", "KR")]
+        assert amendment.oppose_jp == votes[("oppose", "JP")]
+        if amendment.state == AmendmentState.ACCEPTED:
+            assert amendment.result_version.number == amendment.base_version.number + 1
+            assert getattr(amendment.result_version, amendment.field_name) == amendment.new_text
+        if amendment.state == AmendmentState.OPEN:
+            assert amendment.base_version_id == current
+            assert getattr(amendment.base_version, amendment.field_name) == amendment.original_text
+        if amendment.state == AmendmentState.OUTDATED:
+            assert amendment.base_version_id != current
+    for proposal in Proposal.objects.annotate(highest=Count("versions")):
+        assert proposal.current_version.number == proposal.highest
+
+
+def test_stages_follow_the_latest_published_milestones(generated):
+    from progress.models import JurisdictionStage, Milestone
+
+    latest, overall = {}, {}
+    for milestone in Milestone.objects.filter(status="published").order_by("date", "pk"):
+        latest[(milestone.proposal_id, milestone.jurisdiction)] = milestone
+        overall[milestone.proposal_id] = milestone
+    rows = {(row.proposal_id, row.jurisdiction): row for row in JurisdictionStage.objects.all()}
+    assert rows.keys() == latest.keys()
+    for key, row in rows.items():
+        assert (row.stage, row.milestone_id) == (latest[key].stage, latest[key].pk)
+    for proposal in Proposal.objects.filter(pk__in=overall):
+        assert proposal.stage == overall[proposal.pk].stage
+
+
+def test_reports_are_below_the_automatic_hide_threshold_unless_actioned(generated):
+    assert not Report.objects.filter(comment=None, amendment=None).exists()
+    for actioned in Report.objects.filter(status="actioned").select_related("comment"):
+        assert actioned.comment.hidden_at is not None
+    open_per_target = Counter(Report.objects.filter(status="open").values_list("comment_id", "amendment_id"))
+    assert max(open_per_target.values()) < getattr(settings, "MODERATION_REPORT_THRESHOLD", 3)
+
+
+def test_bench_accounts_can_log_in_and_take_part(client, generated):
+    hot = Proposal.objects.select_related("programme").get(slug=seed.HOT_PROPOSAL)
+    for email in [generated["reader"], generated["probe"], *generated["writers"]]:
+        user = User.objects.get(email=email)
+        assert client.login(email=email, password=seed.PASSWORD)
+        assert participation_refusal(user, hot.programme) is None
+    participants = User.objects.filter(email__endswith=f"@{seed.DOMAIN}")
+    assert EmailAddress.objects.filter(user__in=participants, verified=True, primary=True).count() == (
+        participants.count()
+    )
+    assert Membership.objects.filter(user__in=participants).count() >= 0.9 * participants.count()
+
+
+# --- the ceiling view ----------------------------------------------------------------------------
+
+
+def test_hello_answers_without_touching_the_database():
+    # No database fixture: pytest-django fails the test if the view touches the database.
+    response = hello(RequestFactory().get("/bench/hello"))
+    assert response.status_code == 200
+    assert response.content == b"hello"
+
+
+def test_hello_is_routed_only_in_the_bench_profile(settings):
+    import deliberation.urls
+
+    with pytest.raises(Resolver404):
+        resolve("/bench/hello")
+    settings.ENVIRONMENT = "bench"
+    try:
+        importlib.reload(deliberation.urls)
+        clear_url_caches()
+        assert resolve("/bench/hello").func is hello
+    finally:
+        settings.ENVIRONMENT = "development"
+        importlib.reload(deliberation.urls)
+        clear_url_caches()
+    with pytest.raises(Resolver404):
+        resolve("/bench/hello")
+
+
+# --- the runner's checks -------------------------------------------------------------------------
+
+
+def test_the_runner_refuses_outside_the_bench_profile(settings):
+    with pytest.raises(runner.BenchError, match="DJANGO_ENV=bench"):
+        runner.check_environment(runner.Config())
+    settings.ENVIRONMENT = "bench"
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        with pytest.raises(runner.BenchError, match="PostgreSQL"):
+            runner.check_environment(runner.Config())
+
+
+def _sessions(emails) -> list:
+    return [load.Session(email, "", "", User.objects.get(email=email).pk) for email in emails]
+
+
+def _comment(session, nonce: str, thread: int, sequence: int):
+    hot = Proposal.objects.get(slug=seed.HOT_PROPOSAL)
+    token = f"{nonce}-{thread:04x}-4000-8000-{sequence:012x}"
+    Comment.objects.create(
+        proposal=hot, author_id=session.user_id, body="x", language="ja", client_token=token
+    )
+
+
+def test_comment_check_is_exact_when_every_2xx_made_one_row(generated):
+    sessions = _sessions(generated["writers"][:2])
+    result = load.Result(route=None, nonce="abcd1234")
+    # Thread 1: three answered, and a fourth in flight at the stop that the server completed.
+    result.threads = [
+        {"index": 1, "sent": 4, "ok": 3, "other": 0},
+        {"index": 2, "sent": 2, "ok": 2, "other": 0},
+    ]
+    for sequence in (1, 2, 3, 4):
+        _comment(sessions[0], "abcd1234", 1, sequence)
+    for sequence in (1, 2):
+        _comment(sessions[1], "abcd1234", 2, sequence)
+    _comment(sessions[1], "0000beef", 2, 3)  # the warm-up's: another nonce, not counted
+
+    (line,) = checks.verify_comments(result, sessions)
+
+    assert "6 rows created for 5 answered 2xx + 1 request(s) in flight" in line
+    assert line.endswith("exact.")
+
+
+def test_comment_check_reports_a_2xx_that_made_no_row(generated):
+    sessions = _sessions(generated["writers"][:1])
+    result = load.Result(route=None, nonce="abcd1234")
+    result.threads = [{"index": 1, "sent": 3, "ok": 3, "other": 0}]
+    for sequence in (1, 3):
+        _comment(sessions[0], "abcd1234", 1, sequence)
+
+    (line,) = checks.verify_comments(result, sessions)
+
+    assert "MISMATCH" in line and "3 answered 2xx but 2 comments" in line
+
+
+def test_rating_check_is_exact_after_changes_through_the_service(generated):
+    sessions = _sessions(generated["writers"][:2])
+    hot = Proposal.objects.select_related("programme").get(slug=seed.HOT_PROPOSAL)
+    before = checks.current_scores([s.user_id for s in sessions], hot.pk)
+    audit_from = load.audit_mark()
+    result = load.Result(route=None)
+    result.threads = []
+    for index, session in enumerate(sessions, start=1):
+        user = User.objects.get(pk=session.user_id)
+        for sequence in (1, 2, 3):
+            score = (before[user.pk] - 1 + sequence) % 5 + 1
+            rating_set(user=user, proposal=hot, criterion="importance", score=score)
+        result.threads.append({"index": index, "sent": 3, "ok": 3, "other": 0})
+
+    (line,) = checks.verify_ratings(result, sessions, before, audit_from)
+
+    assert "6 changes recorded for 6 answered 2xx" in line and line.endswith("exact.")
+
+    RatingAggregate.objects.filter(proposal=hot, group="ALL", criterion="importance").update(count=0)
+    (line,) = checks.verify_ratings(result, sessions, before, audit_from)
+    assert "aggregates differ" in line
+
+
+def test_results_keep_the_hand_written_analysis(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    route = load.Route("hello", "Ceiling", "/bench/hello", "anonymous")
+    result = load.Result(route=route, rps=3000.0, ratio=1.0)
+    data = {"counts": {}, "volume": VOLUME.__dict__, "hot_proposal": seed.HOT_PROPOSAL}
+    arguments = {
+        "facts": {"date": "today"},
+        "data": data,
+        "results": [result],
+        "ceiling": 3000.0,
+        "missing": [],
+        "checks": [],
+        "profiles": {},
+    }
+    report.write_results(path, **arguments)
+    path.write_text(path.read_text().replace("(to be written)", "Page links grow with the thread."))
+
+    report.write_results(path, **arguments)
+
+    text = path.read_text()
+    assert "Page links grow with the thread." in text
+    assert text.count(report.ANALYSIS_MARKER) == 1
+    assert "| Ceiling<br>`GET /bench/hello` | anonymous | 3,000.0 |" in text

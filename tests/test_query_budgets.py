@@ -1,0 +1,181 @@
+"""Query budgets of every route the benchmark loads (bench/runner.py), at two data sizes.
+
+The data is the benchmark's own generator (``bench.seed``) at a small volume and at ten times it,
+on top of the seeded proposals: threads with replies two levels deep, hidden and deleted
+comments, amendments in every state with the versions they made, ratings with their aggregates,
+reports, milestones. Each route must cost the same number of queries at both sizes: the count is
+asserted exactly, so a change that adds a query per row fails here first. Timings are for
+``make bench``, not for tests.
+
+Thread pages are made small (two threads a page) so that page 50 exists at both sizes.
+"""
+
+import uuid
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+
+from accounts.models import User
+from bench import seed
+from tests.factories import InstitutionAPIKeyFactory
+
+SMALL = seed.Volume(
+    participants=30, comments=400, ratings=200, amendments=12, reports=6, milestones=14, thread_comments=300
+)
+SIZES = {"small": 1, "10x": 10}
+HOT = seed.HOT_PROPOSAL
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+needs_api = pytest.mark.skipif(
+    not apps.is_installed("api"), reason="the api app (institutions' REST API) is not installed yet"
+)
+
+
+def volume(size: str) -> seed.Volume:
+    factor = SIZES[size]
+    return seed.Volume(**{name: value * factor for name, value in SMALL.__dict__.items()})
+
+
+@pytest.fixture
+def world(seeded, monkeypatch, request):
+    """The generated data at the size of the test's ``size`` parameter; returns the marker data."""
+    monkeypatch.setattr("comments.selectors.PAGE_SIZE", 2)
+    return seed.seed(volume(request.node.callspec.params["size"]))
+
+
+def login(client, email: str):
+    client.force_login(User.objects.get(email=email))
+    return client
+
+
+@pytest.fixture
+def assert_queries(django_assert_num_queries):
+    """``assert_queries(n, client, method, path, data=None, **extra)``: the second of two identical
+    requests (the first warms per-process caches) answers 200 with exactly ``n`` queries."""
+
+    def check(expected: int, client, method: str, path: str, data=None, **extra) -> None:
+        def call():
+            if method == "GET":
+                return client.get(path, data, **extra)
+            return client.post(path, data() if callable(data) else data, **extra)
+
+        call()
+        with django_assert_num_queries(expected):
+            response = call()
+        assert response.status_code == 200, (method, path, response.status_code)
+
+    return check
+
+
+# The counts, per route and viewer. "member" is a logged-in participant (member, verified email):
+# session, user, and the participation check (one query) come on top of what anonymous costs.
+BUDGETS = {
+    # proposals with current version and publication; member: + session, user
+    ("list", "anonymous"): 1,
+    ("list", "member"): 3,
+    # proposal + authors, rating aggregates, amendments, counts, roots, replies; member: + session,
+    # user, standing, own scores, own reactions
+    ("page", "anonymous"): 7,
+    ("page", "member"): 12,
+    ("amendment", "anonymous"): 5,
+    ("amendment", "member"): 10,
+    # proposals, stages, comment counts, rating aggregates, accepted amendments
+    ("progress", "anonymous"): 5,
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_proposal_list_query_budget(client, world, assert_queries, size):
+    assert_queries(BUDGETS["list", "anonymous"], client, "GET", "/en/proposals/")
+    login(client, world["reader"])
+    assert_queries(BUDGETS["list", "member"], client, "GET", "/ko/proposals/")
+
+
+@pytest.mark.parametrize("page", [None, 50])
+@pytest.mark.parametrize("size", SIZES)
+def test_proposal_page_query_budget(client, world, assert_queries, size, page):
+    params = {"page": page} if page else None
+    assert_queries(BUDGETS["page", "anonymous"], client, "GET", f"/en/proposals/{HOT}/", params)
+    login(client, world["reader"])
+    assert_queries(BUDGETS["page", "member"], client, "GET", f"/ko/proposals/{HOT}/", params)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_page_50_exists_at_both_sizes(client, world, assert_queries, size):
+    response = client.get(f"/en/proposals/{HOT}/", {"page": 50})
+    assert response.context["comment_section"].page.number == 50
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_amendment_page_query_budget(client, world, assert_queries, size):
+    path = f"/en/proposals/{HOT}/amendments/{world['bench_amendment']}/"
+    assert_queries(BUDGETS["amendment", "anonymous"], client, "GET", path)
+    login(client, world["reader"])
+    assert_queries(BUDGETS["amendment", "member"], client, "GET", path)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_progress_dashboard_query_budget(client, world, assert_queries, size):
+    assert_queries(BUDGETS["progress", "anonymous"], client, "GET", "/en/progress/")
+
+
+# API: the key, then its rate limit in the cache (with the database cache: a read, then a count,
+# a lookup and an update in a transaction; nothing in the database with Redis), then the data.
+API_KEY = 1
+API_RATE_LIMIT = 6 if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache") else 0
+# proposals: count, page (with version and publication), stages per jurisdiction
+API_PROPOSAL_LIST = 3
+# comments: the proposal, a page of 50 (with authors)
+API_COMMENT_PAGE = 2
+# The new thread's page re-rendered for htmx: proposal; session, user, standing; in one transaction
+# standing again, the client token, insert (in a savepoint: 3), root, audit entry; then the page the
+# thread landed on: its number, counts, roots, replies, own reactions.
+POST_COMMENT = 18
+# proposal; in one transaction session, user, standing, aggregate rows ensured, own rating (locked),
+# two aggregate updates, the rating, audit entry; then the section: standing, own scores, aggregates.
+CHANGE_RATING = 15
+
+
+@needs_api
+@pytest.mark.parametrize("size", SIZES)
+def test_api_proposal_list_query_budget(client, world, assert_queries, size):
+    key = InstitutionAPIKeyFactory()
+    assert_queries(
+        API_KEY + API_RATE_LIMIT + API_PROPOSAL_LIST,
+        client,
+        "GET",
+        "/api/v1/proposals/",
+        HTTP_AUTHORIZATION=f"Api-Key {key.key}",
+    )
+
+
+@needs_api
+@pytest.mark.parametrize("size", SIZES)
+def test_api_comment_cursor_page_query_budget(client, world, assert_queries, size):
+    key = InstitutionAPIKeyFactory()
+    auth = {"HTTP_AUTHORIZATION": f"Api-Key {key.key}"}
+    first = client.get(f"/api/v1/proposals/{HOT}/comments/", {"page_size": 50}, **auth).json()
+    assert first["next"]
+    assert_queries(API_KEY + API_RATE_LIMIT + API_COMMENT_PAGE, client, "GET", first["next"], **auth)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_posting_a_comment_query_budget(client, world, assert_queries, size):
+    login(client, world["writers"][0])
+
+    def body():
+        return {"body": "ベンチマーク", "language": "ja", "stance": "for", "client_token": str(uuid.uuid4())}
+
+    assert_queries(POST_COMMENT, client, "POST", f"/ja/proposals/{HOT}/comments/", body, **HTMX)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_changing_a_rating_query_budget(client, world, assert_queries, size):
+    login(client, world["writers"][0])
+    scores = iter([4, 5])
+
+    def body():
+        return {"criterion": "importance", "score": next(scores)}
+
+    assert_queries(CHANGE_RATING, client, "POST", f"/ja/proposals/{HOT}/ratings/", body, **HTMX)
