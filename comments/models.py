@@ -69,6 +69,8 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["proposal", "amendment", "depth", "created_at"], name="comments_roots_idx"),
             models.Index(fields=["root", "created_at"], name="comments_thread_idx"),
+            # The API's cursor pages walk a proposal's comments in (created_at, id) order.
+            models.Index(fields=["proposal", "created_at", "id"], name="comments_proposal_time_idx"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ reuse the same builders to re-render fragments for htmx.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -24,6 +25,22 @@ SORT_LABELS = {
     "newest": pgettext_lazy("comment sort", "Newest"),
     "agreed": pgettext_lazy("comment sort", "Most agreed"),
 }
+
+
+def elided_page_numbers(current: int, last: int, *, around: int = 2, ends: int = 1) -> list[int | None]:
+    """Page numbers to show: the first and last ``ends``, ``around`` either side of ``current``,
+    and None where numbers are left out."""
+    shown = sorted(
+        {n for n in range(1, ends + 1)}
+        | {n for n in range(current - around, current + around + 1) if 1 <= n <= last}
+        | {n for n in range(last - ends + 1, last + 1)}
+    )
+    numbers: list[int | None] = []
+    for n in shown:
+        if numbers and n - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return numbers
 
 
 @dataclass
@@ -90,13 +107,16 @@ class Section:
     def sort_links(self) -> list[Link]:
         return [self._link(label, sort=key, current=key == self.sort) for key, label in SORT_LABELS.items()]
 
-    @property
-    def page_links(self) -> list[Link]:
+    @cached_property
+    def page_links(self) -> list[Link | None]:
+        """Links to nearby pages and both ends; None marks a gap ("…"). A 5,000-comment thread
+        has hundreds of pages: linking every one would cost more than the comments themselves."""
         if self.page is None or self.page.num_pages < 2:
             return []
         return [
-            self._link(str(number), sort=self.sort, page=number, current=number == self.page.number)
-            for number in self.page.page_range
+            None if number is None
+            else self._link(str(number), sort=self.sort, page=number, current=number == self.page.number)
+            for number in elided_page_numbers(self.page.number, self.page.num_pages)
         ]
 
     @property

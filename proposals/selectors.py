@@ -2,11 +2,14 @@
 
 from itertools import groupby
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from .models import PolicyArea, Proposal
 from .search import search_proposals
+
+LANGUAGE_SUFFIXES = ["", *(f"_{code}" for code, _name in settings.LANGUAGES)]
 
 
 def proposal_list() -> QuerySet[Proposal]:
@@ -20,8 +23,13 @@ def proposals_by_area(q: str = "") -> list[tuple[PolicyArea, list[Proposal]]]:
     """Proposals grouped by policy area, areas in their declared order, empty areas left out;
     only those matching ``q`` (any language, substring: works for Japanese) when given."""
     order = {area: index for index, area in enumerate(PolicyArea.values)}
+    # The list shows titles and summaries only: leave the long texts in the database.
+    long_texts = [f"current_version__body{suffix}" for suffix in LANGUAGE_SUFFIXES] + [
+        f"quote{suffix}" for suffix in LANGUAGE_SUFFIXES
+    ]
     proposals = sorted(
-        search_proposals(proposal_list(), q), key=lambda p: (order[p.policy_area], p.position, p.slug)
+        search_proposals(proposal_list().defer(*long_texts), q),
+        key=lambda p: (order[p.policy_area], p.position, p.slug),
     )
     return [
         (PolicyArea(area), list(items)) for area, items in groupby(proposals, key=lambda p: p.policy_area)

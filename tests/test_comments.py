@@ -1012,3 +1012,19 @@ def test_proposal_page_query_count_is_the_same_for_5_and_500_comments(client, pr
 
     assert small_count == large_count
     assert html(client.get(page_url(large))).count('class="thread"') == PAGE_SIZE
+
+
+@pytest.mark.parametrize(
+    ("current", "last", "expected"),
+    [
+        (1, 1, [1]),
+        (1, 5, [1, 2, 3, None, 5]),
+        (50, 105, [1, None, 48, 49, 50, 51, 52, None, 105]),
+        (105, 105, [1, None, 103, 104, 105]),
+        (3, 6, [1, 2, 3, 4, 5, 6]),
+    ],
+)
+def test_page_links_elide_far_pages(current, last, expected):
+    from comments.sections import elided_page_numbers
+
+    assert elided_page_numbers(current, last) == expected
