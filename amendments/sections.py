@@ -79,14 +79,18 @@ def stale_notices(proposal) -> list[StaleNotice]:
 
 
 def proposal_section(request, proposal, refusal) -> dict:
-    """Open amendments with their support, decided ones, translations to update (one query)."""
-    amendments = selectors.proposal_amendments(proposal=proposal)
-    decorate(amendments, request.user, moderator=is_moderator(request.user))
-    open_, decided = selectors.open_first(amendments)
+    """The newest open and decided amendments with their support, how many there are, and the
+    translations to update (one query)."""
+    groups = selectors.proposal_amendments(proposal=proposal)
+    decorate(groups.open + groups.decided, request.user, moderator=is_moderator(request.user))
     return {
         "amendment_section": {
-            "open": open_,
-            "decided": decided,
+            "open": groups.open,
+            "decided": groups.decided,
+            "open_total": groups.open_total,
+            "decided_total": groups.decided_total,
+            "more": groups.open_total > len(groups.open) or groups.decided_total > len(groups.decided),
+            "list_url": reverse("amendments:list", kwargs={"slug": proposal.slug}),
             "stale": stale_notices(proposal),
             "can_propose": refusal is None,
             "new_url": new_amendment_url(proposal),

@@ -4,6 +4,9 @@ data in a fixed number of queries, whatever the number of amendments, votes or v
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, F, IntegerField, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 
 from proposals.models import Proposal, ProposalVersion
@@ -45,12 +48,68 @@ def user_vote(*, amendment: Amendment, user) -> str | None:
     )
 
 
-def proposal_amendments(*, proposal: Proposal) -> list[Amendment]:
-    """All amendments of ``proposal`` with their authors, open ones first, newest first (one query)."""
-    amendments = list(Amendment.objects.select_related("author", "result_version").filter(proposal=proposal))
-    for amendment in amendments:
+# How many open and how many decided amendments the proposal page lists; the rest are on the
+# amendment list page. The page's cost must not grow with the number of amendments.
+SECTION_LIMIT = 10
+
+
+@dataclass
+class AmendmentGroups:
+    open: list[Amendment]
+    decided: list[Amendment]
+    open_total: int
+    decided_total: int
+
+
+def proposal_amendments(*, proposal: Proposal, limit: int = SECTION_LIMIT) -> AmendmentGroups:
+    """The newest ``limit`` open and ``limit`` decided amendments of ``proposal`` with their
+    authors, and how many there are of each (one query, whatever their number)."""
+    is_open = Case(
+        When(state=AmendmentState.OPEN, then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+    rows = list(
+        Amendment.objects.filter(proposal=proposal)
+        .select_related("author")
+        .defer("original_text", "new_text", "rationale", "decision_reason")
+        .annotate(
+            open_group=is_open,
+            rank=Window(
+                RowNumber(), partition_by=[is_open], order_by=[F("created_at").desc(), F("pk").desc()]
+            ),
+            group_size=Window(Count("pk"), partition_by=[is_open]),
+        )
+        .filter(rank__lte=limit)
+        .order_by("-open_group", "rank")
+    )
+    for amendment in rows:
         amendment.proposal = proposal
-    return amendments
+    open_ = [a for a in rows if a.open_group]
+    decided = [a for a in rows if not a.open_group]
+    return AmendmentGroups(
+        open=open_,
+        decided=decided,
+        open_total=open_[0].group_size if open_ else 0,
+        decided_total=decided[0].group_size if decided else 0,
+    )
+
+
+def amendment_page(*, proposal: Proposal, page: int, per_page: int = 50):
+    """One page of all the proposal's amendments, open ones first, newest first (two queries)."""
+    queryset = (
+        Amendment.objects.filter(proposal=proposal)
+        .select_related("author")
+        .defer("original_text", "new_text", "rationale", "decision_reason")
+        .annotate(
+            open_group=Case(
+                When(state=AmendmentState.OPEN, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+        .order_by("-open_group", "-created_at", "-pk")
+    )
+    page_obj = Paginator(queryset, per_page).get_page(page)
+    for amendment in page_obj.object_list:
+        amendment.proposal = proposal
+    return page_obj
 
 
 # --- Translations to update -----------------------------------------------------------------------
@@ -136,10 +195,3 @@ def version_history(*, proposal: Proposal) -> list[VersionEntry]:
         previous = version
     entries.reverse()
     return entries
-
-
-def open_first(amendments: list[Amendment]) -> tuple[list[Amendment], list[Amendment]]:
-    """Split into (open, decided), keeping each in the given order."""
-    open_ = [a for a in amendments if a.state == AmendmentState.OPEN]
-    decided = [a for a in amendments if a.state != AmendmentState.OPEN]
-    return open_, decided

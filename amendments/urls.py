@@ -6,6 +6,7 @@ app_name = "amendments"
 
 # Included below proposals/<slug:slug>/: every view gets the proposal's ``slug``.
 urlpatterns = [
+    path("amendments/", views.amendment_list, name="list"),
     path("amendments/new/", views.amendment_new, name="new"),
     path("amendments/<int:pk>/", views.amendment_detail, name="detail"),
     path("amendments/<int:pk>/vote/", views.amendment_vote, name="vote"),

@@ -4,13 +4,21 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.permissions import ensure_moderator
+from accounts.permissions import ensure_moderator, is_moderator
 from core.errors import DeliberationError
 
 from . import sections, selectors, services
 from .forms import AmendmentForm
 
 WITHDRAW_VOTE = "withdraw"
+
+
+def amendment_list(request, slug: str):
+    """Every amendment of the proposal, open ones first, 50 a page."""
+    proposal = selectors.proposal_for_amendments(slug=slug)
+    page = selectors.amendment_page(proposal=proposal, page=request.GET.get("page"))
+    sections.decorate(list(page.object_list), request.user, moderator=is_moderator(request.user))
+    return render(request, "amendments/list.html", {"proposal": proposal, "page": page})
 
 
 def amendment_new(request, slug: str):

@@ -1065,3 +1065,26 @@ def test_admin_actions_need_a_moderator(client, make_actor, proposal):
 
     amendment.refresh_from_db()
     assert amendment.state == AmendmentState.OPEN
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [3, 30])
+def test_proposal_page_lists_only_the_newest_amendments_and_links_to_all(
+    client, proposal, django_assert_num_queries, count
+):
+    from amendments.models import AmendmentState
+    from amendments.selectors import SECTION_LIMIT
+    from tests.factories import AmendmentFactory
+
+    for i in range(count):
+        AmendmentFactory(proposal=proposal, new_text=f"text {i}")
+    AmendmentFactory(proposal=proposal, state=AmendmentState.REJECTED)
+
+    html = client.get(f"/en/proposals/{proposal.slug}/").content.decode()
+    section = html.split('id="amendments"')[1].split("</section>")[0]
+
+    assert section.count('class="amendment-item"') == min(count, SECTION_LIMIT) + 1
+    assert (f'href="/en/proposals/{proposal.slug}/amendments/"' in section) == (count > SECTION_LIMIT)
+    with django_assert_num_queries(3):  # proposal, amendment count, the page of amendments
+        response = client.get(f"/en/proposals/{proposal.slug}/amendments/")
+    assert response.content.decode().count('class="amendment-item"') == count + 1
