@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from progress.models import Jurisdiction, JurisdictionStage
 from proposals.models import PolicyArea, Proposal, Stage
-
 from proposals.search import MAX_QUERY_LENGTH, search_proposals
 
 

@@ -31,9 +31,9 @@ def elided_page_numbers(current: int, last: int, *, around: int = 2, ends: int =
     """Page numbers to show: the first and last ``ends``, ``around`` either side of ``current``,
     and None where numbers are left out."""
     shown = sorted(
-        {n for n in range(1, ends + 1)}
+        set(range(1, ends + 1))
         | {n for n in range(current - around, current + around + 1) if 1 <= n <= last}
-        | {n for n in range(last - ends + 1, last + 1)}
+        | set(range(last - ends + 1, last + 1))
     )
     numbers: list[int | None] = []
     for n in shown:
@@ -114,7 +114,8 @@ class Section:
         if self.page is None or self.page.num_pages < 2:
             return []
         return [
-            None if number is None
+            None
+            if number is None
             else self._link(str(number), sort=self.sort, page=number, current=number == self.page.number)
             for number in elided_page_numbers(self.page.number, self.page.num_pages)
         ]

@@ -761,8 +761,8 @@ def test_search_with_no_match_and_too_long_query(reader, hydrogen):
 
 
 def test_search_proposals_function_for_the_site(hydrogen):
-    from proposals.search import search_proposals
     from proposals.models import Proposal
+    from proposals.search import search_proposals
 
     assert list(search_proposals(Proposal.objects.all(), "청년")) == [hydrogen]
     assert search_proposals(Proposal.objects.all(), "  ").count() == 2
@@ -772,8 +772,8 @@ def test_search_proposals_function_for_the_site(hydrogen):
 def test_default_full_text_search_misses_what_trigram_search_finds(hydrogen):
     from django.contrib.postgres.search import SearchQuery, SearchVector
 
-    from proposals.search import search_proposals
     from proposals.models import Proposal
+    from proposals.search import search_proposals
 
     for q, column in (("水素", "current_version__title_ja"), ("청년", "current_version__summary_ko")):
         fts = Proposal.objects.annotate(v=SearchVector(column)).filter(v=SearchQuery(q))
@@ -788,8 +788,8 @@ def test_default_full_text_search_misses_what_trigram_search_finds(hydrogen):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner")
 def test_trigram_index_serves_the_search_expression(hydrogen):
-    from proposals.search import search_proposals
     from proposals.models import Proposal
+    from proposals.search import search_proposals
 
     sql, params = search_proposals(Proposal.objects.all(), "サプライ").query.sql_with_params()
     with connection.cursor() as cursor:
