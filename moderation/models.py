@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from amendments.models import Amendment
 from comments.models import Comment
@@ -16,7 +17,7 @@ class ReportReason(models.TextChoices):
 
 
 class ReportStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("report status", "Open")
     ACTIONED = "actioned", _("Actioned")
     DISMISSED = "dismissed", _("Dismissed")
 
