@@ -45,6 +45,41 @@ def proposal(programme):
     return ProposalFactory(programme=programme)
 
 
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """Put back what migrations create (the Moderator group and its permissions) when a
+    transactional test on the same worker has flushed it: pytest-xdist may run regular tests
+    after browser tests, which empty every table when they finish."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if marker is None and "db" not in names and "transactional_db" not in names:
+        return
+    transactional = "transactional_db" in names or (marker is not None and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    moderator_group()
+
+
+def moderator_group():
+    """The Moderator group with the permissions its migration grants (created if missing)."""
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    from accounts.permissions import MODERATOR_GROUP
+
+    group, created = Group.objects.get_or_create(name=MODERATOR_GROUP)
+    if created:
+        granted = importlib.import_module(
+            "moderation.migrations.0003_moderator_permissions"
+        ).MODERATOR_PERMISSIONS
+        wanted = Q(pk__in=[])
+        for label, codenames in granted.items():
+            wanted |= Q(content_type__app_label=label, codename__in=codenames)
+        group.permissions.set(Permission.objects.filter(wanted))
+    return group
+
+
 @pytest.fixture
 def make_actor(programme):
     """``make_actor(role)`` returns a user in that role for ``programme`` (None for anonymous)."""
