@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from .models import Membership, Nationality, Programme, User
+from .permissions import MODERATOR_GROUP
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,6 @@ def create_demo_accounts() -> list[User]:
                 "nationality": account.nationality,
                 "preferred_language": account.language,
                 "is_staff": account.is_moderator,
-                "is_superuser": account.is_moderator,
             },
         )
         if created:
@@ -61,5 +62,7 @@ def create_demo_accounts() -> list[User]:
         )
         for programme in programmes:
             Membership.objects.get_or_create(user=user, programme=programme)
+        if account.is_moderator:
+            user.groups.add(Group.objects.get(name=MODERATOR_GROUP))
         users.append(user)
     return users

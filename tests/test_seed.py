@@ -112,6 +112,10 @@ def test_demo_accounts_are_created_once_and_refused_in_production(seeded, settin
 
     assert User.objects.count() == 3
     assert User.objects.get(email="minji@example.com").check_password("demo-minji-2026")
+    from accounts.permissions import is_moderator
+
+    moderator = User.objects.get(email="moderator@example.com")
+    assert is_moderator(moderator) and not moderator.is_superuser
 
     settings.PRODUCTION = True
     from django.core.management.base import CommandError
