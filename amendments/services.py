@@ -3,6 +3,7 @@ amendments after a new version. Each public function authorises, validates, then
 transaction and raises ``DeliberationError`` / ``PermissionRefused`` when it refuses."""
 
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Nationality
 from accounts.permissions import ensure_can_participate, ensure_moderator
 from audit.log import record
+from core.choices import Choice, set_choice
 from core.errors import DeliberationError, PermissionRefused
 from notifications.models import Kind
 from notifications.services import notify
@@ -176,36 +178,14 @@ def amendment_vote(*, user, amendment: Amendment, value: str | None) -> Amendmen
         if amendment.hidden_at is not None:
             raise DeliberationError("hidden", _("This amendment is hidden by the moderators."))
 
-        existing = AmendmentVote.objects.filter(amendment=amendment, user=user).first()
-        if existing is None:
-            if value is None:
-                return None
-            try:
-                with transaction.atomic():
-                    vote = AmendmentVote.objects.create(
-                        amendment=amendment, user=user, value=value, nationality=user.nationality
-                    )
-            except IntegrityError:
-                # A concurrent request by the same user created it first: treat as a change.
-                existing = AmendmentVote.objects.get(amendment=amendment, user=user)
-            else:
-                _move_counters(amendment, add=(value, user.nationality))
-                return vote
-
-        if existing.value == value:
-            return existing
-        old = (existing.value, existing.nationality)
-        if value is None:
-            if AmendmentVote.objects.filter(pk=existing.pk, value=existing.value).delete()[0]:
-                _move_counters(amendment, remove=old)
-            return None
-        if AmendmentVote.objects.filter(pk=existing.pk, value=existing.value).update(
-            value=value, nationality=user.nationality, created_at=timezone.now()
-        ):
-            _move_counters(amendment, add=(value, user.nationality), remove=old)
-        existing.value = value
-        existing.nationality = user.nationality
-        return existing
+        return set_choice(
+            AmendmentVote,
+            key={"amendment": amendment, "user": user},
+            field="value",
+            value=value,
+            nationality=user.nationality,
+            move_counters=partial(_move_counters, amendment),
+        )
 
 
 def _counter_names(value: str, nationality: str) -> list[str]:
@@ -215,9 +195,7 @@ def _counter_names(value: str, nationality: str) -> list[str]:
     return names
 
 
-def _move_counters(
-    amendment: Amendment, *, add: tuple[str, str] | None = None, remove: tuple[str, str] | None = None
-) -> None:
+def _move_counters(amendment: Amendment, *, add: Choice | None = None, remove: Choice | None = None) -> None:
     changes: dict[str, F] = {}
     for name in _counter_names(*add) if add else []:
         changes[name] = F(name) + 1

@@ -2,16 +2,18 @@
 transaction and raises ``DeliberationError`` / ``PermissionRefused`` when it refuses."""
 
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import ensure_can_participate
 from audit.log import record
+from core.choices import Choice, set_choice
 from core.errors import DeliberationError, PermissionRefused
 from notifications.models import Kind
 from notifications.services import notify
@@ -44,12 +46,7 @@ def clean_body(body: str) -> str:
 def discussion_url(proposal, amendment_id: int | None = None) -> str:
     """The page a discussion lives on: the proposal page, or the amendment's page."""
     if amendment_id is not None:
-        try:
-            return reverse("amendments:detail", kwargs={"slug": proposal.slug, "pk": amendment_id})
-        except NoReverseMatch:
-            # The amendments app may not publish a page for amendments; their thread is then
-            # reached from the proposal page.
-            pass
+        return reverse("amendments:detail", kwargs={"slug": proposal.slug, "pk": amendment_id})
     return reverse("proposals:detail", kwargs={"slug": proposal.slug})
 
 
@@ -237,42 +234,21 @@ def comment_react(*, user, comment: Comment, kind: str | None) -> CommentReactio
         if comment.is_deleted or comment.is_hidden:
             raise DeliberationError("unavailable", _("You cannot react to this comment."))
 
-        existing = CommentReaction.objects.filter(comment=comment, user=user).first()
-        if existing is None:
-            if kind is None:
-                return None
-            try:
-                with transaction.atomic():
-                    reaction = CommentReaction.objects.create(
-                        comment=comment, user=user, kind=kind, nationality=user.nationality
-                    )
-            except IntegrityError:
-                # A concurrent request by the same user created it first: treat as a change.
-                existing = CommentReaction.objects.get(comment=comment, user=user)
-            else:
-                _move_counters(comment, add=kind)
-                return reaction
-
-        if existing.kind == kind:
-            return existing
-        if kind is None:
-            # Conditional writes: only the request that actually changed the row moves a counter.
-            if CommentReaction.objects.filter(pk=existing.pk, kind=existing.kind).delete()[0]:
-                _move_counters(comment, remove=existing.kind)
-            return None
-        changed = CommentReaction.objects.filter(pk=existing.pk, kind=existing.kind).update(
-            kind=kind, nationality=user.nationality, created_at=timezone.now()
+        return set_choice(
+            CommentReaction,
+            key={"comment": comment, "user": user},
+            field="kind",
+            value=kind,
+            nationality=user.nationality,
+            move_counters=partial(_move_counters, comment),
         )
-        if changed:
-            _move_counters(comment, add=kind, remove=existing.kind)
-        existing.kind = kind
-        return existing
 
 
-def _move_counters(comment: Comment, *, add: str | None = None, remove: str | None = None) -> None:
+def _move_counters(comment: Comment, *, add: Choice | None = None, remove: Choice | None = None) -> None:
+    """Reaction counters are per kind only; the nationality in each choice is not counted here."""
     changes = {}
     if add is not None:
-        changes[COUNTER_FIELDS[add]] = F(COUNTER_FIELDS[add]) + 1
+        changes[COUNTER_FIELDS[add[0]]] = F(COUNTER_FIELDS[add[0]]) + 1
     if remove is not None:
-        changes[COUNTER_FIELDS[remove]] = F(COUNTER_FIELDS[remove]) - 1
+        changes[COUNTER_FIELDS[remove[0]]] = F(COUNTER_FIELDS[remove[0]]) - 1
     Comment.objects.filter(pk=comment.pk).update(**changes)
