@@ -3,6 +3,7 @@
 # 127.0.0.1: a throw-away SQLite database with the seeded proposals and some deliberation, a fresh
 # read+report key, gunicorn on a free port. Fails on any 5xx (check not_a_server_error).
 # Bounded: FUZZ_MAX_EXAMPLES per operation (default 40) and FUZZ_MAX_SECONDS of testing (default 90).
+# FUZZ_JUNIT=<path> writes a JUnit report (one test case per operation) for .ci/run's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -48,6 +49,7 @@ timeout --signal=INT "$((MAX_SECONDS + 60))" \
     --workers 1 \
     --request-timeout 30 \
     --header "Authorization: Api-Key $key" \
+    ${FUZZ_JUNIT:+--report junit --report-junit-path "$FUZZ_JUNIT"} \
     ${FUZZ_SEED:+--seed "$FUZZ_SEED"} || status=$?
 if grep -q "Traceback" "$work/server.log"; then
   echo "Server log has tracebacks:" >&2
