@@ -9,6 +9,7 @@ from modeltranslation.admin import TranslationAdmin
 from moderation.adminactions import suspend_selected, unsuspend_selected
 
 from .models import Membership, Programme, User
+from .services import user_delete
 
 
 class SuspensionFilter(admin.SimpleListFilter):
@@ -79,6 +80,14 @@ class UserAdmin(DjangoUserAdmin):
         # Moderators hold "change user" for the suspension actions only: an email, a permission or
         # a group changed here would be a way into someone else's account or into more power.
         return [name for _title, options in self.fieldsets for name in options["fields"]]
+
+    def delete_model(self, request, obj):
+        # Through the service: recorded in the audit log with who deleted the account.
+        user_delete(user=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            user_delete(user=user, actor=request.user)
 
     def user_change_password(self, request, id, form_url=""):
         if not request.user.is_superuser:

@@ -1,4 +1,4 @@
-"""Writes for accounts: profile changes and joining a programme."""
+"""Writes for accounts: profile changes, joining a programme, deleting an account."""
 
 import secrets
 
@@ -149,3 +149,24 @@ def programme_join(*, user: User, programme: Programme, invite_code: str = "") -
         return Membership.objects.get(user=user, programme=programme)
     record(action="membership.joined", actor=user, target=membership, programme=programme.slug)
     return membership
+
+
+def user_delete(*, user: User, actor: User | None = None, reason: str = "") -> None:
+    """Delete ``user``'s account, recording ``account.deleted`` (by ``actor``, with ``reason``) in
+    the same transaction.
+
+    The audit log keeps what the account did under its pseudonymous id (``audit.log.pseudonym``):
+    the database sets the rows' ``actor`` to NULL, the one change its append-only guard allows.
+    ``actor`` may be the user themselves, a superuser, or None for the system (a retention job).
+    Rows that protect their author (comments) make this raise ``ProtectedError``; anonymise or
+    remove them first.
+    """
+    if actor is not None and actor.pk != user.pk and not actor.is_superuser:
+        raise PermissionRefused(
+            "superuser_required", _("Only an administrator can delete someone else's account.")
+        )
+    with transaction.atomic():
+        record(action="account.deleted", actor=actor, target=user, reason=reason)
+        # The pre_delete safety net (accounts.signals) must not record it a second time.
+        user._deletion_audited = True
+        user.delete()

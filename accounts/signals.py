@@ -1,8 +1,10 @@
 """Reactions to allauth's signals: the preferred language takes over the UI after login; logins
-and signups go to the audit log."""
+and signups go to the audit log. A user deleted without ``services.user_delete`` (the shell, a
+cascade) is still recorded."""
 
 from allauth.account.signals import user_logged_in, user_signed_up
 from django.conf import settings
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import translate_url
@@ -11,6 +13,7 @@ from django.utils import translation
 from audit.log import record
 
 from .adapter import language_for
+from .models import User
 
 
 def switch_language(request: HttpRequest, response: HttpResponseBase | None, language: str) -> None:
@@ -45,3 +48,11 @@ def apply_preferred_language(sender, request, user, response=None, **kwargs):
 @receiver(user_signed_up, dispatch_uid="accounts.audit_signup")
 def audit_signup(sender, request, user, **kwargs):
     record(action="account.signed_up", actor=user, target=user)
+
+
+@receiver(pre_delete, sender=User, dispatch_uid="accounts.audit_deletion")
+def audit_deletion(sender, instance, **kwargs):
+    """Every deletion of an account is in the audit log, in the deleting transaction, whoever did
+    it. ``services.user_delete`` records it itself, with the actor and the reason."""
+    if not getattr(instance, "_deletion_audited", False):
+        record(action="account.deleted", target=instance)

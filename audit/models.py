@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditEntry(models.Model):
     """One action, manual or automatic. Append-only: written by the service that acted, in the same
-    transaction; never edited or deleted."""
+    transaction; never edited or deleted.
+
+    The database enforces it (migration ``audit.0002``): an UPDATE or DELETE of a row fails, on
+    PostgreSQL and on SQLite. The one change allowed is the one deleting a user makes: ``actor``
+    becomes NULL. The actor stays recognisable by ``actor_ref``, a pseudonymous id
+    (``audit.log.pseudonym``) written with the row, which names nobody once the account is gone.
+    """
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -19,6 +25,13 @@ class AuditEntry(models.Model):
         related_name="+",
         verbose_name=_("actor"),
         help_text=_("Empty for automatic actions."),
+    )
+    actor_ref = models.CharField(
+        _("actor id"),
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text=_("A pseudonymous id of the actor; it stays when the account is deleted."),
     )
     action = models.CharField(_("action"), max_length=60, db_index=True)
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)

@@ -57,6 +57,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Keys the pseudonymous ids of people in the audit log (audit.log.pseudonym). Keep it stable: a new
+# key gives everyone new ids from then on. Defaults to SECRET_KEY.
+AUDIT_PSEUDONYM_KEY = os.environ.get("AUDIT_PSEUDONYM_KEY") or SECRET_KEY
 DEBUG = env_bool("DEBUG", default=not PRODUCTION and ENVIRONMENT != "bench")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
