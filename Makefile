@@ -1,4 +1,5 @@
 # Two commands matter: `make run` and `make test`. Both work on a fresh machine with Python 3.11+.
+# `make run` serves the site and runs the task worker (manage.py db_worker) beside it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -32,8 +33,10 @@ run: messages
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_seed
 	$(BIN)/python manage.py create_demo_accounts
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT)/ with the task worker beside it  (Ctrl-C stops both)"
+	@$(BIN)/python manage.py db_worker --interval 1 --no-reload & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: messages
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

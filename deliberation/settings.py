@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "csp",
+    # The task queue (core.tasks): django-tasks with its database backend and `db_worker`.
+    "django_tasks",
+    "django_tasks_db",
     # The benchmark (bench_seed, bench_run); its ceiling view is routed only when DJANGO_ENV=bench.
     "bench",
     "audit",
@@ -298,6 +301,17 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": "api.serializers.LANGUAGE_CHOICES",
     },
 }
+# The task queue (core/tasks.py): emails, webhook deliveries, exports run in `manage.py db_worker`
+# (started by `make run`; in production a process of its own beside gunicorn). TASK_BACKEND may
+# name another django-tasks backend, e.g. django_tasks.backends.immediate.ImmediateBackend to run
+# tasks in the web process itself (the test suite does that).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+
 # Webhooks (institutions.webhooks): how long to wait for a receiver before counting a failure.
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 

@@ -1,13 +1,16 @@
 """Webhooks: signed POSTs to institutions' endpoints when a proposal's stage changes.
 
-Flow:
-1. ``enqueue_stage_changed`` (called by progress when a stage moves, inside its transaction)
-   registers an on-commit callback; nothing is written or sent if the transaction rolls back.
-2. After commit the callback writes one ``WebhookDelivery`` row per active endpoint of an active
-   institution, due now. It does not send: an admin request must not wait on a partner's server.
-3. ``manage.py deliver_webhooks`` (cron every minute, or ``--loop 30`` as a worker) sends what is
-   due. A delivery succeeds on any 2xx answer; otherwise it is tried again after 1 min, 5 min,
-   30 min, 2 h and 12 h, then given up (visible in the admin, where it can be retried).
+Flow (an outbox):
+1. ``write_stage_changed`` (called through ``progress.signals.stage_changed`` when a stage moves,
+   inside that transaction) writes one ``WebhookDelivery`` row per active endpoint of an active
+   institution, due now, in the same transaction: if it rolls back there is nothing to send; once
+   it commits nothing can be lost. After the commit ``institutions.signals`` queues the task
+   ``institutions.tasks.deliver_webhooks`` for those rows.
+2. The worker (``manage.py db_worker``) runs that task, which sends them. A delivery succeeds on
+   any 2xx answer; otherwise it is tried again after 1 min, 5 min, 30 min, 2 h and 12 h (the task
+   queues itself for that time), then given up (visible in the admin, where it can be retried).
+3. ``manage.py deliver_webhooks`` (cron every few minutes, or ``--loop 60``) is the sweeper: it
+   sends whatever is due that no queued task took care of (e.g. the worker was down).
 
 Each body is JSON and carries its own ``timestamp``; ``X-Dialogue-Signature: sha256=<hex>`` is
 HMAC-SHA256 of the exact body bytes under the endpoint's secret, and ``X-Dialogue-Timestamp``
@@ -22,13 +25,14 @@ import logging
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.languages import per_language
 from proposals.models import Proposal
 
 from .models import WebhookDelivery, WebhookEndpoint
@@ -64,28 +68,23 @@ def signature_is_valid(body: bytes, secret: str, header: str) -> bool:
     return hmac.compare_digest(sign(body, secret), header or "")
 
 
-# --- Enqueueing ------------------------------------------------------------------------------------
+# --- The outbox ------------------------------------------------------------------------------------
 
 
-def enqueue_stage_changed(
+def write_stage_changed(
     *, proposal, jurisdiction: str | None, from_stage: str | None, to_stage: str | None
-) -> None:
-    """After the current transaction commits, queue a ``proposal.stage_changed`` delivery for every
-    active endpoint. ``jurisdiction`` None is the proposal's overall stage; ``to_stage`` None means
-    the jurisdiction has no published milestone any more. No query before the commit."""
-    proposal_id, slug = proposal.pk, proposal.slug
-    occurred_at = timezone.now()
-
-    def create() -> None:
-        data = {
-            "jurisdiction": jurisdiction,
-            "from_stage": from_stage,
-            "to_stage": to_stage,
-            "occurred_at": occurred_at.isoformat(),
-        }
-        create_deliveries(event=STAGE_CHANGED, data=data, proposal_id=proposal_id, slug=slug)
-
-    transaction.on_commit(create)
+) -> list[WebhookDelivery]:
+    """Write a ``proposal.stage_changed`` delivery for every active endpoint, in the caller's
+    transaction (nothing is sent here). ``jurisdiction`` None is the
+    proposal's overall stage; ``to_stage`` None means the jurisdiction has no published milestone
+    any more."""
+    data = {
+        "jurisdiction": jurisdiction,
+        "from_stage": from_stage,
+        "to_stage": to_stage,
+        "occurred_at": timezone.now().isoformat(),
+    }
+    return create_deliveries(event=STAGE_CHANGED, data=data, proposal_id=proposal.pk, slug=proposal.slug)
 
 
 def create_deliveries(*, event: str, data: dict, proposal_id: int, slug: str) -> list[WebhookDelivery]:
@@ -94,10 +93,7 @@ def create_deliveries(*, event: str, data: dict, proposal_id: int, slug: str) ->
     if not endpoints:
         return []
     proposal = Proposal.objects.select_related("current_version").filter(pk=proposal_id).first()
-    version = proposal.current_version if proposal is not None else None
-    titles = {}
-    if version is not None:
-        titles = {code: getattr(version, f"title_{code}") or "" for code, _name in settings.LANGUAGES}
+    titles = per_language(proposal.current_version if proposal is not None else None, "title")
     now = timezone.now()
     payload = {
         "id": str(uuid.uuid4()),
@@ -130,27 +126,31 @@ class DeliveryRun:
     delivered: int = 0
     failed: int = 0
     given_up: int = 0
+    # (delivery id, when it is due again) for each failed attempt that will be retried.
+    retries: list[tuple[int, dt.datetime]] = field(default_factory=list)
 
     @property
     def attempted(self) -> int:
         return self.delivered + self.failed + self.given_up
 
 
-def deliver_due(*, now: dt.datetime | None = None, limit: int = 100) -> DeliveryRun:
-    """Send every delivery that is due (at most ``limit``), oldest first. Safe to run in several
-    processes at once: each delivery is claimed with a conditional update before it is sent."""
+def deliver_due(
+    *, now: dt.datetime | None = None, limit: int = 100, ids: Iterable[int] | None = None
+) -> DeliveryRun:
+    """Send every delivery that is due (at most ``limit``; only those in ``ids`` when given),
+    oldest first. Safe to run in several processes at once: each delivery is claimed with a
+    conditional update before it is sent."""
     now = now or timezone.now()
     run = DeliveryRun()
-    due = list(
-        WebhookDelivery.objects.filter(
-            delivered_at__isnull=True,
-            next_attempt_at__lte=now,
-            endpoint__active=True,
-            endpoint__institution__active=True,
-        )
-        .select_related("endpoint")
-        .order_by("next_attempt_at", "pk")[:limit]
+    due_rows = WebhookDelivery.objects.filter(
+        delivered_at__isnull=True,
+        next_attempt_at__lte=now,
+        endpoint__active=True,
+        endpoint__institution__active=True,
     )
+    if ids is not None:
+        due_rows = due_rows.filter(pk__in=list(ids))
+    due = list(due_rows.select_related("endpoint").order_by("next_attempt_at", "pk")[:limit])
     for delivery in due:
         claimed = WebhookDelivery.objects.filter(
             pk=delivery.pk, delivered_at__isnull=True, next_attempt_at=delivery.next_attempt_at
@@ -164,6 +164,7 @@ def deliver_due(*, now: dt.datetime | None = None, limit: int = 100) -> Delivery
             run.given_up += 1
         else:
             run.failed += 1
+            run.retries.append((delivery.pk, delivery.next_attempt_at))
     return run
 
 

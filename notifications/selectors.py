@@ -3,7 +3,7 @@
 from django.utils import translation
 
 from .models import Notification
-from .services import localise, localised_path
+from .sending import localise, localised_path
 
 
 def latest_for(user, *, limit: int = 20) -> list[Notification]:

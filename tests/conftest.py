@@ -3,9 +3,39 @@ from django.conf import settings
 from django.core.management import call_command
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
 def pytest_configure(config):
     # WhiteNoise scans STATIC_ROOT at start-up; collectstatic creates it in production.
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    # Queued tasks run at once, in the process that queued them (after the commit, as the worker
+    # would). tests/test_tasks.py runs the real worker (db_worker) on the database backend.
+    from django.test.signals import setting_changed
+
+    settings.TASKS = IMMEDIATE_TASKS
+    # Django is set up already (the apps defined their tasks): let django-tasks drop its backends.
+    setting_changed.send(sender=None, setting="TASKS", value=IMMEDIATE_TASKS, enter=True)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_do_not_fail():
+    """A task that raises is recorded as failed by the queue, not raised to the caller: make such
+    a failure fail the test instead of passing unnoticed."""
+    from django_tasks import TaskResultStatus
+    from django_tasks.signals import task_finished
+
+    failed = []
+
+    def record(sender, task_result, **kwargs):
+        if task_result.status == TaskResultStatus.FAILED:
+            failed.append(task_result)
+
+    task_finished.connect(record, weak=False)
+    yield
+    task_finished.disconnect(record)
+    assert not failed, [(result.task.module_path, result.errors[0].traceback) for result in failed]
 
 
 @pytest.fixture

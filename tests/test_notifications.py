@@ -10,7 +10,8 @@ from django.utils.translation import gettext
 
 from accounts.models import NotificationFrequency
 from notifications.models import Kind, Notification
-from notifications.services import STORM_WINDOW, notify, send_digests
+from notifications.sending import STORM_WINDOW, send_digests
+from notifications.services import notify
 from tests.factories import UserFactory
 
 IMMEDIATELY, DAILY, OFF = (

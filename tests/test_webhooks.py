@@ -1,6 +1,7 @@
-"""Webhooks: a signed POST to each institution's endpoint when a proposal's stage changes, queued
-after commit and delivered by ``deliver_webhooks`` with back-off. A real HTTP receiver runs on
-127.0.0.1 in a thread."""
+"""Webhooks: a signed POST to each institution's endpoint when a proposal's stage changes. The
+deliveries are written in the transaction of the change (an outbox), sent by a queued task after
+the commit, retried with back-off; ``deliver_webhooks`` sweeps up what is due. A real HTTP receiver
+runs on 127.0.0.1 in a thread."""
 
 import datetime as dt
 import hashlib
@@ -74,21 +75,30 @@ def endpoint(db, receiver):
 
 
 def stage_changed(proposal, django_capture_on_commit_callbacks, **change):
+    """A stage change committed, with the queued task NOT run: what it left is due deliveries, for
+    the tests below to send with ``deliver_due`` (the sweeper's path)."""
     change = {"jurisdiction": "KR", "from_stage": None, "to_stage": "submitted", **change}
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
         on_stage_changed(proposal=proposal, **change)
 
 
-def test_deliveries_are_queued_only_after_commit(proposal, endpoint, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        on_stage_changed(proposal=proposal, jurisdiction="KR", from_stage=None, to_stage="submitted")
-        assert not WebhookDelivery.objects.exists()
+def test_deliveries_are_written_in_the_transaction_of_the_change_and_sent_after_it_commits(
+    proposal, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            on_stage_changed(proposal=proposal, jurisdiction="KR", from_stage=None, to_stage="submitted")
+            delivery = WebhookDelivery.objects.get()
+            assert delivery.endpoint == endpoint and delivery.attempts == 0
+            # Nothing leaves before the commit.
+            assert callbacks == [] or receiver.requests == []
+        assert receiver.requests == []
+    # On commit the task was queued, and (immediate backend) ran.
     assert len(callbacks) == 1
-    callbacks[0]()
-    delivery = WebhookDelivery.objects.get()
-    assert delivery.endpoint == endpoint
+    assert len(receiver.requests) == 1
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.DELIVERED
     assert delivery.event == "proposal.stage_changed"
-    assert delivery.next_attempt_at is not None and delivery.attempts == 0
     data = delivery.payload["data"]
     assert data["proposal"]["slug"] == proposal.slug
     assert data["proposal"]["title"]["ja"] == proposal.current_version.title_ja
@@ -96,11 +106,34 @@ def test_deliveries_are_queued_only_after_commit(proposal, endpoint, django_capt
     assert (data["jurisdiction"], data["from_stage"], data["to_stage"]) == ("KR", None, "submitted")
 
 
-def test_a_rolled_back_change_queues_nothing(proposal, endpoint, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+def test_a_rolled_back_change_leaves_no_delivery_and_queues_nothing(
+    proposal, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
         on_stage_changed(proposal=proposal, jurisdiction="KR", from_stage=None, to_stage="submitted")
+        assert WebhookDelivery.objects.count() == 1
         raise RuntimeError("rolled back")
     assert not WebhookDelivery.objects.exists()
+    assert callbacks == []
+    assert receiver.requests == []
+
+
+def test_a_failed_first_attempt_by_the_task_is_left_for_its_retry(
+    proposal, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    receiver.statuses = [503, 200]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        on_stage_changed(proposal=proposal, jurisdiction="KR", from_stage=None, to_stage="submitted")
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.attempts, delivery.last_status) == (1, 503)
+    assert delivery.next_attempt_at is not None
+    # The sweeper (or the task queued for that time) sends it once it is due.
+    assert webhooks.deliver_due(now=delivery.next_attempt_at).delivered == 1
+    assert len(receiver.requests) == 2
 
 
 def test_only_active_endpoints_of_active_institutions_get_deliveries(
