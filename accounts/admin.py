@@ -6,8 +6,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from moderation.adminactions import suspend_selected, unsuspend_selected
-
 from .models import Membership, Programme, User
 from .services import user_delete
 
@@ -43,8 +41,8 @@ class SuspensionFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Moderators suspend and lift suspensions with the actions (moderation.services: audited,
-    the participant notified). Only superusers edit accounts, permissions and passwords here."""
+    """Moderators suspend and lift suspensions with the actions the moderation app attaches
+    (moderation.services: audited, the participant notified). Only superusers edit accounts, permissions and passwords here."""
 
     ordering = ["email"]
     list_display = [
@@ -57,7 +55,7 @@ class UserAdmin(DjangoUserAdmin):
         "suspension",
     ]
     list_filter = [SuspensionFilter, "nationality", "preferred_language", "is_active", "is_staff"]
-    actions = [suspend_selected, unsuspend_selected]
+    # Suspend and lift are attached by the moderation app (moderation.adminactions.attach).
     search_fields = ["email", "display_name", "affiliation"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),

@@ -4,8 +4,8 @@ from . import views
 
 app_name = "accounts"
 
+# The profile page composes accounts and notifications: pages.urls adds it to this namespace.
 urlpatterns = [
-    path("profile/", views.profile, name="profile"),
     path("programmes/<slug:slug>/", views.programme_detail, name="programme"),
     path("programmes/<slug:slug>/join/", views.programme_join_view, name="programme_join"),
 ]

@@ -9,36 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DeliberationError
-from notifications.selectors import latest_for
 
-from .forms import JoinForm, ProfileForm
+from .forms import JoinForm
 from .models import Membership, Nationality, Programme
-from .services import join_refusal, profile_update, programme_join
-from .signals import switch_language
-
-
-@login_required
-def profile(request):
-    """The user's own profile: edit it, see their programmes and latest notifications."""
-    user, status = request.user, 200
-    form = ProfileForm.for_user(user)
-    if request.method == "POST":
-        form = ProfileForm(request.POST)
-        try:
-            if form.is_valid():
-                language_before = user.preferred_language
-                profile_update(user=user, **form.cleaned_data)
-                response = redirect("accounts:profile")
-                if user.preferred_language != language_before:
-                    switch_language(request, response, user.preferred_language)
-                messages.success(request, _("Your profile has been saved."))
-                return response
-        except DeliberationError as exc:
-            form.add_error(exc.field, exc.message)
-        status = 400
-    memberships = Membership.objects.filter(user=user).select_related("programme").order_by("joined_at")
-    context = {"form": form, "memberships": memberships, "notifications": latest_for(user, limit=20)}
-    return render(request, "accounts/profile.html", context, status=status)
+from .services import join_refusal, programme_join
 
 
 def _programme_context(request, programme: Programme, **extra) -> dict:

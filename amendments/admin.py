@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.errors import DeliberationError
-from moderation.adminactions import HiddenStateFilter, hidden_state, hide_action, restore_action
 
 from . import diff, services
 from .models import Amendment, AmendmentVote
@@ -33,16 +32,16 @@ class AmendmentAdmin(admin.ModelAdmin):
         "proposal",
         "author",
         "state",
-        hidden_state,
         "support_count",
         "oppose_count",
         "created_at",
     ]
-    list_filter = ["state", HiddenStateFilter, "field", "language"]
+    list_filter = ["state", "field", "language"]
     list_select_related = ["proposal__current_version", "author"]
     search_fields = ["proposal__slug", "new_text", "rationale", "author__display_name"]
     date_hierarchy = "created_at"
-    actions = ["accept_selected", "reject_selected", hide_action("amendment"), restore_action("amendment")]
+    # Hide and restore are attached by the moderation app (moderation.adminactions.attach).
+    actions = ["accept_selected", "reject_selected"]
     action_form = DecisionActionForm
     fields = [
         "proposal",

@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Nationality
 from accounts.permissions import is_moderator, participation_refusal
+from core import sections as core_sections
 from core.errors import DeliberationError
 
-from . import diff, selectors
+from . import diff, permissions, selectors
 from .forms import AmendmentForm, DecisionForm, TargetForm
 from .models import Amendment, AmendmentState, TargetField, Vote
 
@@ -125,7 +126,7 @@ def actions_context(request, amendment: Amendment, *, refusal=None, notice=None,
         refusal = participation_refusal(user, proposal.programme)
     moderator = is_moderator(user)
     decorate([amendment], user, moderator=moderator)
-    can_write = refusal is None and amendment.is_open
+    can_decide = permissions.can_decide(user, amendment)
     return {
         "proposal": proposal,
         "amendment": amendment,
@@ -135,10 +136,10 @@ def actions_context(request, amendment: Amendment, *, refusal=None, notice=None,
         "tallies": tallies(amendment),
         "my_vote": selectors.user_vote(amendment=amendment, user=user) if amendment.is_open else None,
         "votes": Vote,
-        "can_vote": can_write and not amendment.is_hidden,
-        "can_withdraw": can_write and amendment.is_own,
-        "can_decide": moderator and amendment.is_open,
-        "decision_form": DecisionForm(auto_id="decision-%s") if moderator and amendment.is_open else None,
+        "can_vote": permissions.can_vote(amendment, participation=refusal),
+        "can_withdraw": permissions.can_withdraw(user, amendment, participation=refusal),
+        "can_decide": can_decide,
+        "decision_form": DecisionForm(auto_id="decision-%s") if can_decide else None,
     }
 
 
@@ -155,10 +156,9 @@ def detail_context(request, amendment: Amendment, **kwargs) -> dict:
         }
     )
     if amendment.show_text:
-        # Imported here: the comments app builds on amendments, not the other way round.
-        from comments.sections import amendment_section
-
-        context.update(amendment_section(request, amendment, context["refusal"]))
+        # Sections other apps contribute to this page (the discussion: comments, which builds on
+        # amendments) come through the seam in core.sections.
+        context.update(core_sections.build("amendment", request, amendment, context["refusal"]))
     return context
 
 

@@ -9,22 +9,13 @@ from django.db.models import Case, Count, F, IntegerField, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 
+from core.languages import LANGUAGE_CODES
 from proposals.models import Proposal, ProposalVersion
 
 from . import diff
 from .models import Amendment, AmendmentState, AmendmentVote, TargetField
 
-LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
-
-
-def proposal_for_amendments(*, slug: str) -> Proposal:
-    """The proposal with its current version and programme (one query), or 404."""
-    return get_object_or_404(
-        Proposal.objects.select_related("current_version", "programme"),
-        slug=slug,
-        current_version__isnull=False,
-    )
 
 
 def amendment_detail(*, proposal: Proposal, pk: int) -> Amendment:

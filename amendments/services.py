@@ -5,23 +5,25 @@ transaction and raises ``DeliberationError`` / ``PermissionRefused`` when it ref
 import uuid
 from functools import partial
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
-from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Nationality
 from accounts.permissions import ensure_can_participate, ensure_moderator
 from audit.log import record
+from core import once
 from core.choices import Choice, set_choice
-from core.errors import DeliberationError, PermissionRefused
+from core.errors import DeliberationError
+from core.languages import LANGUAGE_CODES, per_language
+from core.text import clean_text
 from notifications.models import Kind
 from notifications.services import notify
 from proposals.models import Proposal, ProposalVersion
+from proposals.services import translated_field_names, version_create, version_text
 
-from . import diff
+from . import diff, permissions
 from .models import (
     MAX_RATIONALE_LENGTH,
     MAX_TEXT_LENGTH,
@@ -32,24 +34,9 @@ from .models import (
     Vote,
 )
 
-LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 # The title column is shorter than the others.
 MAX_LENGTHS = {TargetField.TITLE: ProposalVersion._meta.get_field("title").max_length}
 MAX_REASON_LENGTH = MAX_RATIONALE_LENGTH
-CHANGE_NOTE_LENGTH = ProposalVersion._meta.get_field("change_note").max_length
-
-
-def clean_text(text: str | None) -> str:
-    """Text as stored: line endings normalised, surrounding whitespace removed."""
-    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def version_text(version: ProposalVersion, field: str, language: str) -> str:
-    return getattr(version, f"{field}_{language}") or ""
-
-
-def translated_field_names() -> list[str]:
-    return [f"{field}_{lang}" for field in TargetField.values for lang in LANGUAGE_CODES]
 
 
 # --- Propose ------------------------------------------------------------------------------------
@@ -75,10 +62,13 @@ def amendment_create(
     """
     with transaction.atomic():
         ensure_can_participate(author, proposal.programme)
-        if client_token is not None:
-            existing = Amendment.objects.filter(author=author, client_token=client_token).first()
-            if existing is not None:
-                return existing
+
+        def earlier() -> Amendment | None:
+            return Amendment.objects.filter(author=author, client_token=client_token).first()
+
+        existing = once.find(client_token, earlier)
+        if existing is not None:
+            return existing
         if field not in TargetField.values:
             raise DeliberationError("invalid_field", _("Choose the title, summary or body."), field="field")
         if language not in LANGUAGE_CODES:
@@ -116,15 +106,12 @@ def amendment_create(
             author=author,
             client_token=client_token,
         )
-        try:
-            with transaction.atomic():
-                amendment.save()
-        except IntegrityError:
+        amendment, created = once.save_once(
+            lambda: _saved(amendment), client_token=client_token, lookup=earlier
+        )
+        if not created:
             # The same form was submitted twice at the same moment: the other request won.
-            existing = Amendment.objects.filter(author=author, client_token=client_token).first()
-            if client_token is None or existing is None:
-                raise
-            return existing
+            return amendment
         record(
             action="amendment.created",
             actor=author,
@@ -132,6 +119,11 @@ def amendment_create(
             proposal=proposal.slug,
             field=amendment.field_name,
         )
+    return amendment
+
+
+def _saved(amendment: Amendment) -> Amendment:
+    amendment.save()
     return amendment
 
 
@@ -174,9 +166,9 @@ def amendment_vote(*, user, amendment: Amendment, value: str | None) -> Amendmen
         ensure_can_participate(user, amendment.proposal.programme)
         if value is not None and value not in Vote.values:
             raise DeliberationError("invalid_vote", _("Choose support or oppose."))
-        _ensure_open(amendment)
-        if amendment.hidden_at is not None:
-            raise DeliberationError("hidden", _("This amendment is hidden by the moderators."))
+        problem = permissions.vote_problem(amendment)
+        if problem is not None:
+            raise problem
 
         return set_choice(
             AmendmentVote,
@@ -213,27 +205,18 @@ def amendment_withdraw(*, user, amendment: Amendment) -> Amendment:
     """The author takes back their open amendment. Records ``amendment.withdrawn``."""
     with transaction.atomic():
         ensure_can_participate(user, amendment.proposal.programme)
-        if amendment.author_id != user.pk:
-            raise PermissionRefused("not_author", _("Only the author can withdraw an amendment."))
-        _ensure_open(amendment)
+        problem = permissions.withdraw_problem(user, amendment)
+        if problem is not None:
+            raise problem
         now = timezone.now()
         if not Amendment.objects.filter(pk=amendment.pk, state=AmendmentState.OPEN).update(
             state=AmendmentState.WITHDRAWN, updated_at=now
         ):
-            raise _not_open()
+            raise permissions.not_open()
         amendment.state = AmendmentState.WITHDRAWN
         amendment.updated_at = now
         record(action="amendment.withdrawn", actor=user, target=amendment)
     return amendment
-
-
-def _not_open() -> DeliberationError:
-    return DeliberationError("not_open", _("This amendment is no longer open."))
-
-
-def _ensure_open(amendment: Amendment) -> None:
-    if amendment.state != AmendmentState.OPEN:
-        raise _not_open()
 
 
 # --- Moderator decisions --------------------------------------------------------------------------
@@ -345,27 +328,24 @@ def _accept(*, moderator, amendment: Amendment, proposal: Proposal, current: Pro
         raise DeliberationError("already_decided", _("This amendment has already been decided."))
 
     field_name = amendment.field_name
-    values = {name: getattr(current, name) for name in translated_field_names()}
-    values[field_name] = amendment.new_text
+    texts = {name: getattr(current, name) for name in translated_field_names()}
+    texts[field_name] = amendment.new_text
     stale = set(current.stale_translations or [])
     if field_name in stale:
         # An updated translation: it is now in line with the other languages.
         stale.discard(field_name)
     else:
         stale.update(f"{amendment.field}_{lang}" for lang in LANGUAGE_CODES if lang != amendment.language)
-    number = (proposal.versions.aggregate(highest=Max("number"))["highest"] or current.number) + 1
-    version = ProposalVersion.objects.create(
+    version = version_create(
         proposal=proposal,
-        number=number,
-        change_note=Truncator(amendment.rationale).chars(CHANGE_NOTE_LENGTH),
+        texts=texts,
+        change_note=amendment.rationale,
         stale_translations=sorted(stale),
-        created_at=now,
         created_by=moderator,
-        **values,
+        created_at=now,
+        amendment=amendment.pk,
     )
     Amendment.objects.filter(pk=amendment.pk).update(result_version=version)
-    Proposal.objects.filter(pk=proposal.pk).update(current_version=version)
-    proposal.current_version = version
     amendment.refresh_from_db()
     record(
         action="amendment.accepted",
@@ -389,7 +369,7 @@ def _notify_author(amendment: Amendment, proposal: Proposal) -> None:
         kind=Kind.AMENDMENT_DECIDED,
         data={
             "proposal": proposal.slug,
-            "proposal_title": {lang: getattr(version, f"title_{lang}", "") for lang in LANGUAGE_CODES},
+            "proposal_title": per_language(version, "title"),
             "amendment": amendment.pk,
             "state": amendment.state,
             "reason": amendment.decision_reason,

@@ -6,6 +6,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import ensure_moderator, is_moderator
 from core.errors import DeliberationError
+from proposals.selectors import proposal_for_action
 
 from . import sections, selectors, services
 from .forms import AmendmentForm
@@ -15,7 +16,7 @@ WITHDRAW_VOTE = "withdraw"
 
 def amendment_list(request, slug: str):
     """Every amendment of the proposal, open ones first, 50 a page."""
-    proposal = selectors.proposal_for_amendments(slug=slug)
+    proposal = proposal_for_action(slug=slug)
     page = selectors.amendment_page(proposal=proposal, page=request.GET.get("page"))
     sections.decorate(list(page.object_list), request.user, moderator=is_moderator(request.user))
     return render(request, "amendments/list.html", {"proposal": proposal, "page": page})
@@ -23,7 +24,7 @@ def amendment_list(request, slug: str):
 
 def amendment_new(request, slug: str):
     """GET: the form for one field and language, prefilled with its current text. POST: propose."""
-    proposal = selectors.proposal_for_amendments(slug=slug)
+    proposal = proposal_for_action(slug=slug)
     if request.method != "POST":
         return _editor(request, proposal, sections.editor_form(request, proposal))
     form = AmendmentForm(request.POST)
@@ -96,13 +97,13 @@ def amendment_decide(request, slug: str, pk: int):
 
 
 def versions(request, slug: str):
-    proposal = selectors.proposal_for_amendments(slug=slug)
+    proposal = proposal_for_action(slug=slug)
     entries = selectors.version_history(proposal=proposal)
     return render(request, "amendments/versions.html", {"proposal": proposal, "entries": entries})
 
 
 def _amendment(slug: str, pk: int):
-    return selectors.amendment_detail(proposal=selectors.proposal_for_amendments(slug=slug), pk=pk)
+    return selectors.amendment_detail(proposal=proposal_for_action(slug=slug), pk=pk)
 
 
 def _editor(request, proposal, form, *, status: int = 200):

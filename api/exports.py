@@ -15,9 +15,10 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import LANGUAGE_CODES
+
 from . import selectors, serializers
 
-LANGUAGE_CODES = serializers.LANGUAGE_CODES
 # Cells starting with these would run as formulas in a spreadsheet: they get a leading quote.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"

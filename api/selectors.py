@@ -7,12 +7,12 @@ from django.shortcuts import get_object_or_404
 from accounts.models import Programme
 from amendments import diff as amendment_diff
 from amendments.models import Amendment, TargetField
-from amendments.selectors import FieldChange, proposal_for_amendments
+from amendments.selectors import FieldChange
 from comments.models import Comment
 from institutions.models import Institution, ProgressReport
 from progress.models import Milestone, MilestoneStatus
 from proposals.models import Proposal, ProposalVersion, Publication
-from proposals.selectors import proposal_list
+from proposals.selectors import proposal_for_action, proposal_list
 from ratings.models import RatingAggregate
 
 # Only what an author shows publicly is loaded from the accounts table.
@@ -46,7 +46,7 @@ def proposal_detail(*, slug: str) -> Proposal:
 
 def proposal(*, slug: str) -> Proposal:
     """The proposal a nested endpoint lists things of (one query), or 404."""
-    return proposal_for_amendments(slug=slug)
+    return proposal_for_action(slug=slug)
 
 
 def versions(*, proposal: Proposal) -> QuerySet[ProposalVersion]:

@@ -16,12 +16,12 @@ from accounts.models import Nationality
 from amendments.diff import DELETE, INSERT
 from amendments.models import AmendmentState, TargetField
 from comments.models import Stance
+from core.languages import LANGUAGE_CODES
 from institutions.models import Country, Scope
 from progress.models import Jurisdiction, MilestoneStatus
 from proposals.models import PolicyArea, Stage
 from ratings.models import Criterion, Group
 
-LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 LANGUAGE_CHOICES = [(code, code) for code in LANGUAGE_CODES]
 
 

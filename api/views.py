@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from amendments.models import Amendment
 from comments.models import Comment
+from core.languages import LANGUAGE_CODES
 from institutions import services as institution_services
 from institutions.models import ProgressReport
 from institutions.services import ReportText
@@ -33,8 +34,6 @@ from .filters import ProposalFilter
 from .pagination import CommentCursorPagination
 from .permissions import AnyScope, CanReport
 from .throttling import AddressRateThrottle
-
-LANGUAGE_CODES = s.LANGUAGE_CODES
 
 LANG_PARAMETER = OpenApiParameter(
     "lang",

@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from moderation.adminactions import HiddenStateFilter, hidden_state, hide_action, restore_action
-
 from .models import Comment
 
 
@@ -35,7 +33,8 @@ class StateFilter(admin.SimpleListFilter):
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     """Read-only: writes go through comments.services (soft delete, counters, audit); moderators
-    hide and restore with the actions (moderation.services), with or without reports."""
+    hide and restore with the actions that the moderation app attaches to this admin
+    (moderation.adminactions.attach), with or without reports."""
 
     list_display = [
         "pk",
@@ -48,7 +47,6 @@ class CommentAdmin(admin.ModelAdmin):
         "created_at",
         "is_edited",
         "is_deleted",
-        hidden_state,
         "agree_count",
         "disagree_count",
         "pass_count",
@@ -56,7 +54,6 @@ class CommentAdmin(admin.ModelAdmin):
     list_display_links = ["pk", "excerpt"]
     list_filter = [
         StateFilter,
-        HiddenStateFilter,
         "language",
         "stance",
         "depth",
@@ -68,7 +65,6 @@ class CommentAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-pk"]
     readonly_fields = [field.name for field in Comment._meta.fields]
-    actions = [hide_action("comment"), restore_action("comment")]
 
     @admin.display(description=_("comment"))
     def excerpt(self, comment: Comment) -> str:

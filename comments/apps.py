@@ -6,3 +6,11 @@ class CommentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "comments"
     verbose_name = _("Comments")
+
+    def ready(self):
+        from core import sections
+
+        from .sections import amendment_section
+
+        # The discussion under an amendment, on the amendment's page (amendments.sections).
+        sections.contribute("amendment", amendment_section)

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.text import normalise_newlines
+
 from .models import MAX_LENGTH, Reaction, Stance
 
 
@@ -14,7 +16,7 @@ class CommentText(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+        return normalise_newlines(value) if value else value
 
 
 class CommentForm(forms.Form):

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import is_moderator
 
-from . import selectors
+from . import permissions, selectors
 from .forms import CommentForm, EditForm
-from .models import MAX_DEPTH, Comment, Reaction
+from .models import Comment, Reaction
 from .services import discussion_url
 
 SORT_LABELS = {
@@ -175,14 +175,13 @@ def edit_form(section: Section, comment: Comment, data=None) -> EditForm:
 def decorate(section: Section, comments: list[Comment], user) -> None:
     """Decide, per comment, what this viewer sees and may do (no queries)."""
     moderator = is_moderator(user)
+    participation = section.refusal
     for comment in comments:
         comment.proposal = section.proposal
-        own = user.is_authenticated and comment.author_id == user.pk
-        open_ = not comment.is_deleted and not comment.is_hidden
-        comment.is_own = own
+        comment.is_own = user.is_authenticated and comment.author_id == user.pk
         comment.show_text = not comment.is_deleted and (not comment.is_hidden or moderator)
-        comment.can_react = section.can_participate and open_ and not own
-        comment.can_delete = section.can_participate and own and not comment.is_deleted
+        comment.can_react = permissions.can_react(user, comment, participation=participation)
+        comment.can_delete = permissions.can_delete(user, comment, participation=participation)
         comment.reaction_choices = [
             ReactionChoice(
                 kind=kind,
@@ -194,8 +193,8 @@ def decorate(section: Section, comments: list[Comment], user) -> None:
         ]
         # Reply and edit forms are fetched on demand (GET reply/ or edit/), which keeps a page of
         # hundreds of comments light.
-        comment.can_reply = section.can_participate and open_ and comment.depth < MAX_DEPTH
-        comment.can_edit = section.can_participate and open_ and own
+        comment.can_reply = permissions.can_reply(comment, participation=participation)
+        comment.can_edit = permissions.can_edit(user, comment, participation=participation)
 
 
 def build_section(

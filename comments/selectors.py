@@ -58,15 +58,6 @@ class ThreadPage:
         return range(1, self.num_pages + 1)
 
 
-def proposal_for_comments(*, slug: str) -> Proposal:
-    """The proposal a comment view acts on, with what services and notifications need (one query)."""
-    return get_object_or_404(
-        Proposal.objects.select_related("programme", "current_version"),
-        slug=slug,
-        current_version__isnull=False,
-    )
-
-
 def comment_for_proposal(*, slug: str, pk: int) -> Comment:
     """A comment of the proposal ``slug``, or 404 (also when it belongs to another proposal)."""
     return get_object_or_404(

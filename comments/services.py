@@ -4,8 +4,7 @@ transaction and raises ``DeliberationError`` / ``PermissionRefused`` when it ref
 import uuid
 from functools import partial
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -13,12 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import ensure_can_participate
 from audit.log import record
+from core import once
 from core.choices import Choice, set_choice
-from core.errors import DeliberationError, PermissionRefused
+from core.errors import DeliberationError
+from core.languages import LANGUAGE_CODES, per_language
+from core.text import clean_text
 from notifications.models import Kind
 from notifications.services import notify
 
-from .models import MAX_DEPTH, MAX_LENGTH, Comment, CommentReaction, Reaction, Stance
+from . import permissions
+from .models import MAX_LENGTH, Comment, CommentReaction, Reaction, Stance
 
 EXCERPT_LENGTH = 200
 COUNTER_FIELDS = {
@@ -31,7 +34,7 @@ COUNTER_FIELDS = {
 def clean_body(body: str) -> str:
     """The text as stored: line endings normalised, surrounding whitespace removed. Refuses empty
     and over-long text (counted in characters, so Korean and Japanese get the same limit)."""
-    text = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = clean_text(body)
     if not text:
         raise DeliberationError("empty", _("Write something before posting."), field="body")
     if len(text) > MAX_LENGTH:
@@ -57,9 +60,9 @@ def comment_url(comment: Comment, *, language: str | None = None) -> str:
     return f"{page}#comment-{comment.pk}"
 
 
-def _ensure_author(user, comment: Comment, message) -> None:
-    if comment.author_id != user.pk:
-        raise PermissionRefused("not_author", message)
+def _refuse(problem: DeliberationError | None) -> None:
+    if problem is not None:
+        raise problem
 
 
 def comment_create(
@@ -81,12 +84,15 @@ def comment_create(
     """
     with transaction.atomic():
         ensure_can_participate(author, proposal.programme)
-        if client_token is not None:
-            existing = Comment.objects.filter(author=author, client_token=client_token).first()
-            if existing is not None:
-                return existing
+
+        def earlier() -> Comment | None:
+            return Comment.objects.filter(author=author, client_token=client_token).first()
+
+        existing = once.find(client_token, earlier)
+        if existing is not None:
+            return existing
         text = clean_body(body)
-        if language not in dict(settings.LANGUAGES):
+        if language not in LANGUAGE_CODES:
             raise DeliberationError("invalid_language", _("Choose a language."), field="language")
         if stance not in ("", *Stance.values):
             raise DeliberationError("invalid_stance", _("Choose a valid stance."), field="stance")
@@ -115,15 +121,10 @@ def comment_create(
             stance=stance,
             client_token=client_token,
         )
-        try:
-            with transaction.atomic():
-                comment.save()
-        except IntegrityError:
+        comment, created = once.save_once(lambda: _saved(comment), client_token=client_token, lookup=earlier)
+        if not created:
             # The same form was submitted twice at the same moment: the other request won.
-            existing = Comment.objects.filter(author=author, client_token=client_token).first()
-            if client_token is None or existing is None:
-                raise
-            return existing
+            return comment
         if parent is None:
             comment.root_id = comment.pk
             Comment.objects.filter(pk=comment.pk).update(root_id=comment.pk)
@@ -132,6 +133,11 @@ def comment_create(
             if parent.author_id != author.pk:
                 _notify_reply(parent=parent, reply=comment, proposal=proposal)
         record(action="comment.created", actor=author, target=comment, proposal=proposal.slug)
+    return comment
+
+
+def _saved(comment: Comment) -> Comment:
+    comment.save()
     return comment
 
 
@@ -144,14 +150,7 @@ def ensure_can_reply(user, parent: Comment) -> None:
 def _check_can_reply(parent: Comment, proposal, amendment) -> None:
     if parent.proposal_id != proposal.pk or parent.amendment_id != (amendment.pk if amendment else None):
         raise DeliberationError("wrong_proposal", _("That comment belongs to another discussion."))
-    if parent.is_deleted:
-        raise DeliberationError("parent_deleted", _("You cannot reply to a deleted comment."))
-    if parent.is_hidden:
-        raise DeliberationError("parent_hidden", _("You cannot reply to a hidden comment."))
-    if parent.depth >= MAX_DEPTH:
-        raise DeliberationError(
-            "too_deep", _("This thread is as deep as it can go: reply to an earlier comment instead.")
-        )
+    _refuse(permissions.reply_problem(parent))
 
 
 def _notify_reply(*, parent: Comment, reply: Comment, proposal) -> None:
@@ -163,7 +162,7 @@ def _notify_reply(*, parent: Comment, reply: Comment, proposal) -> None:
         data={
             "proposal_id": proposal.pk,
             "proposal": proposal.slug,
-            "proposal_title": {code: getattr(version, f"title_{code}", "") for code in ("en", "ko", "ja")},
+            "proposal_title": per_language(version, "title"),
             "amendment": reply.amendment_id,
             "author_name": str(reply.author.public_name),
             "excerpt": reply.body[:EXCERPT_LENGTH],
@@ -177,11 +176,7 @@ def _notify_reply(*, parent: Comment, reply: Comment, proposal) -> None:
 def ensure_can_edit(user, comment: Comment) -> None:
     """Refuse unless ``user`` may change ``comment`` now (also guards showing the edit form)."""
     ensure_can_participate(user, comment.proposal.programme)
-    _ensure_author(user, comment, _("You can only edit your own comments."))
-    if comment.is_deleted:
-        raise DeliberationError("deleted", _("This comment was deleted."))
-    if comment.is_hidden:
-        raise DeliberationError("hidden", _("A hidden comment cannot be edited."))
+    _refuse(permissions.edit_problem(user, comment))
 
 
 def comment_edit(*, user, comment: Comment, body: str) -> Comment:
@@ -209,7 +204,7 @@ def comment_delete(*, user, comment: Comment) -> Comment:
     """
     with transaction.atomic():
         ensure_can_participate(user, comment.proposal.programme)
-        _ensure_author(user, comment, _("You can only delete your own comments."))
+        _refuse(permissions.delete_problem(user, comment))
         if comment.is_deleted:
             return comment
         comment.deleted_at = timezone.now()
@@ -229,10 +224,7 @@ def comment_react(*, user, comment: Comment, kind: str | None) -> CommentReactio
         ensure_can_participate(user, comment.proposal.programme)
         if kind is not None and kind not in Reaction.values:
             raise DeliberationError("invalid_reaction", _("Choose agree, disagree or pass."))
-        if comment.author_id == user.pk:
-            raise PermissionRefused("own_comment", _("You cannot react to your own comment."))
-        if comment.is_deleted or comment.is_hidden:
-            raise DeliberationError("unavailable", _("You cannot react to this comment."))
+        _refuse(permissions.react_problem(user, comment))
 
         return set_choice(
             CommentReaction,

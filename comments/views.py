@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.permissions import participation_refusal
 from amendments.models import Amendment
 from core.errors import DeliberationError
+from proposals.selectors import proposal_for_action
 
 from . import selectors, services
 from .forms import ReactionForm
@@ -31,7 +32,7 @@ FRAGMENTS = {
 @require_http_methods(["GET", "POST"])
 def comment_list(request, slug: str):
     """GET: the list of threads (htmx paging and sorting). POST: a new root comment."""
-    proposal = selectors.proposal_for_comments(slug=slug)
+    proposal = proposal_for_action(slug=slug)
     amendment = _amendment(request, proposal)
     refusal = participation_refusal(request.user, proposal.programme)
     if request.method == "POST":

@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "institutions",
     "api",
+    # The top floor: pages and the admin screen composed of several features.
+    "pages",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from pages import urls as pages
+
 from . import views
 
 urlpatterns = [
@@ -16,7 +18,8 @@ urlpatterns += i18n_patterns(
     # Under the language prefix so that the page's own language is active when `next` is
     # translated: Django can only translate a URL whose prefix matches the active language.
     path("i18n/setlang/", set_language, name="set_language"),
-    path("proposals/", include("proposals.urls")),
+    # proposals:list and (composed in pages/) proposals:detail.
+    path("proposals/", include(pages.proposals)),
     # Each feature app owns the URLs below a proposal: comments/, ratings/, amendments/, versions/.
     path("proposals/<slug:slug>/", include("comments.urls")),
     path("proposals/<slug:slug>/", include("ratings.urls")),
@@ -25,7 +28,8 @@ urlpatterns += i18n_patterns(
     path("", include("progress.urls")),
     # proposals/<slug>/comments/<pk>/report/ and proposals/<slug>/amendments/<pk>/report/.
     path("", include("moderation.urls")),
-    path("accounts/", include("accounts.urls")),
+    # accounts:programme… and (composed in pages/) accounts:profile.
+    path("accounts/", include(pages.accounts)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,

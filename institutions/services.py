@@ -8,20 +8,20 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.log import record
+from core import once
 from core.errors import DeliberationError, PermissionRefused
+from core.languages import LANGUAGE_CODES
 from progress.models import Milestone, MilestoneStatus
 from progress.services import clean_milestone, milestone_problems
 from proposals.models import Proposal
 
 from .models import Country, InstitutionAPIKey, ProgressReport, Scope
 
-LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 # The language an institution's name is shown in on a milestone, by the institution's country.
 COUNTRY_LANGUAGE = {Country.KOREA: "ko", Country.JAPAN: "ja"}
 EARLIEST_DATE = dt.date(2000, 1, 1)
@@ -61,10 +61,13 @@ def report_submit(
     with transaction.atomic():
         ensure_scope(api_key, Scope.REPORT)
         institution = api_key.institution
-        if client_token is not None:
-            existing = _existing(institution.pk, client_token)
-            if existing is not None:
-                return existing, False
+
+        def earlier() -> ProgressReport | None:
+            return _existing(institution.pk, client_token) if client_token is not None else None
+
+        existing = once.find(client_token, earlier)
+        if existing is not None:
+            return existing, False
         if proposal.current_version_id is None:
             raise DeliberationError("unknown_proposal", _("No such proposal."), field="proposal", status=404)
         texts = _complete_texts(texts, language)
@@ -89,22 +92,21 @@ def report_submit(
         problems = milestone_problems(milestone)
         if problems:
             raise problems[0]
-        try:
-            with transaction.atomic():
-                milestone.save()
-                report = ProgressReport.objects.create(
-                    institution=institution,
-                    milestone=milestone,
-                    api_key=api_key,
-                    language=language,
-                    client_token=client_token,
-                )
-        except IntegrityError:
+
+        def save() -> ProgressReport:
+            milestone.save()
+            return ProgressReport.objects.create(
+                institution=institution,
+                milestone=milestone,
+                api_key=api_key,
+                language=language,
+                client_token=client_token,
+            )
+
+        report, created = once.save_once(save, client_token=client_token, lookup=earlier)
+        if not created:
             # The same token arrived twice at once: the other request won.
-            existing = _existing(institution.pk, client_token) if client_token else None
-            if existing is None:
-                raise
-            return existing, False
+            return report, False
         record(
             action="progress_report.submitted",
             target=milestone,

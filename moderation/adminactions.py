@@ -1,5 +1,5 @@
 """Moderators' admin actions, shared by the moderation queue and the comment, amendment and user
-admins. Each action goes through an intermediate page (a reason or a note, and the list of what it
+admins (``attach`` adds them to those admins, which do not import this app). Each action goes through an intermediate page (a reason or a note, and the list of what it
 applies to), then calls the moderation service once per selected object; refusals are reported per
 object and nothing else changes.
 """
@@ -15,6 +15,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.models import User
+from amendments.models import Amendment
+from comments.models import Comment
 from core.errors import DeliberationError
 
 from . import services
@@ -243,3 +246,46 @@ def unsuspend_selected(modeladmin, request, queryset):
         ),
         describe=describe_user,
     )
+
+
+# --- Attaching the actions to the admins of what is moderated -------------------------------------------
+
+
+def _extend(model_admin, *, actions, column=None, column_after=None, list_filter=None, filter_after=None):
+    """Add ``actions``, a list column and a filter to a registered ModelAdmin (this instance only)."""
+    model_admin.actions = [*(model_admin.actions or ()), *actions]
+    if column is not None:
+        model_admin.list_display = _insert_after(model_admin.list_display, column, column_after)
+    if list_filter is not None:
+        model_admin.list_filter = _insert_after(model_admin.list_filter, list_filter, filter_after)
+
+
+def _insert_after(items, item, after) -> list:
+    items = list(items)
+    if item in items:
+        return items
+    position = items.index(after) + 1 if after in items else len(items)
+    return [*items[:position], item, *items[position:]]
+
+
+def attach(site: admin.AdminSite) -> None:
+    """Give the comment, amendment and user admins the moderators' actions, the hidden-state
+    column and filter. Called from ``ModerationConfig.ready`` (after the admin has discovered every
+    app's admin), so that those apps need not import this one, which sits above them."""
+    _extend(
+        site.get_model_admin(Comment),
+        actions=[hide_action("comment"), restore_action("comment")],
+        column=hidden_state,
+        column_after="is_deleted",
+        list_filter=HiddenStateFilter,
+        filter_after=site.get_model_admin(Comment).list_filter[0],
+    )
+    _extend(
+        site.get_model_admin(Amendment),
+        actions=[hide_action("amendment"), restore_action("amendment")],
+        column=hidden_state,
+        column_after="state",
+        list_filter=HiddenStateFilter,
+        filter_after="state",
+    )
+    _extend(site.get_model_admin(User), actions=[suspend_selected, unsuspend_selected])

@@ -6,3 +6,12 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "moderation"
     verbose_name = _("Moderation")
+
+    def ready(self):
+        # The admin (deliberation.apps.DeliberationAdminConfig, earlier in INSTALLED_APPS) has
+        # discovered every admin module by now.
+        from django.contrib import admin
+
+        from .adminactions import attach
+
+        attach(admin.site)

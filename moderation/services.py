@@ -35,13 +35,14 @@ from audit.log import record
 from comments.models import Comment
 from comments.services import comment_url
 from core.errors import DeliberationError, PermissionRefused
+from core.languages import LANGUAGE_CODES, per_language
+from core.text import clean_text
 from notifications.models import Kind
 from notifications.services import notify
 
 from .models import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, Report, ReportReason, ReportStatus
 
 EXCERPT_LENGTH = 200
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 COMMENT, AMENDMENT = "comment", "amendment"
 MODELS: dict[str, type[Model]] = {COMMENT: Comment, AMENDMENT: Amendment}
 
@@ -133,7 +134,7 @@ def _notify_hidden(kind: str, item: Model, *, reason: str | dict, automatic: boo
         data={
             "proposal_id": proposal.pk,
             "proposal": proposal.slug,
-            "proposal_title": {code: getattr(version, f"title_{code}", "") or "" for code in LANGUAGE_CODES},
+            "proposal_title": per_language(version, "title"),
             "item": kind,
             "item_id": item.pk,
             "excerpt": text[:EXCERPT_LENGTH],
@@ -194,7 +195,7 @@ def report_create(
             raise _already_reported()
         if reason not in ReportReason.values:
             raise DeliberationError("invalid_reason", _("Choose a reason for your report."), field="reason")
-        note = (note or "").replace("\r\n", "\n").strip()
+        note = clean_text(note)
         if len(note) > NOTE_MAX_LENGTH:
             raise DeliberationError(
                 "too_long",

@@ -17,15 +17,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.text import normalise_newlines
 from proposals.models import Stage
 
 from .models import Jurisdiction, Milestone, MilestoneStatus
 
-LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 # The brief's column order: English first, then Korean and Japanese, as moderators fill them in.
 TEXT_LANGUAGES = ("en", "ko", "ja")
 COLUMNS = (
@@ -217,7 +216,7 @@ def _parse_row(number: int, record: dict, problems: list[RowProblem]) -> ParsedR
         value = cells[column]
         if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
             value = value[1:]
-        row.values[column] = value.replace("\r\n", "\n").replace("\r", "\n")
+        row.values[column] = normalise_newlines(value)
     return row
 
 

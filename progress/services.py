@@ -24,6 +24,8 @@ from accounts.models import User
 from accounts.permissions import ensure_moderator
 from audit.log import record
 from core.errors import DeliberationError
+from core.languages import LANGUAGE_CODES, per_language
+from core.text import clean_text
 from notifications.models import Kind
 from notifications.services import notify
 from proposals.models import Proposal, Stage
@@ -32,7 +34,6 @@ from . import csv_io, selectors, signals
 from .csv_io import RowProblem
 from .models import Jurisdiction, JurisdictionStage, Milestone, MilestoneStatus
 
-LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 TITLE_FIELDS = tuple(f"title_{code}" for code in LANGUAGE_CODES)
 DESCRIPTION_FIELDS = tuple(f"description_{code}" for code in LANGUAGE_CODES)
 # What an import may set on a milestone (besides its proposal).
@@ -148,7 +149,7 @@ def clean_milestone(milestone: Milestone) -> None:
     """Normalise text as stored: trimmed, line endings as ``\\n``, empty translations as ``""``."""
     for name in TEXT_FIELDS:
         value = getattr(milestone, name) or ""
-        setattr(milestone, name, value.replace("\r\n", "\n").replace("\r", "\n").strip())
+        setattr(milestone, name, clean_text(value))
 
 
 # --- Milestones ----------------------------------------------------------------------------------
@@ -336,7 +337,7 @@ def _notify_participants(proposal: Proposal, changes: list[StageChange], actor) 
         return
     recipients = list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
     version = Proposal.objects.select_related("current_version").get(pk=proposal.pk).current_version
-    titles = {code: getattr(version, f"title_{code}", "") or "" for code in LANGUAGE_CODES} if version else {}
+    titles = per_language(version, "title")
     with translation.override(settings.LANGUAGE_CODE):
         url = reverse("progress:proposal", kwargs={"slug": proposal.slug})
     for change in changes:

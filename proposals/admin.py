@@ -1,13 +1,21 @@
-from django.contrib import admin
+"""Admin for publications and proposal versions. The proposal's own admin screen composes
+features from the floors above (milestones, exports) and lives in ``pages.admin``."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from api import exports as api_exports
-from progress import admin as progress_admin
-from progress import selectors as progress_selectors
-from progress.models import Milestone
+from accounts.permissions import is_moderator
+from core.errors import DeliberationError
 
-from .models import Proposal, ProposalVersion, Publication, PublicationAuthor
+from . import services
+from .forms import VersionCorrectionForm
+from .models import ProposalVersion, Publication, PublicationAuthor
 
 
 class PublicationAuthorInline(admin.TabularInline):
@@ -22,63 +30,76 @@ class PublicationAdmin(TranslationAdmin):
     inlines = [PublicationAuthorInline]
 
 
-@admin.register(Proposal)
-class ProposalAdmin(TranslationAdmin):
-    list_display = [
-        "slug",
-        "current_title",
-        "policy_area",
-        "stage",
-        "review_overdue",
-        "programme",
-        "position",
-    ]
-    list_filter = ["policy_area", "stage", progress_admin.ReviewOverdueFilter, "programme"]
-    list_select_related = ["current_version", "programme"]
-    search_fields = [
-        "slug",
-        "current_version__title_en",
-        "current_version__title_ko",
-        "current_version__title_ja",
-    ]
-    raw_id_fields = ["current_version"]
-    ordering = ["position"]
-    # The stage follows the published milestones (progress.services.stages_recompute): record a
-    # milestone to change it.
-    readonly_fields = ["stage"]
-    inlines = [progress_admin.MilestoneInline]
-    actions = [
-        progress_admin.export_proposal_milestones,
-        api_exports.export_deliberation_json,
-        api_exports.export_deliberation_csv,
-    ]
-
-    def get_queryset(self, request):
-        return progress_selectors.proposals_with_review_overdue(super().get_queryset(request))
-
-    @admin.display(description=_("title"), ordering="current_version__title")
-    def current_title(self, proposal: Proposal) -> str:
-        return proposal.current_version.title if proposal.current_version else "—"
-
-    @admin.display(description=_("review overdue"), boolean=True, ordering="review_overdue")
-    def review_overdue(self, proposal: Proposal) -> bool:
-        return getattr(proposal, "review_overdue", False)
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is Milestone:
-            progress_admin.save_milestone_formset(request, formset)
-        else:
-            super().save_formset(request, form, formset, change)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        progress_admin.recompute_after_admin_save(request, form.instance)
-
-
 @admin.register(ProposalVersion)
 class ProposalVersionAdmin(TranslationAdmin):
+    """Read-only: versions are made by accepting amendments; a slip in the current version is
+    fixed with "Correct this version", which goes through ``services.version_correct`` (audited,
+    old and new text). Editing, adding or deleting here is refused."""
+
     list_display = ["title", "proposal", "number", "created_at"]
     list_filter = ["proposal__policy_area"]
     list_select_related = ["proposal"]
     search_fields = ["title_en", "title_ko", "title_ja", "proposal__slug"]
     raw_id_fields = ["proposal", "created_by"]
+    readonly_fields = ["correction"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("correction"))
+    def correction(self, version: ProposalVersion) -> str:
+        if version.proposal.current_version_id != version.pk:
+            return _("An earlier version: history is not corrected.")
+        url = reverse("admin:proposals_proposalversion_correct", args=[version.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Correct this version"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/correct/",
+                self.admin_site.admin_view(self.correct_view),
+                name="proposals_proposalversion_correct",
+            ),
+            *super().get_urls(),
+        ]
+
+    def correct_view(self, request, pk: int):
+        version = get_object_or_404(ProposalVersion.objects.select_related("proposal"), pk=pk)
+        if not (self.has_view_permission(request, version) and is_moderator(request.user)):
+            raise PermissionDenied
+        status = 200
+        form = VersionCorrectionForm(request.POST or None, version=version)
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    services.version_correct(
+                        moderator=request.user,
+                        version=version,
+                        texts=form.texts(),
+                        stale_translations=form.cleaned_data["stale_translations"],
+                        reason=form.cleaned_data["reason"],
+                    )
+                except DeliberationError as error:
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
+                    status = error.status
+                else:
+                    self.message_user(request, _("The version is corrected."), messages.SUCCESS)
+                    return redirect(reverse("admin:proposals_proposalversion_change", args=[version.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Correct %(version)s") % {"version": version},
+            "opts": self.model._meta,
+            "original": version,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(
+            request, "admin/proposals/proposalversion/correct.html", context, status=status
+        )

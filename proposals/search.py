@@ -9,10 +9,10 @@ the planner can answer from the index once there are enough rows for it to matte
 three characters or more); SQLite scans, which is fine at its scale.
 """
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 
-LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+from core.languages import LANGUAGE_CODES
+
 # The translated columns of ProposalVersion that a search looks in (indexed on PostgreSQL).
 SEARCHED_FIELDS = tuple(f"{name}_{code}" for name in ("title", "summary") for code in LANGUAGE_CODES)
 MAX_QUERY_LENGTH = 100

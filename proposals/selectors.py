@@ -2,14 +2,15 @@
 
 from itertools import groupby
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+
+from core.languages import LANGUAGE_CODES
 
 from .models import PolicyArea, Proposal
 from .search import search_proposals
 
-LANGUAGE_SUFFIXES = ["", *(f"_{code}" for code, _name in settings.LANGUAGES)]
+LANGUAGE_SUFFIXES = ["", *(f"_{code}" for code in LANGUAGE_CODES)]
 
 
 def proposal_list() -> QuerySet[Proposal]:
@@ -42,6 +43,16 @@ def proposal_detail(*, slug: str) -> Proposal:
         Proposal.objects.select_related("current_version", "publication", "programme").prefetch_related(
             "publication__authors"
         ),
+        slug=slug,
+        current_version__isnull=False,
+    )
+
+
+def proposal_for_action(*, slug: str) -> Proposal:
+    """The published proposal a feature acts on (comment, rate, amend, read its versions), with its
+    current version and its programme for the permission check (one query), or 404."""
+    return get_object_or_404(
+        Proposal.objects.select_related("current_version", "programme"),
         slug=slug,
         current_version__isnull=False,
     )

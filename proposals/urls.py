@@ -4,7 +4,9 @@ from . import views
 
 app_name = "proposals"
 
+# The proposal page (proposals:detail) composes ratings, amendments and comments: pages.urls adds
+# it to this namespace.
+
 urlpatterns = [
     path("", views.proposal_list, name="list"),
-    path("<slug:slug>/", views.proposal_detail, name="detail"),
 ]

@@ -4,7 +4,6 @@ a proposal's summary is one query, the viewer's own scores another."""
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
 from proposals.models import Proposal
 
@@ -38,13 +37,6 @@ class CriterionSummary:
     @property
     def overall(self) -> GroupSummary:
         return self.groups[0]
-
-
-def proposal_for_rating(*, slug: str) -> Proposal:
-    """The proposal a rating is posted to, with its programme for the permission check (one query)."""
-    return get_object_or_404(
-        Proposal.objects.select_related("programme"), slug=slug, current_version__isnull=False
-    )
 
 
 def aggregates_for(*, proposal: Proposal) -> QuerySet[RatingAggregate]:

@@ -5,16 +5,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import participation_refusal
 from core.errors import DeliberationError
-from proposals.views import proposal_detail
+from proposals.selectors import proposal_for_action
 
-from . import selectors, services
+from . import services
 from .forms import RatingForm, RatingWithdrawForm
 from .sections import proposal_section
 
 
 @require_POST
 def rating_set(request, slug: str):
-    proposal = selectors.proposal_for_rating(slug=slug)
+    proposal = proposal_for_action(slug=slug)
     form = RatingForm(request.POST)
     try:
         if not form.is_valid():
@@ -27,7 +27,7 @@ def rating_set(request, slug: str):
 
 @require_POST
 def rating_withdraw(request, slug: str):
-    proposal = selectors.proposal_for_rating(slug=slug)
+    proposal = proposal_for_action(slug=slug)
     form = RatingWithdrawForm(request.POST)
     try:
         if not form.is_valid():
@@ -47,19 +47,23 @@ def _done(request, proposal, notice):
 
 
 def _refused(request, proposal, error: DeliberationError):
-    """The refusal with its status (400/403): in the section for htmx, else on the whole page."""
-    if request.htmx:
-        return _section(request, proposal, notice=error.message, notice_is_error=True, status=error.status)
-    messages.error(request, error.message)
-    response = proposal_detail(request, slug=proposal.slug)
-    response.status_code = error.status
-    return response
+    """The refusal with its status (400/403), in the ratings section: the fragment for htmx, else
+    a page of its own with a way back to the proposal. (The proposal page is composed on the top
+    floor, pages.views; this app does not render it.)"""
+    return _section(
+        request,
+        proposal,
+        notice=error.message,
+        notice_is_error=True,
+        status=error.status,
+        template=None if request.htmx else "ratings/page.html",
+    )
 
 
-def _section(request, proposal, *, notice, notice_is_error=False, status=200):
+def _section(request, proposal, *, notice, notice_is_error=False, status=200, template=None):
     refusal = participation_refusal(request.user, proposal.programme)
     context = {"proposal": proposal, "refusal": refusal}
     context.update(
         proposal_section(request, proposal, refusal, notice=notice, notice_is_error=notice_is_error)
     )
-    return render(request, "ratings/_proposal_section.html", context, status=status)
+    return render(request, template or "ratings/_proposal_section.html", context, status=status)

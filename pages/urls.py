@@ -1,0 +1,26 @@
+"""The composed pages keep the URL names of the features they show (``proposals:detail``,
+``accounts:profile``): each namespace is the feature's own URL list plus the pages added here.
+``deliberation/urls.py`` includes these instead of the features' own."""
+
+from django.urls import path
+
+from accounts import urls as account_urls
+from proposals import urls as proposal_urls
+
+from . import views
+
+proposals = (
+    [
+        *proposal_urls.urlpatterns,
+        path("<slug:slug>/", views.proposal_detail, name="detail"),
+    ],
+    proposal_urls.app_name,
+)
+
+accounts = (
+    [
+        path("profile/", views.profile, name="profile"),
+        *account_urls.urlpatterns,
+    ],
+    account_urls.app_name,
+)

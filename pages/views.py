@@ -1,0 +1,78 @@
+"""Pages made of several features. Each feature contributes a *section*: a function
+``proposal_section(request, proposal, refusal) -> dict`` in ``<app>/sections.py`` that returns
+the context of its partial template (``<app>/_proposal_section.html``), included by the page's
+template. The page loads what they share once (the proposal, the viewer's participation refusal)
+and hands it to each of them."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from accounts import selectors as account_selectors
+from accounts.forms import ProfileForm
+from accounts.permissions import participation_refusal
+from accounts.services import profile_update
+from accounts.signals import switch_language
+from amendments import sections as amendment_sections
+from comments import sections as comment_sections
+from core.errors import DeliberationError
+from notifications.selectors import latest_for
+from proposals import selectors as proposal_selectors
+from ratings import sections as rating_sections
+
+# The proposal page's sections, in the order the template shows them.
+PROPOSAL_SECTIONS: list[Callable[..., dict[str, Any]]] = [
+    rating_sections.proposal_section,
+    amendment_sections.proposal_section,
+    comment_sections.proposal_section,
+]
+PROFILE_NOTIFICATIONS = 20
+
+
+def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The proposal page: its current text and source, then ratings, amendments and comments.
+
+    The participation check runs once here and is handed to every section."""
+    proposal = proposal_selectors.proposal_detail(slug=slug)
+    refusal = participation_refusal(request.user, proposal.programme)
+    context = {
+        "proposal": proposal,
+        "version": proposal.current_version,
+        "publication": proposal.publication,
+        "refusal": refusal,
+    }
+    for section in PROPOSAL_SECTIONS:
+        context.update(section(request, proposal, refusal))
+    return render(request, "proposals/detail.html", context)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's own profile: edit it, see their programmes and latest notifications."""
+    user, status = request.user, 200
+    form = ProfileForm.for_user(user)
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        try:
+            if form.is_valid():
+                language_before = user.preferred_language
+                profile_update(user=user, **form.cleaned_data)
+                response = redirect("accounts:profile")
+                if user.preferred_language != language_before:
+                    switch_language(request, response, user.preferred_language)
+                messages.success(request, _("Your profile has been saved."))
+                return response
+        except DeliberationError as exc:
+            form.add_error(exc.field, exc.message)
+        status = 400
+    context = {
+        "form": form,
+        "memberships": account_selectors.memberships_of(user),
+        "notifications": latest_for(user, limit=PROFILE_NOTIFICATIONS),
+    }
+    return render(request, "accounts/profile.html", context, status=status)
