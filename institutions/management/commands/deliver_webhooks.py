@@ -7,8 +7,9 @@ from institutions.webhooks import deliver_due
 
 class Command(BaseCommand):
     help = (
-        "Send the webhook deliveries that are due (new ones and retries after back-off). Run it every "
-        "minute from cron, or keep it running with --loop SECONDS."
+        "Send the webhook deliveries that are due which no queued task took care of (the worker was "
+        "down, a task was lost). The worker (db_worker) sends new deliveries and their retries; run "
+        "this every few minutes from cron as a sweeper, or keep it running with --loop SECONDS."
     )
 
     def add_arguments(self, parser):
