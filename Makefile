@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install messages makemessages lint format check-deploy lock clean bench fuzz
+.PHONY: run test install messages makemessages lint layers typecheck format check-deploy lock clean bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ fuzz: messages
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The floors of the house: import-linter's layer contract ([tool.importlinter] in pyproject.toml).
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+# Types: mypy with django-stubs and djangorestframework-stubs ([tool.mypy] in pyproject.toml).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
 from modeltranslation.admin import TranslationAdmin
 
 from .models import Membership, Programme, User
@@ -93,7 +94,7 @@ class UserAdmin(DjangoUserAdmin):
         return super().user_change_password(request, id, form_url)
 
     @admin.display(description=_("suspension"), ordering="suspended_until")
-    def suspension(self, user: User) -> str:
+    def suspension(self, user: User) -> str | StrPromise:
         if user.suspended_at is None:
             return ""
         if not user.is_suspended():

@@ -1,12 +1,19 @@
+from typing import Any
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
+from django.db.models import Field
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import model_field
+
 from .models import Nationality, User
 
-_user_field = User._meta.get_field
+
+def _user_field(name: str) -> Field[Any, Any]:
+    return model_field(User, name)
 
 
 def _current_language() -> str:

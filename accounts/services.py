@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.log import record
 from core.errors import DeliberationError, PermissionRefused
+from core.fields import max_length
 
 from .models import Membership, Nationality, NotificationFrequency, Programme, User
 
-DISPLAY_NAME_MAX = User._meta.get_field("display_name").max_length
-AFFILIATION_MAX = User._meta.get_field("affiliation").max_length
+DISPLAY_NAME_MAX = max_length(User, "display_name")
+AFFILIATION_MAX = max_length(User, "affiliation")
 
 
 def profile_update(
@@ -168,5 +169,5 @@ def user_delete(*, user: User, actor: User | None = None, reason: str = "") -> N
     with transaction.atomic():
         record(action="account.deleted", actor=actor, target=user, reason=reason)
         # The pre_delete safety net (accounts.signals) must not record it a second time.
-        user._deletion_audited = True
+        user._deletion_audited = True  # type: ignore[attr-defined]
         user.delete()

@@ -63,7 +63,9 @@ class AmendmentAdmin(admin.ModelAdmin):
         "hidden_automatically",
         "hidden_reason",
     ]
-    readonly_fields = [name for entry in fields for name in (entry if isinstance(entry, tuple) else (entry,))]
+    readonly_fields: list[str] = [
+        name for entry in fields for name in (entry if isinstance(entry, tuple) else (entry,))
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

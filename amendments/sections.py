@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
 
 from accounts.models import Nationality
 from accounts.permissions import is_moderator, participation_refusal
@@ -105,7 +106,7 @@ def proposal_section(request, proposal, refusal) -> dict:
 
 @dataclass
 class Tally:
-    label: str
+    label: str | StrPromise
     support: int
     oppose: int
 

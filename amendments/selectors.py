@@ -74,8 +74,8 @@ def proposal_amendments(*, proposal: Proposal, limit: int = SECTION_LIMIT) -> Am
     )
     for amendment in rows:
         amendment.proposal = proposal
-    open_ = [a for a in rows if a.open_group]
-    decided = [a for a in rows if not a.open_group]
+    open_: list[Amendment] = [a for a in rows if a.open_group]
+    decided: list[Amendment] = [a for a in rows if not a.open_group]
     return AmendmentGroups(
         open=open_,
         decided=decided,

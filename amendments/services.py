@@ -7,6 +7,7 @@ from functools import partial
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.expressions import Combinable
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from audit.log import record
 from core import once
 from core.choices import Choice, set_choice
 from core.errors import DeliberationError
+from core.fields import max_length
 from core.languages import LANGUAGE_CODES, per_language
 from core.text import clean_text
 from notifications.models import Kind
@@ -35,7 +37,7 @@ from .models import (
 )
 
 # The title column is shorter than the others.
-MAX_LENGTHS = {TargetField.TITLE: ProposalVersion._meta.get_field("title").max_length}
+MAX_LENGTHS: dict[str, int] = {TargetField.TITLE: max_length(ProposalVersion, "title")}
 MAX_REASON_LENGTH = MAX_RATIONALE_LENGTH
 
 
@@ -73,7 +75,11 @@ def amendment_create(
             raise DeliberationError("invalid_field", _("Choose the title, summary or body."), field="field")
         if language not in LANGUAGE_CODES:
             raise DeliberationError("invalid_language", _("Choose a language."), field="language")
-        base = ProposalVersion.objects.filter(pk=proposal.current_version_id).first()
+        base = (
+            ProposalVersion.objects.filter(pk=proposal.current_version_id).first()
+            if proposal.current_version_id is not None
+            else None
+        )
         if base is None or base_version_id != base.pk:
             raise DeliberationError(
                 "stale_base",
@@ -151,7 +157,7 @@ def _validate_new_text(field: str, new_text: str, *, original: str) -> str:
 
 # --- Support / oppose -----------------------------------------------------------------------------
 
-NATIONAL_COUNTERS = {Nationality.KOREA: "kr", Nationality.JAPAN: "jp"}
+NATIONAL_COUNTERS: dict[str, str] = {Nationality.KOREA: "kr", Nationality.JAPAN: "jp"}
 
 
 def amendment_vote(*, user, amendment: Amendment, value: str | None) -> AmendmentVote | None:
@@ -188,7 +194,7 @@ def _counter_names(value: str, nationality: str) -> list[str]:
 
 
 def _move_counters(amendment: Amendment, *, add: Choice | None = None, remove: Choice | None = None) -> None:
-    changes: dict[str, F] = {}
+    changes: dict[str, Combinable] = {}
     for name in _counter_names(*add) if add else []:
         changes[name] = F(name) + 1
     for name in _counter_names(*remove) if remove else []:
@@ -291,6 +297,7 @@ def amendment_accept(*, moderator, amendment: Amendment, reason: str = "") -> Pr
             raise DeliberationError(
                 "hidden", _("A hidden amendment cannot be accepted. Restore it first if it should be.")
             )
+        assert proposal.current_version_id is not None  # amendments are only made on published proposals
         current = ProposalVersion.objects.get(pk=proposal.current_version_id)
         # The base must be the current version, and still read as the amendment found it (a
         # moderator may have corrected the current version in the admin): otherwise rebase first.

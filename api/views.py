@@ -157,7 +157,7 @@ class VersionList(LocalisedMixin, generics.ListAPIView):
 
     def list(self, request, slug: str):
         proposal = selectors.proposal(slug=slug)
-        page = self.paginate_queryset(selectors.versions(proposal=proposal))
+        page = self.paginate_queryset(selectors.versions(proposal=proposal)) or []
         languages = requested_languages(request)
         selectors.attach_changes(page, proposal=proposal, languages=languages)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -12,8 +12,12 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
 
 from accounts.permissions import is_moderator
+from amendments.models import Amendment
+from core.errors import PermissionRefused
+from proposals.models import Proposal
 
 from . import permissions, selectors
 from .forms import CommentForm, EditForm
@@ -36,16 +40,18 @@ def elided_page_numbers(current: int, last: int, *, around: int = 2, ends: int =
         | set(range(last - ends + 1, last + 1))
     )
     numbers: list[int | None] = []
+    previous = None
     for n in shown:
-        if numbers and n - numbers[-1] > 1:
+        if previous is not None and n - previous > 1:
             numbers.append(None)
         numbers.append(n)
+        previous = n
     return numbers
 
 
 @dataclass
 class Link:
-    label: str
+    label: str | StrPromise
     href: str
     hx_get: str
     push_url: str
@@ -55,7 +61,7 @@ class Link:
 @dataclass
 class ReactionChoice:
     kind: str
-    label: str
+    label: str | StrPromise
     count: int
     pressed: bool
 
@@ -69,9 +75,9 @@ class ReactionChoice:
 class Section:
     """Everything the comment templates need; ``page`` is None in single-thread fragments."""
 
-    proposal: object
-    amendment: object | None
-    refusal: object | None
+    proposal: Proposal
+    amendment: Amendment | None
+    refusal: PermissionRefused | None
     sort: str
     page: selectors.ThreadPage | None = None
     form: CommentForm | None = None
@@ -88,13 +94,13 @@ class Section:
     def list_url(self) -> str:
         return reverse("comments:list", kwargs={"slug": self.proposal.slug})
 
-    def _query(self, **params) -> dict:
+    def _query(self, **params: object) -> dict[str, object]:
         if self.amendment is not None:
             params["amendment"] = self.amendment.pk
         return params
 
     def _link(self, label, *, sort: str, page: int = 1, current: bool = False) -> Link:
-        params = {"sort": sort} if page == 1 else {"sort": sort, "page": page}
+        params: dict[str, object] = {"sort": sort} if page == 1 else {"sort": sort, "page": page}
         return Link(
             label=label,
             href=f"{self.page_url}?{urlencode(params)}#comments",

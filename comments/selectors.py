@@ -131,7 +131,7 @@ def root_page_number(*, root: Comment, sort: str) -> int:
         if sort == "agreed":
             before = Q(agree_count__gt=root.agree_count) | (Q(agree_count=root.agree_count) & before)
     count = (
-        Comment.objects.filter(proposal_id=root.proposal_id, amendment_id=root.amendment_id, depth=0)
+        Comment.objects.filter(Q(amendment_id=root.amendment_id), proposal_id=root.proposal_id, depth=0)
         .filter(VISIBLE_ROOT)
         .filter(before)
         .count()
@@ -176,7 +176,7 @@ def _assemble(roots: list[Comment], viewer, *, keep_roots: bool = False) -> tupl
     for comment in nodes.values():
         comment.children = []
     for reply in replies:
-        parent = nodes.get(reply.parent_id)
+        parent = nodes.get(reply.parent_id) if reply.parent_id is not None else None
         if parent is not None:
             parent.children.append(reply)
 

@@ -24,7 +24,7 @@ from . import permissions
 from .models import MAX_LENGTH, Comment, CommentReaction, Reaction, Stance
 
 EXCERPT_LENGTH = 200
-COUNTER_FIELDS = {
+COUNTER_FIELDS: dict[str, str] = {
     Reaction.AGREE: "agree_count",
     Reaction.DISAGREE: "disagree_count",
     Reaction.PASS: "pass_count",

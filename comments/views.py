@@ -41,7 +41,7 @@ def comment_list(request, slug: str):
         return _create(request, section, form, parent=None)
     if not request.htmx:
         return redirect(
-            f"{services.discussion_url(proposal, amendment and amendment.pk)}?{_keep_query(request)}"
+            f"{services.discussion_url(proposal, amendment.pk if amendment else None)}?{_keep_query(request)}"
         )
     section = build_section(request, proposal=proposal, amendment=amendment, refusal=refusal)
     return render(request, FRAGMENTS["list"], {"section": section})

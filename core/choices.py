@@ -2,22 +2,23 @@
 kept with exact denormalised counters."""
 
 from collections.abc import Callable
+from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 Choice = tuple[str, str]  # (value, the chooser's nationality when they chose)
 
 
 def set_choice(
-    model: type[models.Model],
+    model: type[Any],
     *,
     key: dict,
     field: str,
     value: str | None,
     nationality: str,
     move_counters: Callable[..., None],
-) -> models.Model | None:
+) -> Any:
     """Set the row of ``model`` identified by ``key`` (unique) to ``value``, or delete it when
     ``value`` is None; return the row, or None when there is none now.
 

@@ -1,4 +1,4 @@
-from django.utils.functional import Promise
+from django_stubs_ext import StrPromise
 
 
 class DeliberationError(Exception):
@@ -8,7 +8,7 @@ class DeliberationError(Exception):
     message (400/403), the API into ``{"error": {"code", "message", "fields"}}``.
     """
 
-    def __init__(self, code: str, message: str | Promise, *, field: str | None = None, status: int = 400):
+    def __init__(self, code: str, message: str | StrPromise, *, field: str | None = None, status: int = 400):
         super().__init__(str(message))
         self.code = code
         self.message = message
@@ -20,5 +20,5 @@ class DeliberationError(Exception):
 
 
 class PermissionRefused(DeliberationError):
-    def __init__(self, code: str, message: str | Promise):
+    def __init__(self, code: str, message: str | StrPromise):
         super().__init__(code, message, status=403)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
 
 from amendments.models import Amendment, AmendmentState
 from moderation.models import Report, ReportStatus
@@ -13,7 +14,7 @@ from proposals.models import Proposal
 
 @dataclass(frozen=True)
 class Pending:
-    label: str
+    label: str | StrPromise
     count: int
     url: str
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
 from modeltranslation.admin import TranslationAdmin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
@@ -216,7 +217,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return False
 
     @admin.display(description=_("state"))
-    def state_label(self, delivery: WebhookDelivery) -> str:
+    def state_label(self, delivery: WebhookDelivery) -> str | StrPromise:
         return DeliveryState(delivery.state).label
 
     @admin.display(description=_("last error"))

@@ -164,7 +164,8 @@ def deliver_due(
             run.given_up += 1
         else:
             run.failed += 1
-            run.retries.append((delivery.pk, delivery.next_attempt_at))
+            if delivery.next_attempt_at is not None:
+                run.retries.append((delivery.pk, delivery.next_attempt_at))
     return run
 
 

@@ -201,7 +201,7 @@ class ReportedCommentAdmin(QueueAdmin):
         "hidden_reason",
         "report_list",
     ]
-    readonly_fields = fields
+    readonly_fields = list(fields)  # type: ignore[arg-type]  # plain field names here
 
     @admin.display(description=_("reported comment"))
     def text(self, comment) -> str:
@@ -253,7 +253,7 @@ class ReportedAmendmentAdmin(QueueAdmin):
         "hidden_reason",
         "report_list",
     ]
-    readonly_fields = fields
+    readonly_fields = list(fields)  # type: ignore[arg-type]  # plain field names here
 
     @admin.display(description=_("reported amendment"))
     def text(self, amendment) -> str:

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_stubs_ext import StrPromise
 
 from accounts.models import User
 from amendments.models import Amendment
@@ -100,7 +101,7 @@ class HiddenStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-def hidden_state_label(item) -> str:
+def hidden_state_label(item) -> StrPromise:
     if item.hidden_at is None:
         return _("Visible")
     if item.hidden_automatically:

@@ -22,7 +22,7 @@ import datetime as dt
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Model
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, pgettext
@@ -44,19 +44,24 @@ from .models import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, Report, ReportReason, Re
 
 EXCERPT_LENGTH = 200
 COMMENT, AMENDMENT = "comment", "amendment"
-MODELS: dict[str, type[Model]] = {COMMENT: Comment, AMENDMENT: Amendment}
+# What participants report and moderators hide.
+Moderated = Comment | Amendment
+MODELS: dict[str, type[Comment] | type[Amendment]] = {COMMENT: Comment, AMENDMENT: Amendment}
 
 
 # --- Helpers ----------------------------------------------------------------------------------------
 
 
-def _target(comment: Comment | None, amendment: Amendment | None) -> tuple[str, Model]:
+def _target(comment: Comment | None, amendment: Amendment | None) -> tuple[str, Moderated]:
     if (comment is None) == (amendment is None):
         raise DeliberationError("one_target", _("Choose one comment or one amendment."))
-    return (COMMENT, comment) if comment is not None else (AMENDMENT, amendment)
+    if comment is not None:
+        return COMMENT, comment
+    assert amendment is not None
+    return AMENDMENT, amendment
 
 
-def _lock(kind: str, item: Model) -> Model:
+def _lock(kind: str, item: Moderated) -> Moderated:
     """The item again, row-locked on PostgreSQL (SQLite serialises writers anyway), with what the
     notifications need."""
     return (
@@ -82,22 +87,22 @@ def _clean_reason(reason: str | None, *, required: bool) -> str:
     return text
 
 
-def _open_reports(kind: str, item: Model):
+def _open_reports(kind: str, item: Moderated):
     return Report.objects.filter(**{kind: item}, status=ReportStatus.OPEN)
 
 
-def _resolve_open_reports(kind: str, item: Model, *, moderator: User, status: str) -> int:
+def _resolve_open_reports(kind: str, item: Moderated, *, moderator: User, status: str) -> int:
     return _open_reports(kind, item).update(status=status, resolved_by=moderator, resolved_at=timezone.now())
 
 
-def _set_hidden(item: Model, *, reason: str, automatic: bool) -> None:
+def _set_hidden(item: Moderated, *, reason: str, automatic: bool) -> None:
     item.hidden_at = timezone.now()
     item.hidden_reason = reason
     item.hidden_automatically = automatic
     item.save(update_fields=["hidden_at", "hidden_reason", "hidden_automatically"])
 
 
-def _clear_hidden(item: Model) -> None:
+def _clear_hidden(item: Moderated) -> None:
     item.hidden_at = None
     item.hidden_reason = ""
     item.hidden_automatically = False
@@ -116,18 +121,18 @@ def _per_language(build) -> dict[str, str]:
     return {code: build(code) for code in LANGUAGE_CODES}
 
 
-def _item_url(kind: str, item: Model, language: str) -> str:
-    if kind == COMMENT:
+def _item_url(kind: str, item: Moderated, language: str) -> str:
+    if isinstance(item, Comment):
         return comment_url(item, language=language)
     with translation.override(language):
         return reverse("amendments:detail", kwargs={"slug": item.proposal.slug, "pk": item.pk})
 
 
-def _notify_hidden(kind: str, item: Model, *, reason: str | dict, automatic: bool) -> None:
+def _notify_hidden(kind: str, item: Moderated, *, reason: str | dict, automatic: bool) -> None:
     """Tell the author why their text was hidden (rendered later in their language)."""
     proposal = item.proposal
     version = proposal.current_version
-    text = item.body if kind == COMMENT else item.new_text
+    text = item.body if isinstance(item, Comment) else item.new_text
     notify(
         recipient=item.author,
         kind=Kind.CONTENT_HIDDEN,
@@ -185,7 +190,7 @@ def report_create(
         item = _lock(kind, item)
         if item.author_id == reporter.pk:
             raise PermissionRefused("own_item", _("You cannot report what you wrote yourself."))
-        if kind == COMMENT and item.deleted_at is not None:
+        if isinstance(item, Comment) and item.deleted_at is not None:
             raise DeliberationError("unavailable", _("This comment was deleted by its author."))
         if item.hidden_at is not None:
             raise DeliberationError(
@@ -225,7 +230,7 @@ def _already_reported() -> DeliberationError:
     )
 
 
-def _hide_if_reported_widely(kind: str, item: Model) -> bool:
+def _hide_if_reported_widely(kind: str, item: Moderated) -> bool:
     """Hide ``item`` pending review if enough participants from more than one nationality group
     have open reports on it. Returns whether it was hidden now."""
     stats = _open_reports(kind, item).aggregate(
@@ -266,7 +271,7 @@ def _hide_if_reported_widely(kind: str, item: Model) -> bool:
 
 def item_hide(
     *, moderator: User, comment: Comment | None = None, amendment: Amendment | None = None, reason: str
-) -> Model:
+) -> Moderated:
     """Hide a comment or an amendment, with or without reports. The reason is shown in its place
     and sent to the author. Open reports become "actioned". An automatic hide is confirmed (it
     becomes a moderator's hide). Records ``<kind>.hidden``."""
@@ -294,7 +299,7 @@ def item_hide(
 
 def item_restore(
     *, moderator: User, comment: Comment | None = None, amendment: Amendment | None = None, reason: str = ""
-) -> Model:
+) -> Moderated:
     """Show a hidden comment or amendment again; its open reports are dismissed.
     Records ``<kind>.restored``."""
     with transaction.atomic():

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as account_selectors
 from accounts.forms import ProfileForm
+from accounts.models import User
 from accounts.permissions import participation_refusal
 from accounts.services import profile_update
 from accounts.signals import switch_language
@@ -55,6 +56,7 @@ def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     """The user's own profile: edit it, see their programmes and latest notifications."""
     user, status = request.user, 200
+    assert isinstance(user, User)  # login_required
     form = ProfileForm.for_user(user)
     if request.method == "POST":
         form = ProfileForm(request.POST)

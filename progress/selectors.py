@@ -96,7 +96,7 @@ class ProposalProgress:
 def proposal_progress(*, slug: str) -> ProposalProgress:
     """A proposal, its published milestones (oldest first) and its stage in each jurisdiction:
     three queries."""
-    proposal = get_object_or_404(
+    proposal: Proposal = get_object_or_404(
         Proposal.objects.select_related("current_version"), slug=slug, current_version__isnull=False
     )
     timeline = list(

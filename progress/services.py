@@ -10,6 +10,7 @@ participants (people who rated, commented on or amended it) in the same transact
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from accounts.models import User
 from accounts.permissions import ensure_moderator
 from audit.log import record
 from core.errors import DeliberationError
+from core.fields import max_length
 from core.languages import LANGUAGE_CODES, per_language
 from core.text import clean_text
 from notifications.models import Kind
@@ -106,7 +108,7 @@ def milestone_problems(milestone: Milestone) -> list[DeliberationError]:
         if not (getattr(milestone, name) or "").strip():
             refuse("title_required", _("Enter the title in English, Korean and Japanese."), name)
     for name in ("institution", *TITLE_FIELDS, "evidence_reference"):
-        limit = Milestone._meta.get_field(name).max_length
+        limit = max_length(Milestone, name)
         if len(getattr(milestone, name) or "") > limit:
             refuse(
                 "too_long",
@@ -238,7 +240,7 @@ def milestone_decline(*, milestone: Milestone, actor: User) -> Milestone:
 
 
 def _record_saved(milestone: Milestone, actor, *, created: bool, previous_status: str | None) -> None:
-    common = {
+    common: dict[str, Any] = {
         "proposal_id": milestone.proposal_id,
         "jurisdiction": milestone.jurisdiction,
         "stage": milestone.stage,

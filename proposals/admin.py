@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
 from modeltranslation.admin import TranslationAdmin
 
 from accounts.permissions import is_moderator
@@ -53,7 +54,7 @@ class ProposalVersionAdmin(TranslationAdmin):
         return False
 
     @admin.display(description=_("correction"))
-    def correction(self, version: ProposalVersion) -> str:
+    def correction(self, version: ProposalVersion) -> str | StrPromise:
         if version.proposal.current_version_id != version.pk:
             return _("An earlier version: history is not corrected.")
         url = reverse("admin:proposals_proposalversion_correct", args=[version.pk])
@@ -70,7 +71,9 @@ class ProposalVersionAdmin(TranslationAdmin):
         ]
 
     def correct_view(self, request, pk: int):
-        version = get_object_or_404(ProposalVersion.objects.select_related("proposal"), pk=pk)
+        version: ProposalVersion = get_object_or_404(
+            ProposalVersion.objects.select_related("proposal"), pk=pk
+        )
         if not (self.has_view_permission(request, version) and is_moderator(request.user)):
             raise PermissionDenied
         status = 200

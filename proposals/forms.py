@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import model_field
+
 from .models import ProposalVersion
 from .services import TEXT_FIELDS
 
@@ -21,7 +23,7 @@ class VersionCorrectionForm(forms.Form):
 
     def __init__(self, *args, version: ProposalVersion, **kwargs):
         super().__init__(*args, **kwargs)
-        field_labels = {name: ProposalVersion._meta.get_field(name).verbose_name for name in TEXT_FIELDS}
+        field_labels = {name: model_field(ProposalVersion, name).verbose_name for name in TEXT_FIELDS}
         for field in TEXT_FIELDS:
             for code, language in LANGUAGE_NAMES.items():
                 name = f"{field}_{code}"

@@ -100,7 +100,7 @@ class Proposal(models.Model):
         indexes = [models.Index(fields=["policy_area", "position"])]
 
     def __str__(self) -> str:
-        if self.current_version_id:
+        if self.current_version is not None:
             return self.current_version.title
         return self.slug
 

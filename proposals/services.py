@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.permissions import ensure_moderator
 from audit.log import record
 from core.errors import DeliberationError
+from core.fields import max_length
 from core.languages import LANGUAGE_CODES
 from core.text import clean_text
 
@@ -24,8 +26,8 @@ from .models import Proposal, ProposalVersion
 
 # The translated fields of a version: title, summary and body in every language.
 TEXT_FIELDS = ("title", "summary", "body")
-CHANGE_NOTE_LENGTH = ProposalVersion._meta.get_field("change_note").max_length
-TITLE_LENGTH = ProposalVersion._meta.get_field("title").max_length
+CHANGE_NOTE_LENGTH = max_length(ProposalVersion, "change_note")
+TITLE_LENGTH = max_length(ProposalVersion, "title")
 
 
 def translated_field_names() -> list[str]:
@@ -43,7 +45,7 @@ def version_create(
     texts: dict[str, str],
     change_note: str,
     stale_translations: list[str],
-    created_by: Any,
+    created_by: User | None,
     created_at: dt.datetime | None = None,
     **audit_data: Any,
 ) -> ProposalVersion:
@@ -82,7 +84,7 @@ def version_create(
 
 def version_correct(
     *,
-    moderator: Any,
+    moderator: User,
     version: ProposalVersion,
     texts: dict[str, str],
     stale_translations: list[str],

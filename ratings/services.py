@@ -23,7 +23,7 @@ from .models import Criterion, Group, Rating, RatingAggregate
 
 MIN_SCORE, MAX_SCORE = 1, 5
 
-_GROUP_OF_NATIONALITY = {
+_GROUP_OF_NATIONALITY: dict[str, Group] = {
     Nationality.KOREA: Group.KOREA,
     Nationality.JAPAN: Group.JAPAN,
 }
@@ -54,6 +54,7 @@ def rating_set(*, user: User, proposal: Proposal, criterion: str, score: int) ->
                 return rating
             # The same user's concurrent first rating won the race: change theirs instead.
             rating = _locked_rating(user, proposal, criterion)
+            assert rating is not None
         if rating.score == score and rating.group == group:
             return rating
         previous = rating.score
@@ -143,7 +144,7 @@ def _aggregates(proposal: Proposal, criterion: str, group: str):
     return RatingAggregate.objects.filter(proposal=proposal, criterion=criterion, group=group)
 
 
-def _add(proposal: Proposal, criterion: str, groups: list[Group], score: int, sign: int) -> None:
+def _add(proposal: Proposal, criterion: str, groups: list[str], score: int, sign: int) -> None:
     """Count one score in (sign +1) or out of (sign -1) each group's aggregate."""
     for group in sorted(set(groups)):
         _aggregates(proposal, criterion, group).update(
