@@ -86,8 +86,6 @@ INSTALLED_APPS = [
     # The task queue (core.tasks): django-tasks with its database backend and `db_worker`.
     "django_tasks",
     "django_tasks_db",
-    # The benchmark (bench_seed, bench_run); its ceiling view is routed only when DJANGO_ENV=bench.
-    "bench",
     "audit",
     "accounts",
     "notifications",
@@ -103,6 +101,9 @@ INSTALLED_APPS = [
     # The top floor: pages and the admin screen composed of several features.
     "pages",
 ]
+if ENVIRONMENT == "bench":
+    # The benchmark (manage.py bench_seed, bench_run; `make bench`), and only there.
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -3,6 +3,7 @@ runner makes after the load (``make bench`` itself needs PostgreSQL, gunicorn an
 by hand, and tests/test_query_budgets.py holds the query budgets of the routes it loads)."""
 
 import importlib
+import os
 from collections import Counter
 
 import pytest
@@ -18,6 +19,7 @@ from accounts.models import Membership, User
 from accounts.permissions import participation_refusal
 from amendments.models import Amendment, AmendmentState, AmendmentVote
 from bench import checks, load, report, runner, seed
+from bench.management.commands import bench_seed
 from bench.views import hello
 from comments.models import Comment
 from moderation.models import Report
@@ -41,7 +43,9 @@ def seed_command(**options) -> str:
 
     out = StringIO()
     volume = dict(VOLUME.__dict__)
-    call_command("bench_seed", stdout=out, **{**volume, **options})
+    # The bench app is installed only in the bench profile (DJANGO_ENV=bench), so its command is
+    # not found by name here: run the command itself.
+    call_command(bench_seed.Command(), stdout=out, **{**volume, **options})
     return out.getvalue()
 
 
@@ -235,6 +239,23 @@ def test_hello_answers_without_touching_the_database():
     response = hello(RequestFactory().get("/bench/hello"))
     assert response.status_code == 200
     assert response.content == b"hello"
+
+
+def test_the_bench_app_is_installed_only_in_the_bench_profile():
+    import subprocess
+    import sys
+
+    from django.apps import apps
+    from django.core.management import get_commands
+
+    assert not apps.is_installed("bench")
+    assert "bench_seed" not in get_commands()
+    code = "import django; django.setup(); from django.apps import apps; print(apps.is_installed('bench'))"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "deliberation.settings", "DJANGO_ENV": "bench"}
+    out = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "True"
 
 
 def test_hello_is_routed_only_in_the_bench_profile(settings):
