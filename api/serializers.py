@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Nationality
-from amendments.diff import DELETE, INSERT
+from amendments.diff import DELETE, INSERT, inline_diff
 from amendments.models import AmendmentState, TargetField
 from comments.models import Stance
 from core.languages import LANGUAGE_CODES
@@ -363,8 +363,6 @@ class AmendmentDetailSerializer(AmendmentSerializer):
 
     @extend_schema_field(SegmentSerializer(many=True))
     def get_diff(self, amendment) -> list:
-        from amendments.diff import inline_diff
-
         return segments_data(inline_diff(amendment.original_text, amendment.new_text))
 
 
