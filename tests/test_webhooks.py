@@ -295,3 +295,24 @@ def test_publishing_a_milestone_notifies_the_endpoints(
         for d in WebhookDelivery.objects.all()
     }
     assert ("JP", "submitted") in changes
+
+
+def test_a_published_milestone_whose_transaction_rolls_back_leaves_no_delivery(
+    proposal, endpoint, receiver, make_actor, django_capture_on_commit_callbacks
+):
+    from progress.services import milestone_publish
+    from tests.factories import MilestoneFactory
+
+    milestone = MilestoneFactory(proposal=proposal, status="pending", jurisdiction="JP", stage="submitted")
+    moderator = make_actor("moderator")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        milestone_publish(milestone=milestone, actor=moderator)
+        assert WebhookDelivery.objects.exists()  # written with the stage change
+        raise RuntimeError("the request failed after the stage change")
+    assert not WebhookDelivery.objects.exists()
+    assert callbacks == []
+    assert receiver.requests == []
