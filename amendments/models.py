@@ -35,7 +35,12 @@ class Amendment(models.Model):
     original_text = models.TextField(_("original text"))
     new_text = models.TextField(_("proposed text"), max_length=MAX_TEXT_LENGTH)
     rationale = models.TextField(_("rationale"), max_length=MAX_RATIONALE_LENGTH)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="amendments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="amendments",
+        verbose_name=pgettext_lazy("content author", "author"),
+    )
     state = models.CharField(
         _("state"), max_length=10, choices=AmendmentState.choices, default=AmendmentState.OPEN
     )

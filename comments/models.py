@@ -37,7 +37,12 @@ class Comment(models.Model):
     )
     root = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     depth = models.PositiveSmallIntegerField(default=0)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="comments",
+        verbose_name=pgettext_lazy("content author", "author"),
+    )
     body = models.TextField(_("comment"), max_length=MAX_LENGTH)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     stance = models.CharField(_("stance"), max_length=10, choices=Stance.choices, blank=True)

@@ -11,7 +11,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from accounts.permissions import is_moderator
 from comments.models import Comment
@@ -140,7 +140,7 @@ class QueueAdmin(admin.ModelAdmin):
     def state(self, item) -> str:
         return hidden_state(item)
 
-    @admin.display(description=_("author"))
+    @admin.display(description=pgettext_lazy("content author", "author"))
     def author_badge(self, item) -> str:
         return format_html("{} ({})", item.author.public_name, item.author.nationality)
 

@@ -59,8 +59,8 @@ class PublicationAuthor(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
-        verbose_name = _("author")
-        verbose_name_plural = _("authors")
+        verbose_name = pgettext_lazy("publication author", "author")
+        verbose_name_plural = pgettext_lazy("publication author", "authors")
         ordering = ["publication", "position", "pk"]
 
     def __str__(self) -> str:
