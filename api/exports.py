@@ -53,7 +53,7 @@ CSV_COLUMNS = (
 
 
 def deliberation_data(*, slug: str, request=None) -> dict:
-    """Everything public about the proposal ``slug``, all languages: nine queries whatever its size."""
+    """Everything public about the proposal ``slug``, all languages: ten queries whatever its size."""
     proposal = selectors.proposal_detail(slug=slug)
     context = {"request": request, "languages": LANGUAGE_CODES}
     versions = list(selectors.versions(proposal=proposal))

@@ -12,7 +12,7 @@ from comments.models import Comment
 from institutions.models import Institution, ProgressReport
 from progress.models import Milestone, MilestoneStatus
 from proposals.models import Proposal, ProposalVersion, Publication
-from proposals.selectors import proposal_for_action, proposal_list
+from proposals.selectors import citations_prefetch, prefetch_authors, proposal_for_action, proposal_list
 from ratings.models import RatingAggregate
 
 # Only what an author shows publicly is loaded from the accounts table.
@@ -40,8 +40,11 @@ def proposals() -> QuerySet[Proposal]:
 
 
 def proposal_detail(*, slug: str) -> Proposal:
-    """One proposal with everything its detail shows: three queries."""
-    return get_object_or_404(proposals().prefetch_related("publication__authors"), slug=slug)
+    """One proposal with everything its detail shows: four queries (the proposal, its stages, its
+    further sources, the authors of every publication it cites)."""
+    proposal = get_object_or_404(proposals().prefetch_related(citations_prefetch()), slug=slug)
+    prefetch_authors(proposal)
+    return proposal
 
 
 def proposal(*, slug: str) -> Proposal:

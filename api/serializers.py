@@ -141,23 +141,84 @@ class ProgrammeSerializer(LocalisedMixin, serializers.Serializer):
 
 
 class PublicationAuthorSerializer(serializers.Serializer):
+    """An author as the paper names them (English); ``localised`` gives name and affiliation in
+    the languages asked for."""
+
+    name = serializers.CharField(source="name_en")
+    affiliation = serializers.CharField(source="affiliation_en", allow_blank=True)
+
+
+class CitationAuthor(serializers.Serializer):
     name = serializers.CharField()
     affiliation = serializers.CharField(allow_blank=True)
 
 
-class PublicationSerializer(LocalisedMixin, serializers.Serializer):
-    key = serializers.SlugField()
+class CitationText(serializers.Serializer):
     title = serializers.CharField()
     series = serializers.CharField(allow_blank=True)
     publisher = serializers.CharField(allow_blank=True)
+    authors = CitationAuthor(many=True)
+
+
+LocalisedCitationText = _language_map(
+    "LocalisedCitationText",
+    lambda: CitationText(required=False),
+    "Title, series, publisher and authors per language asked for (the English title where a paper's own "
+    "title is not translated).",
+)
+
+
+def _in(obj, field: str, code: str) -> str:
+    """``field`` in language ``code``, or its English text when that language has none."""
+    return getattr(obj, f"{field}_{code}", None) or getattr(obj, f"{field}_en", None) or ""
+
+
+class PublicationSerializer(LocalisedMixin, serializers.Serializer):
+    key = serializers.SlugField()
+    title = serializers.CharField(source="title_en", help_text="The title in English, as the paper gives it.")
+    series = serializers.CharField(source="series_en", allow_blank=True)
+    publisher = serializers.CharField(source="publisher_en", allow_blank=True)
     published_on = serializers.DateField(allow_null=True)
     url = serializers.CharField(allow_blank=True)
     note = serializers.SerializerMethodField()
     authors = PublicationAuthorSerializer(many=True, source="authors.all")
+    localised = serializers.SerializerMethodField()
 
     @extend_schema_field(LocalisedString)
     def get_note(self, publication) -> dict:
         return localised(publication, "note", self.languages)
+
+    @extend_schema_field(LocalisedCitationText)
+    def get_localised(self, publication) -> dict:
+        authors = publication.authors.all()
+        return {
+            code: {
+                "title": _in(publication, "title", code),
+                "series": _in(publication, "series", code),
+                "publisher": _in(publication, "publisher", code),
+                "authors": [
+                    {"name": _in(author, "name", code), "affiliation": _in(author, "affiliation", code)}
+                    for author in authors
+                ],
+            }
+            for code in self.languages
+        }
+
+
+class CitationSerializer(LocalisedMixin, serializers.Serializer):
+    """A further source a proposal draws on, beside its main publication."""
+
+    publication = PublicationSerializer()
+    section = serializers.SerializerMethodField()
+    quote = serializers.SerializerMethodField()
+
+    @extend_schema_field(LocalisedString)
+    def get_section(self, citation) -> dict:
+        return localised(citation, "section", self.languages)
+
+    @extend_schema_field(LocalisedString)
+    def get_quote(self, citation) -> dict:
+        return localised(citation, "quote", self.languages)
 
 
 # --- Proposals -----------------------------------------------------------------------------------
@@ -221,6 +282,7 @@ class ProposalDetailSerializer(ProposalSerializer):
     publication = PublicationSerializer()
     section = serializers.SerializerMethodField()
     quote = serializers.SerializerMethodField()
+    citations = CitationSerializer(many=True, source="citations.all", help_text="Further sources, in order.")
     stale_translations = serializers.ListField(
         child=serializers.CharField(),
         source="current_version.stale_translations",

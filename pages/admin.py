@@ -1,4 +1,4 @@
-"""The admin's proposal screen: the proposal with its milestones inline (progress), the review
+"""The admin's proposal screen: the proposal with its further sources and milestones inline (progress), the review
 filter, and the export actions (progress, api). It composes features above the proposals app, so
 it lives here."""
 
@@ -10,6 +10,7 @@ from api import exports as api_exports
 from progress import admin as progress_admin
 from progress import selectors as progress_selectors
 from progress.models import Milestone
+from proposals.admin import CitationInline
 from proposals.models import Proposal
 
 
@@ -37,7 +38,7 @@ class ProposalAdmin(TranslationAdmin):
     # The stage follows the published milestones (progress.services.stages_recompute): record a
     # milestone to change it.
     readonly_fields = ["stage"]
-    inlines = [progress_admin.MilestoneInline]
+    inlines = [CitationInline, progress_admin.MilestoneInline]
     actions = [
         progress_admin.export_proposal_milestones,
         api_exports.export_deliberation_json,

@@ -9,19 +9,27 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
-from modeltranslation.admin import TranslationAdmin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from accounts.permissions import is_moderator
 from core.errors import DeliberationError
 
 from . import services
 from .forms import VersionCorrectionForm
-from .models import ProposalVersion, Publication, PublicationAuthor
+from .models import Citation, ProposalVersion, Publication, PublicationAuthor
 
 
-class PublicationAuthorInline(admin.TabularInline):
+class PublicationAuthorInline(TranslationTabularInline):
     model = PublicationAuthor
     extra = 0
+
+
+class CitationInline(TranslationTabularInline):
+    """A proposal's further sources; shown on the proposal's admin screen (``pages.admin``)."""
+
+    model = Citation
+    extra = 0
+    autocomplete_fields = ["publication"]
 
 
 @admin.register(Publication)

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from modeltranslation.utils import build_localized_fieldname
 
 
 class PolicyArea(models.TextChoices):
@@ -51,6 +52,15 @@ class Publication(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def title_alongside(self) -> str:
+        """The English title, shown beside a translated one (empty when the title is shown as it is).
+
+        Titles of the papers themselves stay in English; only the descriptive titles we supply for
+        untitled copies are translated (``title_ko``, ``title_ja``)."""
+        original = getattr(self, build_localized_fieldname("title", "en")) or ""
+        return original if self.title != original else ""
+
 
 class PublicationAuthor(models.Model):
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="authors")
@@ -65,6 +75,32 @@ class PublicationAuthor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Citation(models.Model):
+    """A further source a proposal's text draws on, beside its main publication: where in that
+    paper, and a short passage from it."""
+
+    proposal = models.ForeignKey("Proposal", on_delete=models.CASCADE, related_name="citations")
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="citations", verbose_name=_("publication")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    section = models.CharField(_("section"), max_length=200, help_text=_("Where in the paper it comes from."))
+    quote = models.TextField(_("quote"), help_text=_("A short passage from the paper."))
+
+    class Meta:
+        verbose_name = _("further source")
+        verbose_name_plural = _("further sources")
+        ordering = ["proposal", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "position"], name="proposals_citation_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication} — {self.section}"
 
 
 class Proposal(models.Model):

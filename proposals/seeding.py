@@ -1,8 +1,11 @@
 """Load the seeded programme, publications and proposals from ``fixtures/``.
 
 Idempotent: running it again updates rows in place and creates nothing new. It never overwrites
-what participants have changed: the seeded text of a proposal is refreshed only while its first
-version is still the current one.
+what participants have changed: the seeded text of a proposal (title, summary, body) is refreshed
+in place only while its first version is still the current one.
+
+The programme, the publications and what a proposal cites (its section, quote and further sources)
+are reference data, not participants' text: they are updated in place.
 """
 
 import datetime as dt
@@ -15,7 +18,7 @@ from django.db import transaction
 
 from accounts.models import Programme
 
-from .models import Proposal, ProposalVersion, Publication, PublicationAuthor
+from .models import Citation, Proposal, ProposalVersion, Publication, PublicationAuthor
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -29,13 +32,18 @@ class SeedResult:
     publications: int
     proposals: int
     created: int
+    updated: int = 0
 
 
-def _translated(prefix: str, values: dict[str, str]) -> dict[str, str]:
-    missing = [code for code in LANGUAGES if not values.get(code, "").strip()]
+def _translated(
+    prefix: str, values: dict[str, str], *, required: tuple[str, ...] = tuple(LANGUAGES)
+) -> dict[str, str]:
+    """``{"title_en": …, "title_ko": …}`` from ``{"en": …, "ko": …}``; languages in ``required``
+    must not be blank (a blank optional one falls back to English when read)."""
+    missing = [code for code in required if not values.get(code, "").strip()]
     if missing:
         raise ValueError(f"{prefix}: missing translation(s) {', '.join(missing)}")
-    return {f"{prefix}_{code}": values[code].strip() for code in LANGUAGES}
+    return {f"{prefix}_{code}": values.get(code, "").strip() for code in LANGUAGES}
 
 
 def read_proposal_files(directory: Path = FIXTURES_DIR) -> list[dict]:
@@ -67,24 +75,27 @@ def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
         publication, _ = Publication.objects.update_or_create(
             key=item["key"],
             defaults={
-                "title": item["title"],
-                "series": item["series"],
-                "publisher": item["publisher"],
+                **_translated("title", item["title"], required=("en",)),
+                **_translated("series", item["series"], required=()),
+                **_translated("publisher", item["publisher"], required=()),
                 "published_on": item["published_on"],
                 "url": item["url"],
-                **{f"note_{code}": item["note"][code] for code in LANGUAGES},
+                **_translated("note", item["note"], required=()),
             },
         )
         for position, author in enumerate(item["authors"]):
             PublicationAuthor.objects.update_or_create(
                 publication=publication,
                 position=position,
-                defaults={"name": author["name"], "affiliation": author["affiliation"]},
+                defaults={
+                    **_translated("name", author["name"], required=("en",)),
+                    **_translated("affiliation", author["affiliation"], required=()),
+                },
             )
         PublicationAuthor.objects.filter(publication=publication, position__gte=len(item["authors"])).delete()
         publications[item["key"]] = publication
 
-    created = 0
+    created = updated = 0
     proposals = read_proposal_files(directory)
     for item in proposals:
         proposal, was_created = Proposal.objects.update_or_create(
@@ -99,6 +110,7 @@ def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
             },
         )
         created += was_created
+        _seed_citations(proposal, item.get("citations", []), publications)
         text = {
             **_translated("title", item["title"]),
             **_translated("summary", item["summary"]),
@@ -106,10 +118,32 @@ def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
         }
         first, _ = ProposalVersion.objects.get_or_create(proposal=proposal, number=1, defaults=text)
         if proposal.current_version_id in (None, first.pk):
-            for field, value in text.items():
-                setattr(first, field, value)
-            first.save()
+            changed = [field for field, value in text.items() if getattr(first, field) != value]
+            if changed:
+                for field in changed:
+                    setattr(first, field, text[field])
+                first.save()
+                updated += not was_created
             if proposal.current_version_id is None:
                 proposal.current_version = first
                 proposal.save(update_fields=["current_version"])
-    return SeedResult(publications=len(publications), proposals=len(proposals), created=created)
+    return SeedResult(
+        publications=len(publications),
+        proposals=len(proposals),
+        created=created,
+        updated=updated,
+    )
+
+
+def _seed_citations(proposal: Proposal, items: list[dict], publications: dict[str, Publication]) -> None:
+    for position, citation in enumerate(items):
+        Citation.objects.update_or_create(
+            proposal=proposal,
+            position=position,
+            defaults={
+                "publication": publications[citation["publication"]],
+                **_translated("section", citation["section"]),
+                **_translated("quote", citation["quote"]),
+            },
+        )
+    Citation.objects.filter(proposal=proposal, position__gte=len(items)).delete()

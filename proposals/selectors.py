@@ -2,12 +2,12 @@
 
 from itertools import groupby
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from core.languages import LANGUAGE_CODES
 
-from .models import PolicyArea, Proposal
+from .models import Citation, PolicyArea, Proposal, Publication
 from .search import search_proposals
 
 LANGUAGE_SUFFIXES = ["", *(f"_{code}" for code in LANGUAGE_CODES)]
@@ -38,14 +38,35 @@ def proposals_by_area(q: str = "") -> list[tuple[PolicyArea, list[Proposal]]]:
 
 
 def proposal_detail(*, slug: str) -> Proposal:
-    """One proposal with its current version, programme, publication and authors (two queries)."""
-    return get_object_or_404(
+    """One proposal with its current version, programme, publication, further sources and every
+    cited publication's authors (three queries)."""
+    proposal: Proposal = get_object_or_404(
         Proposal.objects.select_related("current_version", "publication", "programme").prefetch_related(
-            "publication__authors"
+            citations_prefetch()
         ),
         slug=slug,
         current_version__isnull=False,
     )
+    prefetch_authors(proposal)
+    return proposal
+
+
+def citations_prefetch() -> Prefetch:
+    """A proposal's further sources with their publications (one query)."""
+    return Prefetch(
+        "citations", queryset=Citation.objects.select_related("publication").order_by("position", "pk")
+    )
+
+
+def cited_publications(proposal: Proposal) -> list[Publication]:
+    """The main publication, then those of the further sources (prefetched with
+    ``citations_prefetch``)."""
+    return [proposal.publication, *(citation.publication for citation in proposal.citations.all())]
+
+
+def prefetch_authors(*proposals: Proposal) -> None:
+    """The authors of every publication the proposals cite, in one query."""
+    prefetch_related_objects([p for proposal in proposals for p in cited_publications(proposal)], "authors")
 
 
 def proposal_for_action(*, slug: str) -> Proposal:

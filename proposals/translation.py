@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Proposal, ProposalVersion, Publication
+from .models import Citation, Proposal, ProposalVersion, Publication, PublicationAuthor
 
 ALL = ("en", "ko", "ja")
 
@@ -13,7 +13,21 @@ class ProposalTranslationOptions(TranslationOptions):
 
 @register(Publication)
 class PublicationTranslationOptions(TranslationOptions):
-    fields = ("note",)
+    # The title stays the paper's own (English) unless we supplied a descriptive one.
+    fields = ("title", "series", "publisher", "note")
+    required_languages = {"en": ("title",)}
+
+
+@register(PublicationAuthor)
+class PublicationAuthorTranslationOptions(TranslationOptions):
+    fields = ("name", "affiliation")
+    required_languages = {"en": ("name",)}
+
+
+@register(Citation)
+class CitationTranslationOptions(TranslationOptions):
+    fields = ("section", "quote")
+    required_languages = ALL
 
 
 @register(ProposalVersion)

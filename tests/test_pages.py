@@ -94,9 +94,10 @@ def test_list_query_budget_does_not_grow_with_data(client, django_assert_num_que
     assert response.status_code == 200
 
 
-# The proposal page, whole: proposal + authors, ratings, amendments, a page of comment threads with
-# their replies; for a member also session, user, standing, own ratings and own reactions.
-PROPOSAL_PAGE_QUERIES = {"anonymous": 7, "member": 12}
+# The proposal page, whole: proposal, its further sources, the authors of every cited publication,
+# ratings, amendments, a page of comment threads with their replies; for a member also session,
+# user, standing, own ratings and own reactions.
+PROPOSAL_PAGE_QUERIES = {"anonymous": 8, "member": 13}
 
 
 @pytest.mark.django_db

@@ -74,10 +74,10 @@ BUDGETS = {
     # proposals with current version and publication; member: + session, user
     ("list", "anonymous"): 1,
     ("list", "member"): 3,
-    # proposal + authors, rating aggregates, amendments, counts, roots, replies; member: + session,
-    # user, standing, own scores, own reactions
-    ("page", "anonymous"): 7,
-    ("page", "member"): 12,
+    # proposal, further sources, authors of the cited publications, rating aggregates, amendments,
+    # counts, roots, replies; member: + session, user, standing, own scores, own reactions
+    ("page", "anonymous"): 8,
+    ("page", "member"): 13,
     ("amendment", "anonymous"): 5,
     ("amendment", "member"): 10,
     # proposals, stages, comment counts, rating aggregates, accepted amendments
