@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
@@ -9,7 +10,7 @@ from django_stubs_ext import StrPromise
 from amendments.models import Amendment, AmendmentState
 from moderation.models import Report, ReportStatus
 from progress.models import Milestone, MilestoneStatus
-from proposals.models import Proposal
+from proposals.models import CorrectionStatus, Proposal
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,15 @@ class Pending:
 
 
 def summary() -> list[Pending]:
+    # Both proposal counts in one query.
+    proposals = Proposal.objects.aggregate(
+        stale=Count("pk", filter=~Q(current_version__stale_translations=[]), distinct=True),
+        corrections=Count(
+            "editorial_corrections",
+            filter=Q(editorial_corrections__status=CorrectionStatus.PENDING),
+            distinct=True,
+        ),
+    )
     return [
         Pending(
             _("Open reports"),
@@ -38,7 +48,12 @@ def summary() -> list[Pending]:
         ),
         Pending(
             _("Proposals with translations to update"),
-            Proposal.objects.exclude(current_version__stale_translations=[]).count(),
+            proposals["stale"],
             reverse("admin:proposals_proposal_changelist"),
+        ),
+        Pending(
+            _("Editorial corrections to review"),
+            proposals["corrections"],
+            reverse("admin:proposals_editorialcorrection_changelist") + "?status__exact=pending",
         ),
     ]

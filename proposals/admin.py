@@ -1,13 +1,15 @@
-"""Admin for publications and proposal versions. The proposal's own admin screen composes
-features from the floors above (milestones, exports) and lives in ``pages.admin``."""
+"""Admin for publications, proposal versions and editorial corrections. The proposal's own admin
+screen composes features from the floors above (milestones, exports) and lives in ``pages.admin``."""
 
+from diff_match_patch import diff_match_patch
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_stubs_ext import StrPromise
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
@@ -16,7 +18,14 @@ from core.errors import DeliberationError
 
 from . import services
 from .forms import VersionCorrectionForm
-from .models import Citation, ProposalVersion, Publication, PublicationAuthor
+from .models import (
+    Citation,
+    CorrectionStatus,
+    EditorialCorrection,
+    ProposalVersion,
+    Publication,
+    PublicationAuthor,
+)
 
 
 class PublicationAuthorInline(TranslationTabularInline):
@@ -113,4 +122,90 @@ class ProposalVersionAdmin(TranslationAdmin):
         }
         return TemplateResponse(
             request, "admin/proposals/proposalversion/correct.html", context, status=status
+        )
+
+
+def _diff_html(old: str, new: str) -> str:
+    """The change from ``old`` to ``new`` by character (works without spaces: Japanese)."""
+    dmp = diff_match_patch()
+    diffs = dmp.diff_main(old, new)
+    dmp.diff_cleanupSemantic(diffs)
+    tags = {-1: "del", 0: "span", 1: "ins"}
+    return format_html(
+        '<div class="correction-diff">{}</div>',
+        format_html_join("", "<{0}>{1}</{0}>", ((tags[op], text) for op, text in diffs)),
+    )
+
+
+def _resolve_action(status: str, description):
+    def action(modeladmin, request, queryset):
+        done = 0
+        for correction in queryset.select_related("proposal"):
+            try:
+                services.correction_resolve(correction=correction, actor=request.user, status=status)
+            except DeliberationError as error:
+                modeladmin.message_user(request, f"{correction}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            modeladmin.message_user(
+                request,
+                ngettext("%(count)d correction updated.", "%(count)d corrections updated.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    action.__name__ = f"mark_{status}"
+    return admin.action(description=description, permissions=["change"])(action)
+
+
+@admin.register(EditorialCorrection)
+class EditorialCorrectionAdmin(admin.ModelAdmin):
+    """Fixes to seeded text that re-seeding could not apply because the proposal has moved past its
+    first version. The moderator reads the change, carries it into a new version if it still
+    applies (an amendment, or the version admin), then marks it applied; or dismisses it."""
+
+    list_display = ["proposal", "field", "language", "status", "created_at", "resolved_by"]
+    list_filter = ["status", "language", "field"]
+    list_select_related = ["proposal__current_version", "resolved_by"]
+    search_fields = ["proposal__slug", "corrected_text"]
+    actions = [
+        _resolve_action(CorrectionStatus.APPLIED, _("Mark as applied (carried into a new version)")),
+        _resolve_action(CorrectionStatus.DISMISSED, _("Dismiss")),
+    ]
+    fields = [
+        "proposal",
+        "field",
+        "language",
+        "status",
+        "change",
+        "current_text",
+        "seeded_text",
+        "corrected_text",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("change to the first version's text"))
+    def change(self, correction: EditorialCorrection) -> str:
+        return _diff_html(correction.seeded_text, correction.corrected_text)
+
+    @admin.display(description=_("what the current version says"))
+    def current_text(self, correction: EditorialCorrection) -> str:
+        version = correction.proposal.current_version
+        if version is None:
+            return "—"
+        return format_html(
+            '<div class="correction-current">{}</div><p><a href="{}">{}</a></p>',
+            getattr(version, f"{correction.field}_{correction.language}", "") or "—",
+            reverse("admin:proposals_proposalversion_change", args=[version.pk]),
+            _("Open the current version (%(number)s)") % {"number": version.number},
         )

@@ -176,3 +176,62 @@ class ProposalVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.number})"
+
+
+class VersionField(models.TextChoices):
+    """The texts of a version that participants read (and amend)."""
+
+    TITLE = "title", pgettext_lazy("proposal field", "Title")
+    SUMMARY = "summary", pgettext_lazy("proposal field", "Summary")
+    BODY = "body", pgettext_lazy("proposal field", "Body")
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("correction status", "Awaiting a moderator")
+    APPLIED = "applied", pgettext_lazy("correction status", "Applied")
+    DISMISSED = "dismissed", pgettext_lazy("correction status", "Dismissed")
+
+
+class EditorialCorrection(models.Model):
+    """A fix to the seeded text of a proposal that has moved past its first version.
+
+    Re-seeding never rewrites what participants have amended: it records the fix here, for one
+    field in one language, and a moderator decides (applies it in a new version, or dismisses it).
+    """
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="editorial_corrections", verbose_name=_("proposal")
+    )
+    field = models.CharField(_("field"), max_length=10, choices=VersionField.choices)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    seeded_text = models.TextField(_("first version's text"))
+    corrected_text = models.TextField(_("corrected text"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+
+    class Meta:
+        verbose_name = _("editorial correction")
+        verbose_name_plural = _("editorial corrections")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "field", "language"],
+                condition=models.Q(status="pending"),
+                name="proposals_correction_one_pending",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.proposal.slug}: {self.field}_{self.language}"

@@ -2,7 +2,9 @@
 
 Idempotent: running it again updates rows in place and creates nothing new. It never overwrites
 what participants have changed: the seeded text of a proposal (title, summary, body) is refreshed
-in place only while its first version is still the current one.
+in place only while its first version is still the current one. For a proposal that has moved
+past its first version, a change in the fixtures is recorded as an editorial correction (one per
+field and language) for a moderator to apply or dismiss; the versions are left as they are.
 
 The programme, the publications and what a proposal cites (its section, quote and further sources)
 are reference data, not participants' text: they are updated in place.
@@ -18,6 +20,7 @@ from django.db import transaction
 
 from accounts.models import Programme
 
+from . import services
 from .models import Citation, Proposal, ProposalVersion, Publication, PublicationAuthor
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -33,6 +36,7 @@ class SeedResult:
     proposals: int
     created: int
     updated: int = 0
+    corrections: int = 0
 
 
 def _translated(
@@ -95,7 +99,7 @@ def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
         PublicationAuthor.objects.filter(publication=publication, position__gte=len(item["authors"])).delete()
         publications[item["key"]] = publication
 
-    created = updated = 0
+    created = updated = corrections = 0
     proposals = read_proposal_files(directory)
     for item in proposals:
         proposal, was_created = Proposal.objects.update_or_create(
@@ -127,11 +131,16 @@ def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
             if proposal.current_version_id is None:
                 proposal.current_version = first
                 proposal.save(update_fields=["current_version"])
+        else:
+            corrections += len(
+                services.corrections_record(proposal=proposal, first_version=first, seeded=text)
+            )
     return SeedResult(
         publications=len(publications),
         proposals=len(proposals),
         created=created,
         updated=updated,
+        corrections=corrections,
     )
 
 

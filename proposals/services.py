@@ -3,6 +3,10 @@ accepting an amendment (``amendments.services`` calls ``version_create``) and co
 slip such as a typo, by a moderator (``version_correct``, from the admin). Nothing else writes a
 version: the admin shows them read-only.
 
+Editorial corrections: when the seeded text of a proposal past its first version changes, the
+seeding records the fix (``corrections_record``) instead of rewriting it; a moderator resolves it
+(``correction_resolve``).
+
 Each function writes in one transaction and records an audit row in it."""
 
 import datetime as dt
@@ -22,7 +26,7 @@ from core.fields import max_length
 from core.languages import LANGUAGE_CODES
 from core.text import clean_text
 
-from .models import Proposal, ProposalVersion
+from .models import CorrectionStatus, EditorialCorrection, Proposal, ProposalVersion, VersionField
 
 # The translated fields of a version: title, summary and body in every language.
 TEXT_FIELDS = ("title", "summary", "body")
@@ -149,3 +153,74 @@ def version_correct(
             changes=changes,
         )
     return version
+
+
+LANGUAGE_FIELDS = [(field, code) for field in VersionField.values for code in LANGUAGE_CODES]
+
+
+# --- Editorial corrections -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def corrections_record(
+    *, proposal: Proposal, first_version: ProposalVersion, seeded: dict[str, str]
+) -> list[EditorialCorrection]:
+    """Record, for a proposal past its first version, each seeded text (``{"body_ko": …}``) that
+    differs from what its first version says. Called by the seeding, never by a person.
+
+    Idempotent: a fix already recorded (pending or resolved) is not recorded again; a pending one
+    whose text changed again is updated. Returns the corrections created or updated, each logged as
+    ``proposal.correction_recorded``.
+    """
+    existing = {
+        (c.field, c.language, c.status, c.corrected_text): c
+        for c in EditorialCorrection.objects.filter(proposal=proposal)
+    }
+    pending = {(c.field, c.language): c for c in existing.values() if c.status == CorrectionStatus.PENDING}
+    known = {(field, language, text) for field, language, _status, text in existing}
+    touched = []
+    current = proposal.current_version
+    for field, language in LANGUAGE_FIELDS:
+        was = getattr(first_version, f"{field}_{language}") or ""
+        now = seeded[f"{field}_{language}"]
+        if now == was or (field, language, now) in known:
+            continue
+        correction = pending.get((field, language))
+        if correction is None:
+            correction = EditorialCorrection(
+                proposal=proposal, field=field, language=language, seeded_text=was
+            )
+        correction.corrected_text = now
+        correction.save()
+        record(
+            action="proposal.correction_recorded",
+            target=proposal,
+            correction_id=correction.pk,
+            field=f"{field}_{language}",
+            version=current.number if current is not None else None,
+        )
+        touched.append(correction)
+    return touched
+
+
+def correction_resolve(*, correction: EditorialCorrection, actor: User, status: str) -> EditorialCorrection:
+    """A moderator marks a pending correction applied (they carried it into a new version) or
+    dismissed. Records ``proposal.correction_applied`` / ``proposal.correction_dismissed``."""
+    if status not in (CorrectionStatus.APPLIED, CorrectionStatus.DISMISSED):
+        raise DeliberationError("unknown_status", _("Choose a status from the list."), field="status")
+    with transaction.atomic():
+        ensure_moderator(actor)
+        changed = EditorialCorrection.objects.filter(
+            pk=correction.pk, status=CorrectionStatus.PENDING
+        ).update(status=status, resolved_at=timezone.now(), resolved_by=actor)
+        if not changed:
+            raise DeliberationError("already_resolved", _("This correction has already been dealt with."))
+        correction.refresh_from_db()
+        record(
+            action=f"proposal.correction_{status}",
+            actor=actor,
+            target=correction.proposal,
+            correction_id=correction.pk,
+            field=f"{correction.field}_{correction.language}",
+        )
+        return correction

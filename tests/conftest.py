@@ -99,12 +99,14 @@ def moderator_group():
 
     group, created = Group.objects.get_or_create(name=MODERATOR_GROUP)
     if created:
-        granted = importlib.import_module(
-            "moderation.migrations.0003_moderator_permissions"
-        ).MODERATOR_PERMISSIONS
         wanted = Q(pk__in=[])
-        for label, codenames in granted.items():
-            wanted |= Q(content_type__app_label=label, codename__in=codenames)
+        for migration in (
+            "moderation.migrations.0003_moderator_permissions",
+            "proposals.migrations.0006_moderator_permissions",
+        ):
+            granted = importlib.import_module(migration).MODERATOR_PERMISSIONS
+            for label, codenames in granted.items():
+                wanted |= Q(content_type__app_label=label, codename__in=codenames)
         group.permissions.set(Permission.objects.filter(wanted))
     return group
 

@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -122,3 +123,199 @@ def test_demo_accounts_are_created_once_and_refused_in_production(seeded, settin
 
     with pytest.raises(CommandError):
         call_command("create_demo_accounts", verbosity=0)
+
+
+# --- Re-seeding an existing database (editorial corrections) ----------------------------------------
+
+
+def old_fixtures(tmp_path, slug: str, **texts) -> Path:
+    """A copy of fixtures/ as it was before an editorial fix: ``texts`` maps e.g. ``body_ko`` to the
+    old text of proposal ``slug``; the programme and publications carry an old author name."""
+    import json
+    import shutil
+
+    from proposals.seeding import FIXTURES_DIR
+
+    directory = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES_DIR, directory)
+    for path in (directory / "proposals").glob("*.json"):
+        item = json.loads(path.read_text(encoding="utf-8"))
+        if item["slug"] == slug:
+            for key, value in texts.items():
+                field, code = key.rsplit("_", 1)
+                item[field][code] = value
+            path.write_text(json.dumps(item, ensure_ascii=False), encoding="utf-8")
+    publications = json.loads((directory / "publications.json").read_text(encoding="utf-8"))
+    publications[0]["authors"][0]["name"]["ko"] = "켄 짐보"
+    (directory / "publications.json").write_text(
+        json.dumps(publications, ensure_ascii=False), encoding="utf-8"
+    )
+    return directory
+
+
+def amend(proposal: Proposal, **texts) -> ProposalVersion:
+    """Move ``proposal`` to a second version (as an accepted amendment would)."""
+    first = proposal.current_version
+    second = ProposalVersion.objects.create(
+        proposal=proposal,
+        number=first.number + 1,
+        **{
+            f"{field}_{code}": getattr(first, f"{field}_{code}")
+            for field in ("title", "summary", "body")
+            for code in ("en", "ko", "ja")
+        },
+    )
+    for key, value in texts.items():
+        setattr(second, key, value)
+    second.save()
+    proposal.current_version = second
+    proposal.save(update_fields=["current_version"])
+    return second
+
+
+OLD_BODY_KO = "켄 짐보는 이 워킹페이퍼에서 선제적인 협력을 주장한다."
+
+
+@pytest.mark.django_db
+def test_reseeding_updates_a_first_version_in_place(tmp_path):
+    from proposals.models import EditorialCorrection
+    from proposals.seeding import load_seed
+
+    load_seed(old_fixtures(tmp_path, "foundational-cooperation", body_ko=OLD_BODY_KO))
+    proposal = Proposal.objects.get(slug="foundational-cooperation")
+    first = proposal.current_version
+    assert first.body_ko == OLD_BODY_KO
+
+    result = load_seed()
+
+    first.refresh_from_db()
+    proposal.refresh_from_db()
+    assert proposal.current_version_id == first.pk
+    assert first.body_ko.startswith("진보 겐(神保謙)은")
+    assert ProposalVersion.objects.filter(proposal=proposal).count() == 1
+    assert result.updated == 1 and result.corrections == 0
+    assert not EditorialCorrection.objects.exists()
+    # Reference data is updated in place as well.
+    assert PublicationAuthor.objects.get(publication__key="jimbo").name_ko == "진보 겐"
+
+
+@pytest.mark.django_db
+def test_reseeding_records_fixes_for_a_proposal_past_its_first_version(tmp_path):
+    from audit.models import AuditEntry
+    from proposals.models import CorrectionStatus, EditorialCorrection
+    from proposals.seeding import load_seed
+
+    load_seed(old_fixtures(tmp_path, "foundational-cooperation", body_ko=OLD_BODY_KO))
+    proposal = Proposal.objects.get(slug="foundational-cooperation")
+    first = proposal.current_version
+    second = amend(proposal, body_en="Amended by participants.")
+
+    result = load_seed()
+
+    proposal.refresh_from_db()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    # Nothing participants read has changed: the versions are as they were.
+    assert proposal.current_version_id == second.pk
+    assert first.body_ko == OLD_BODY_KO and second.body_ko == OLD_BODY_KO
+    assert second.body_en == "Amended by participants."
+    assert ProposalVersion.objects.filter(proposal=proposal).count() == 2
+    # The fix is recorded for a moderator, once.
+    (correction,) = EditorialCorrection.objects.all()
+    assert (correction.proposal, correction.field, correction.language) == (proposal, "body", "ko")
+    assert correction.status == CorrectionStatus.PENDING
+    assert correction.seeded_text == OLD_BODY_KO
+    assert correction.corrected_text.startswith("진보 겐(神保謙)은")
+    assert result.corrections == 1
+    assert (
+        AuditEntry.objects.filter(action="proposal.correction_recorded", target_id=str(proposal.pk)).count()
+        == 1
+    )
+    # What a proposal cites is reference data: it is current even past the first version.
+    assert proposal.citations.get().publication.key == "ogi"
+
+    again = load_seed()
+    assert again.corrections == 0
+    assert EditorialCorrection.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_resolved_correction_is_not_recorded_again(tmp_path, make_actor):
+    from proposals import services
+    from proposals.models import CorrectionStatus, EditorialCorrection
+    from proposals.seeding import load_seed
+
+    load_seed(old_fixtures(tmp_path, "cptpp-accession-support", body_en="Old text.", body_ja="古い本文。"))
+    amend(Proposal.objects.get(slug="cptpp-accession-support"))
+    load_seed()
+    corrections = EditorialCorrection.objects.order_by("language")
+    assert [c.language for c in corrections] == ["en", "ja"]
+
+    moderator = make_actor("moderator")
+    services.correction_resolve(correction=corrections[0], actor=moderator, status=CorrectionStatus.DISMISSED)
+    services.correction_resolve(correction=corrections[1], actor=moderator, status=CorrectionStatus.APPLIED)
+    load_seed()
+
+    assert EditorialCorrection.objects.count() == 2
+    assert not EditorialCorrection.objects.filter(status=CorrectionStatus.PENDING).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["anonymous", "member", "non_member"])
+def test_only_moderators_resolve_corrections(tmp_path, make_actor, role):
+    from django.contrib.auth.models import AnonymousUser
+
+    from core.errors import PermissionRefused
+    from proposals import services
+    from proposals.models import CorrectionStatus, EditorialCorrection
+    from proposals.seeding import load_seed
+
+    load_seed(old_fixtures(tmp_path, "leaders-dialogue", title_en="Old title"))
+    amend(Proposal.objects.get(slug="leaders-dialogue"))
+    load_seed()
+    correction = EditorialCorrection.objects.get()
+
+    with pytest.raises(PermissionRefused):
+        services.correction_resolve(
+            correction=correction, actor=make_actor(role) or AnonymousUser(), status=CorrectionStatus.APPLIED
+        )
+    correction.refresh_from_db()
+    assert correction.status == CorrectionStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_moderator_reviews_a_correction_in_the_admin(tmp_path, client, make_actor, settings):
+    from audit.models import AuditEntry
+    from proposals.models import CorrectionStatus, EditorialCorrection
+    from proposals.seeding import load_seed
+
+    settings.ADMIN_REQUIRE_MFA = False
+    load_seed(old_fixtures(tmp_path, "foundational-cooperation", body_ko=OLD_BODY_KO))
+    second = amend(Proposal.objects.get(slug="foundational-cooperation"))
+    load_seed()
+    correction = EditorialCorrection.objects.get()
+    client.force_login(make_actor("moderator"))
+
+    index = client.get("/ko/admin/").content.decode()
+    awaiting = index.split('id="awaiting"')[1].split("</table>")[0]
+    assert "검토할 편집상 정정" in awaiting
+    assert "/ko/admin/proposals/editorialcorrection/?status__exact=pending" in awaiting
+    assert '<td class="awaiting-count">1</td>' in awaiting.split("검토할 편집상 정정")[1]
+
+    page = client.get(f"/ko/admin/proposals/editorialcorrection/{correction.pk}/change/").content.decode()
+    change = page.split('class="correction-diff"')[1].split("</div>")[0]
+    assert "<del>" in change and "<ins>진보 겐(神保謙)은" in change
+    assert "켄 짐보는" in change
+    # Where to carry it: the current version.
+    assert f"/ko/admin/proposals/proposalversion/{second.pk}/change/" in page
+
+    response = client.post(
+        "/ko/admin/proposals/editorialcorrection/",
+        {"action": "mark_applied", "_selected_action": [correction.pk]},
+    )
+    assert response.status_code == 302
+    correction.refresh_from_db()
+    assert correction.status == CorrectionStatus.APPLIED and correction.resolved_by is not None
+    assert AuditEntry.objects.filter(action="proposal.correction_applied").count() == 1
+    # Moderators neither add nor delete corrections: the seeding records them.
+    assert client.get("/ko/admin/proposals/editorialcorrection/add/").status_code == 403

@@ -26,5 +26,7 @@ def test_visitor_reads_in_korean_and_switches_to_japanese(page, seeded):
     expect(page).to_have_url(re.compile(r"/ja/proposals/youth-innovation-fund/$"))
     expect(page.locator("html")).to_have_attribute("lang", "ja")
     expect(page.locator("h1")).to_contain_text("イノベーション基金")
-    expect(page.locator(".citation")).to_contain_text("神保謙（アジア・パシフィック・イニシアティブ（API）理事長")
+    expect(page.locator(".citation")).to_contain_text(
+        "神保謙（アジア・パシフィック・イニシアティブ（API）理事長"
+    )
     page.shots("detail-ja")
