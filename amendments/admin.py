@@ -5,9 +5,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core import diff
 from core.errors import DeliberationError
 
-from . import diff, services
+from . import services
 from .models import Amendment, AmendmentVote
 
 

@@ -12,10 +12,11 @@ from django_stubs_ext import StrPromise
 
 from accounts.models import Nationality
 from accounts.permissions import is_moderator, participation_refusal
+from core import diff
 from core import sections as core_sections
 from core.errors import DeliberationError
 
-from . import diff, permissions, selectors
+from . import permissions, selectors
 from .forms import AmendmentForm, DecisionForm, TargetForm
 from .models import Amendment, AmendmentState, TargetField, Vote
 

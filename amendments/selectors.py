@@ -9,10 +9,10 @@ from django.db.models import Case, Count, F, IntegerField, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 
+from core import diff
 from core.languages import LANGUAGE_CODES
 from proposals.models import Proposal, ProposalVersion
 
-from . import diff
 from .models import Amendment, AmendmentState, AmendmentVote, TargetField
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Nationality
 from accounts.permissions import ensure_can_participate, ensure_moderator
 from audit.log import record
-from core import once
+from core import diff, once
 from core.choices import Choice, set_choice
 from core.errors import DeliberationError
 from core.fields import max_length
@@ -25,7 +25,7 @@ from notifications.services import notify
 from proposals.models import Proposal, ProposalVersion
 from proposals.services import translated_field_names, version_create, version_text
 
-from . import diff, permissions
+from . import permissions
 from .models import (
     MAX_RATIONALE_LENGTH,
     MAX_TEXT_LENGTH,

@@ -5,10 +5,10 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Programme
-from amendments import diff as amendment_diff
 from amendments.models import Amendment, TargetField
 from amendments.selectors import FieldChange
 from comments.models import Comment
+from core import diff as amendment_diff
 from institutions.models import Institution, ProgressReport
 from progress.models import Milestone, MilestoneStatus
 from proposals.models import Proposal, ProposalVersion, Publication

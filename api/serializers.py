@@ -13,9 +13,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Nationality
-from amendments.diff import DELETE, INSERT, inline_diff
 from amendments.models import AmendmentState, TargetField
 from comments.models import Stance
+from core.diff import DELETE, INSERT, inline_diff
 from core.languages import LANGUAGE_CODES
 from institutions.models import Country, Scope
 from progress.models import Jurisdiction, MilestoneStatus

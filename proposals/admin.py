@@ -1,7 +1,6 @@
 """Admin for publications, proposal versions and editorial corrections. The proposal's own admin
 screen composes features from the floors above (milestones, exports) and lives in ``pages.admin``."""
 
-from diff_match_patch import diff_match_patch
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -14,6 +13,7 @@ from django_stubs_ext import StrPromise
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from accounts.permissions import is_moderator
+from core import diff
 from core.errors import DeliberationError
 
 from . import services
@@ -127,13 +127,10 @@ class ProposalVersionAdmin(TranslationAdmin):
 
 def _diff_html(old: str, new: str) -> str:
     """The change from ``old`` to ``new`` by character (works without spaces: Japanese)."""
-    dmp = diff_match_patch()
-    diffs = dmp.diff_main(old, new)
-    dmp.diff_cleanupSemantic(diffs)
-    tags = {-1: "del", 0: "span", 1: "ins"}
+    tags = {diff.DELETE: "del", diff.EQUAL: "span", diff.INSERT: "ins"}
     return format_html(
         '<div class="correction-diff">{}</div>',
-        format_html_join("", "<{0}>{1}</{0}>", ((tags[op], text) for op, text in diffs)),
+        format_html_join("", "<{0}>{1}</{0}>", ((tags[op], text) for op, text in diff.inline_diff(old, new))),
     )
 
 
@@ -162,15 +159,18 @@ def _resolve_action(status: str, description):
 @admin.register(EditorialCorrection)
 class EditorialCorrectionAdmin(admin.ModelAdmin):
     """Fixes to seeded text that re-seeding could not apply because the proposal has moved past its
-    first version. The moderator reads the change, carries it into a new version if it still
-    applies (an amendment, or the version admin), then marks it applied; or dismisses it."""
+    first version. The moderator reads the change beside what the current version says, then
+    applies it to the current version (carried over by character; refused where participants have
+    changed that passage), or corrects that version by hand and marks it applied, or dismisses it.
+    Corrections are only recorded by the seeding: never added or deleted here."""
 
     list_display = ["proposal", "field", "language", "status", "created_at", "resolved_by"]
     list_filter = ["status", "language", "field"]
     list_select_related = ["proposal__current_version", "resolved_by"]
     search_fields = ["proposal__slug", "corrected_text"]
     actions = [
-        _resolve_action(CorrectionStatus.APPLIED, _("Mark as applied (carried into a new version)")),
+        "apply_to_current_version",
+        _resolve_action(CorrectionStatus.APPLIED, _("Mark as applied (carried over by hand)")),
         _resolve_action(CorrectionStatus.DISMISSED, _("Dismiss")),
     ]
     fields = [
@@ -194,6 +194,28 @@ class EditorialCorrectionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.action(description=_("Apply to the current version"), permissions=["change"])
+    def apply_to_current_version(self, request, queryset):
+        done = 0
+        for correction in queryset.select_related("proposal"):
+            try:
+                services.correction_apply(correction=correction, moderator=request.user)
+            except DeliberationError as error:
+                self.message_user(request, f"{correction}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d correction applied to the current version.",
+                    "%(count)d corrections applied to the current version.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
     @admin.display(description=_("change to the first version's text"))
     def change(self, correction: EditorialCorrection) -> str:
         return _diff_html(correction.seeded_text, correction.corrected_text)
@@ -206,6 +228,6 @@ class EditorialCorrectionAdmin(admin.ModelAdmin):
         return format_html(
             '<div class="correction-current">{}</div><p><a href="{}">{}</a></p>',
             getattr(version, f"{correction.field}_{correction.language}", "") or "—",
-            reverse("admin:proposals_proposalversion_change", args=[version.pk]),
-            _("Open the current version (%(number)s)") % {"number": version.number},
+            reverse("admin:proposals_proposalversion_correct", args=[version.pk]),
+            _("Correct the current version (%(number)s) by hand") % {"number": version.number},
         )

@@ -5,7 +5,8 @@ version: the admin shows them read-only.
 
 Editorial corrections: when the seeded text of a proposal past its first version changes, the
 seeding records the fix (``corrections_record``) instead of rewriting it; a moderator resolves it
-(``correction_resolve``).
+(``correction_apply`` carries it into the current version; ``correction_resolve`` marks one
+carried by hand, or dismisses it).
 
 Each function writes in one transaction and records an audit row in it."""
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import ensure_moderator
 from audit.log import record
+from core import diff
 from core.errors import DeliberationError
 from core.fields import max_length
 from core.languages import LANGUAGE_CODES
@@ -224,3 +226,46 @@ def correction_resolve(*, correction: EditorialCorrection, actor: User, status: 
             field=f"{correction.field}_{correction.language}",
         )
         return correction
+
+
+def correction_apply(*, correction: EditorialCorrection, moderator: User) -> ProposalVersion:
+    """Carry a pending correction into the proposal's current version and mark it applied.
+
+    The change from the first version's text to the corrected one is applied by character to what
+    the current version says now (``core.diff.rebase``: strict, so a passage participants have
+    changed since is never overwritten; then DeliberationError ``correction_conflicts`` and the
+    moderator carries it by hand with "Correct this version"). Goes through ``version_correct``
+    (audited with the old and new text) and records ``proposal.correction_applied``, all in one
+    transaction. Returns the current version.
+    """
+    ensure_moderator(moderator)
+    with transaction.atomic():
+        correction = EditorialCorrection.objects.select_related("proposal__current_version").get(
+            pk=correction.pk
+        )
+        if correction.status != CorrectionStatus.PENDING:
+            raise DeliberationError("already_resolved", _("This correction has already been dealt with."))
+        version = correction.proposal.current_version
+        if version is None:
+            raise DeliberationError("no_current_version", _("This proposal has no version to correct."))
+        name = f"{correction.field}_{correction.language}"
+        current = getattr(version, name) or ""
+        corrected = diff.rebase(correction.seeded_text, correction.corrected_text, current)
+        if corrected is None:
+            raise DeliberationError(
+                "correction_conflicts",
+                _(
+                    "The current version has changed the passage this correction fixes: carry it over by "
+                    "hand with “Correct this version”, then mark it applied."
+                ),
+            )
+        if clean_text(corrected) != current:
+            version = version_correct(
+                moderator=moderator,
+                version=version,
+                texts={name: corrected},
+                stale_translations=version.stale_translations,
+                reason=str(_("Editorial correction %(id)s from the seeded text") % {"id": correction.pk}),
+            )
+        correction_resolve(correction=correction, actor=moderator, status=CorrectionStatus.APPLIED)
+        return version

@@ -275,10 +275,11 @@ def test_only_moderators_resolve_corrections(tmp_path, make_actor, role):
     load_seed()
     correction = EditorialCorrection.objects.get()
 
+    actor = make_actor(role) or AnonymousUser()
     with pytest.raises(PermissionRefused):
-        services.correction_resolve(
-            correction=correction, actor=make_actor(role) or AnonymousUser(), status=CorrectionStatus.APPLIED
-        )
+        services.correction_resolve(correction=correction, actor=actor, status=CorrectionStatus.APPLIED)
+    with pytest.raises(PermissionRefused):
+        services.correction_apply(correction=correction, moderator=actor)
     correction.refresh_from_db()
     assert correction.status == CorrectionStatus.PENDING
 
@@ -306,8 +307,8 @@ def test_moderator_reviews_a_correction_in_the_admin(tmp_path, client, make_acto
     change = page.split('class="correction-diff"')[1].split("</div>")[0]
     assert "<del>" in change and "<ins>진보 겐(神保謙)은" in change
     assert "켄 짐보는" in change
-    # Where to carry it: the current version.
-    assert f"/ko/admin/proposals/proposalversion/{second.pk}/change/" in page
+    # Where to carry it by hand: the correction form of the current version.
+    assert f"/ko/admin/proposals/proposalversion/{second.pk}/correct/" in page
 
     response = client.post(
         "/ko/admin/proposals/editorialcorrection/",
@@ -319,3 +320,78 @@ def test_moderator_reviews_a_correction_in_the_admin(tmp_path, client, make_acto
     assert AuditEntry.objects.filter(action="proposal.correction_applied").count() == 1
     # Moderators neither add nor delete corrections: the seeding records them.
     assert client.get("/ko/admin/proposals/editorialcorrection/add/").status_code == 403
+
+
+def seeded_body_ko(slug: str) -> str:
+    from proposals.seeding import read_proposal_files
+
+    (item,) = [item for item in read_proposal_files() if item["slug"] == slug]
+    return item["body"]["ko"]
+
+
+def with_old_names(text: str) -> str:
+    """The text as the seed said it before the names were put family name first."""
+    return text.replace("진보 겐(神保謙)은", "켄 짐보는").replace("진보", "짐보")
+
+
+@pytest.mark.django_db
+def test_applying_a_correction_carries_it_into_the_current_version(tmp_path, client, make_actor, settings):
+    from audit.models import AuditEntry
+    from proposals.models import CorrectionStatus, EditorialCorrection
+    from proposals.seeding import load_seed
+
+    settings.ADMIN_REQUIRE_MFA = False
+    corrected = seeded_body_ko("foundational-cooperation")
+    last = corrected.rsplit("\n\n", 1)[1]
+    load_seed(old_fixtures(tmp_path, "foundational-cooperation", body_ko=with_old_names(corrected)))
+    proposal = Proposal.objects.get(slug="foundational-cooperation")
+    # Participants have rewritten the closing paragraph since: the fix applies around it.
+    second = amend(
+        proposal, body_ko=with_old_names(corrected).replace(last, "참가자들이 고쳐 쓴 마지막 문단.")
+    )
+    load_seed()
+    correction = EditorialCorrection.objects.get()
+    client.force_login(make_actor("moderator"))
+
+    response = client.post(
+        "/en/admin/proposals/editorialcorrection/",
+        {"action": "apply_to_current_version", "_selected_action": [correction.pk]},
+    )
+
+    assert response.status_code == 302
+    second.refresh_from_db()
+    proposal.refresh_from_db()
+    assert proposal.current_version_id == second.pk  # corrected in place, as "Correct this version" does
+    assert second.body_ko == corrected.replace(last, "참가자들이 고쳐 쓴 마지막 문단.")
+    assert "짐보" not in second.body_ko
+    correction.refresh_from_db()
+    assert correction.status == CorrectionStatus.APPLIED
+    assert AuditEntry.objects.filter(action="proposal.version_corrected", target_id=str(second.pk)).exists()
+    assert AuditEntry.objects.filter(action="proposal.correction_applied").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_correction_is_not_applied_over_a_passage_participants_changed(tmp_path, make_actor):
+    from core.errors import DeliberationError
+    from proposals import services
+    from proposals.models import CorrectionStatus, EditorialCorrection
+    from proposals.seeding import load_seed
+
+    old = with_old_names(seeded_body_ko("foundational-cooperation"))
+    load_seed(old_fixtures(tmp_path, "foundational-cooperation", body_ko=old))
+    proposal = Proposal.objects.get(slug="foundational-cooperation")
+    # Participants rewrote the opening sentence, which the correction also changes.
+    rewritten = old.replace("켄 짐보는 2050년을 향한", "켄 짐보 교수는 2050년을 내다보며 쓴", 1)
+    assert rewritten != old
+    second = amend(proposal, body_ko=rewritten)
+    load_seed()
+    correction = EditorialCorrection.objects.get()
+
+    with pytest.raises(DeliberationError) as refused:
+        services.correction_apply(correction=correction, moderator=make_actor("moderator"))
+
+    assert refused.value.code == "correction_conflicts"
+    second.refresh_from_db()
+    assert second.body_ko == rewritten
+    correction.refresh_from_db()
+    assert correction.status == CorrectionStatus.PENDING

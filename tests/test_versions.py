@@ -4,7 +4,7 @@ import pytest
 from django.utils.html import escape
 
 from amendments import services
-from amendments.diff import DELETE, EQUAL, INSERT, inline_diff, rebase
+from core.diff import DELETE, EQUAL, INSERT, inline_diff, rebase
 from tests.factories import AmendmentFactory, ProposalFactory, ProposalVersionFactory
 
 # --- inline_diff ----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Character diffs and rebasing of amendment texts, with diff-match-patch.
+"""Character diffs and rebasing of texts (amendments, editorial corrections), with diff-match-patch.
 
 Pure functions, no Django: they work on any text, including Japanese (no spaces between words)
 and Korean, because they compare characters and then clean the result up semantically instead of
