@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import model_field
+from core.text import clean, without_bidi_controls
 
 from .models import Nationality, User
 
@@ -57,7 +58,7 @@ class SignupForm(AllauthSignupForm):
         self.fields["affiliation"].widget.attrs["autocomplete"] = "organization"
 
     def clean_display_name(self) -> str:
-        name = self.cleaned_data["display_name"].strip()
+        name = without_bidi_controls(clean(self.cleaned_data["display_name"])).strip()
         if not name:
             raise forms.ValidationError(_("Enter a display name."))
         return name

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.text import without_bidi_controls
+
 
 class Nationality(models.TextChoices):
     KOREA = "KR", _("Korea")
@@ -106,8 +108,9 @@ class User(AbstractUser):
 
     @property
     def public_name(self) -> str:
-        """The name shown to other participants: never the email address."""
-        return self.display_name or _("Participant")
+        """The name shown to other participants: never the email address, and without the
+        invisible characters that would make it read otherwise than it is stored."""
+        return without_bidi_controls(self.display_name) or _("Participant")
 
 
 class Programme(models.Model):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.log import record
 from core.errors import DeliberationError, PermissionRefused
 from core.fields import max_length
+from core.text import clean, without_bidi_controls
 
 from .models import Membership, Nationality, NotificationFrequency, Programme, User
 
@@ -31,8 +32,8 @@ def profile_update(
 
     Raises DeliberationError (with ``field``) for empty or too long names and unknown choices.
     """
-    display_name = display_name.strip()
-    affiliation = affiliation.strip()
+    display_name = without_bidi_controls(clean(display_name)).strip()
+    affiliation = without_bidi_controls(clean(affiliation)).strip()
     if not user.is_authenticated:
         raise PermissionRefused("login_required", _("Log in to edit your profile."))
     if not display_name:

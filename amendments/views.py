@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import ensure_moderator, is_moderator
+from core import throttles
 from core.errors import DeliberationError
 from proposals.selectors import proposal_for_action
 
@@ -32,6 +33,7 @@ def amendment_new(request, slug: str):
         if not form.is_valid():
             raise DeliberationError("invalid", _("The form was incomplete: load the text again and retry."))
         data = form.cleaned_data
+        throttles.check(request, "amendment")
         amendment = services.amendment_create(
             author=request.user,
             proposal=proposal,
@@ -44,7 +46,9 @@ def amendment_new(request, slug: str):
         )
     except DeliberationError as error:
         form = sections.refused_form(request, proposal, form, error)
-        return _editor(request, proposal, form, status=error.status)
+        response = _editor(request, proposal, form, status=error.status)
+        error.add_headers(response)
+        return response
     messages.success(request, _("Your amendment is published. Other participants can now support it."))
     if request.htmx:
         return HttpResponseClientRedirect(amendment.get_absolute_url())
@@ -62,6 +66,7 @@ def amendment_vote(request, slug: str, pk: int):
     value = request.POST.get("value", "")
 
     def vote():
+        throttles.check(request, "vote")
         services.amendment_vote(
             user=request.user, amendment=amendment, value=None if value == WITHDRAW_VOTE else value
         )
@@ -122,14 +127,17 @@ def _act(request, amendment, action, *, done):
         amendment = _amendment(amendment.proposal.slug, amendment.pk)
         if request.htmx:
             context = sections.actions_context(request, amendment, notice=error.message, is_error=True)
-            return render(request, "amendments/_actions.html", context, status=error.status)
-        messages.error(request, error.message)
-        return render(
-            request,
-            "amendments/detail.html",
-            sections.detail_context(request, amendment),
-            status=error.status,
-        )
+            response = render(request, "amendments/_actions.html", context, status=error.status)
+        else:
+            messages.error(request, error.message)
+            response = render(
+                request,
+                "amendments/detail.html",
+                sections.detail_context(request, amendment),
+                status=error.status,
+            )
+        error.add_headers(response)
+        return response
     if request.htmx:
         amendment = _amendment(amendment.proposal.slug, amendment.pk)
         return render(

@@ -20,7 +20,8 @@ from core.languages import LANGUAGE_CODES
 from . import selectors, serializers
 
 # Cells starting with these would run as formulas in a spreadsheet: they get a leading quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Full-width forms too: spreadsheets read "＝1+1" as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 BOM = "\ufeff"
 
 CSV_COLUMNS = (

@@ -1,17 +1,34 @@
 """Pages of at most 100 items in a stable order (every ordering ends with the primary key)."""
 
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 MAX_PAGE_SIZE = 100
 
 
-class PagePagination(PageNumberPagination):
+class StrictPageSize:
+    """``page_size`` must be a positive integer, as the schema says; DRF would quietly ignore
+    ``page_size=null`` or ``page_size=-3``. Sizes above the maximum are capped, as documented."""
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        # Any positive whole number (the schema sets no maximum): long ones are capped unparsed.
+        digits = raw.strip()
+        if not (digits.isascii() and digits.isdigit()) or not digits.strip("0"):
+            raise serializers.ValidationError({self.page_size_query_param: [_("Use a whole number from 1.")]})
+        return self.max_page_size if len(digits) > 6 else min(int(digits), self.max_page_size)
+
+
+class PagePagination(StrictPageSize, PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
 
-class CommentCursorPagination(CursorPagination):
+class CommentCursorPagination(StrictPageSize, CursorPagination):
     """Comments in the order they were written; a cursor stays valid while new ones arrive."""
 
     page_size = 50

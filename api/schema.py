@@ -59,3 +59,16 @@ class APIKeyScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "Your institution's key, as `Api-Key <key>` (the word Api-Key, a space, the key).",
         }
+
+
+def report_request_shapes(result, generator, request, public):
+    """``POST /reports/`` takes either ``language`` with ``title`` (and maybe ``description``), or
+    ``translations`` alone: say so in the schema, so that no body it allows is refused."""
+    component = result.get("components", {}).get("schemas", {}).get("ReportCreateRequest")
+    if component is not None:
+        single = [{"required": ["language"]}, {"required": ["title"]}, {"required": ["description"]}]
+        component["oneOf"] = [
+            {"required": ["language", "title"], "not": {"required": ["translations"]}},
+            {"required": ["translations"], "not": {"anyOf": single}},
+        ]
+    return result

@@ -536,8 +536,8 @@ class ReportTextSerializer(serializers.Serializer):
 
 ReportTranslations = _language_map(
     "ReportTranslations",
-    lambda: ReportTextSerializer(required=False),
-    "The title and description in English, Korean and Japanese.",
+    ReportTextSerializer,
+    "The title and description in English, Korean and Japanese (all three).",
 )
 
 

@@ -37,5 +37,6 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include(v1)),
-    re_path(r"^.*$", not_found, name="not-found"),
+    # (?s): a path with an encoded line break (%0A) is still under /api/ and gets the JSON 404.
+    re_path(r"^[\s\S]*$", not_found, name="not-found"),
 ]

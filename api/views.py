@@ -51,7 +51,8 @@ def requested_languages(request) -> tuple[str, ...]:
         return LANGUAGE_CODES
     if value in LANGUAGE_CODES:
         return (value,)
-    if value:
+    if value is not None:
+        # Empty too: the schema allows only these four values.
         raise serializers.ValidationError({"lang": [_("Use en, ko, ja or all.")]})
     code = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
     return (code,) if code in LANGUAGE_CODES else ("en",)

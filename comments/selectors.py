@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from core.text import parse_id
 from proposals.models import Proposal
 
 from .models import Comment, CommentReaction
@@ -79,10 +80,7 @@ def normalise_sort(value: str | None) -> str:
 
 
 def normalise_page(value) -> int:
-    try:
-        return max(int(value), 1)
-    except (TypeError, ValueError):
-        return 1
+    return parse_id(value) or 1
 
 
 def thread_page(*, proposal: Proposal, amendment=None, sort: str, page: int, viewer) -> ThreadPage:

@@ -12,7 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import participation_refusal
 from amendments.models import Amendment
+from core import throttles
 from core.errors import DeliberationError
+from core.text import parse_id
 from proposals.selectors import proposal_for_action
 
 from . import selectors, services
@@ -101,6 +103,7 @@ def comment_react(request, slug: str, pk: int):
     form = ReactionForm(request.POST)
     kind = (form.cleaned_data["kind"] or None) if form.is_valid() else request.POST.get("kind")
     try:
+        throttles.check(request, "reaction")
         services.comment_react(user=request.user, comment=comment, kind=kind)
     except DeliberationError as error:
         return _refused(request, section, comment, error)
@@ -127,10 +130,11 @@ def _keep_query(request) -> str:
 
 
 def _amendment(request, proposal) -> Amendment | None:
-    pk = request.POST.get("amendment") or request.GET.get("amendment")
-    if not pk:
+    raw = request.POST.get("amendment") or request.GET.get("amendment")
+    if not raw:
         return None
-    if not str(pk).isdigit():
+    pk = parse_id(raw)
+    if pk is None:
         raise Http404
     return get_object_or_404(Amendment, pk=pk, proposal=proposal)
 
@@ -146,6 +150,7 @@ def _create(request, section: Section, form, *, parent):
     if not form.is_valid():
         return _form_response(request, section, form, comment=parent, status=400)
     try:
+        throttles.check(request, "comment" if parent is None else "reply")
         comment = services.comment_create(
             author=request.user,
             proposal=section.proposal,
@@ -206,8 +211,11 @@ def _form_response(request, section: Section, form, *, comment=None, error=None,
         if request.method == "POST":
             response["HX-Retarget"] = f"#{form.form_id}"
             response["HX-Reswap"] = "outerHTML"
-        return response
-    return render(request, "comments/form_page.html", context, status=status)
+    else:
+        response = render(request, "comments/form_page.html", context, status=status)
+    if error is not None:
+        error.add_headers(response)
+    return response
 
 
 def _refused(request, section: Section, comment, error: DeliberationError) -> HttpResponse:
@@ -219,5 +227,7 @@ def _refused(request, section: Section, comment, error: DeliberationError) -> Ht
         response = render(request, FRAGMENTS["reactions"], context, status=error.status)
         response["HX-Retarget"] = f"#reactions-{comment.pk}"
         response["HX-Reswap"] = "outerHTML"
-        return response
-    return render(request, "comments/form_page.html", context, status=error.status)
+    else:
+        response = render(request, "comments/form_page.html", context, status=error.status)
+    error.add_headers(response)
+    return response

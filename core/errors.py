@@ -18,6 +18,16 @@ class DeliberationError(Exception):
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the HTTP answer to this refusal carries (``Retry-After`` for a throttle)."""
+        return {}
+
+    def add_headers(self, response):
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
+
 
 class PermissionRefused(DeliberationError):
     def __init__(self, code: str, message: str | StrPromise):

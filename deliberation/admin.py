@@ -9,6 +9,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import BoundedFiltersMixin
+
 from . import awaiting
 
 
@@ -24,6 +26,17 @@ class DeliberationAdminSite(admin.AdminSite):
     site_title = _("Korea–Japan Future Dialogue admin")
     index_title = _("Moderation")
     index_template = "admin/deliberation_index.html"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin registered here gets the site-wide behaviour (``core.admin``)."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, BoundedFiltersMixin):
+            admin_class = type(
+                admin_class.__name__,
+                (BoundedFiltersMixin, admin_class),
+                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request) -> bool:
         user = request.user

@@ -61,7 +61,16 @@ SECRET_KEY = _secret_key()
 # key gives everyone new ids from then on. Defaults to SECRET_KEY.
 AUDIT_PSEUDONYM_KEY = os.environ.get("AUDIT_PSEUDONYM_KEY") or SECRET_KEY
 DEBUG = env_bool("DEBUG", default=not PRODUCTION and ENVIRONMENT != "bench")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else LOCAL_HOSTS)
+# Forgetting DJANGO_ENV on a server must not serve tracebacks to the world: with DJANGO_ENV unset,
+# DEBUG on and a host that is not this machine, refuse to start. `make run` and the tests serve
+# local hosts only; a deliberate DJANGO_ENV=development on another host is allowed.
+if "DJANGO_ENV" not in os.environ and DEBUG and any(host not in LOCAL_HOSTS for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        "DJANGO_ENV is not set, so DEBUG is on, but ALLOWED_HOSTS names a host that is not local. "
+        "Set DJANGO_ENV=production (or DJANGO_ENV=development to really debug there)."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -111,6 +120,7 @@ MIDDLEWARE = [
     "deliberation.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "deliberation.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -203,11 +213,31 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "proposals:list"
 # Brute-force protection (kept in the shared cache). Failed logins: 10 a minute per IP address and
 # 5 per 5 minutes per email address; past that the login answers 429 (templates/429.html).
 # join_programme (ours) limits invite-code guessing.
+# Participants' writes, per account (core.throttles): over the limit the write answers 429 with
+# Retry-After and the message in the page. Each is "<count>/<period>/user", comma-separated, and can
+# be set with THROTTLE_<ACTION>, e.g. THROTTLE_COMMENT="5/m/user,30/h/user"; empty turns it off.
+# The benchmark profile turns them off: it measures the writes themselves.
+PARTICIPANT_THROTTLE_DEFAULTS = {
+    "comment": "5/m/user,30/h/user",
+    "reply": "10/m/user,60/h/user",
+    "amendment": "3/m/user,15/h/user",
+    "vote": "30/m/user,300/h/user",
+    "reaction": "30/m/user,300/h/user",
+    "report": "5/m/user,30/h/user",
+    "rating": "20/m/user,120/h/user",
+}
+PARTICIPANT_THROTTLES = {
+    action: "" if ENVIRONMENT == "bench" else os.environ.get(f"THROTTLE_{action.upper()}", default)
+    for action, default in PARTICIPANT_THROTTLE_DEFAULTS.items()
+}
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "join_programme": "10/10m/user",
+    **PARTICIPANT_THROTTLES,
 }
+# Retry-After on allauth's own 429 page (failed logins): the longest of the login windows above.
+RATE_LIMIT_RETRY_AFTER = 300
 # Behind a proxy, the client address is the Nth from the right in X-Forwarded-For; 0 trusts no header.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
@@ -298,6 +328,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.report_request_shapes",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "proposals.models.Stage",
         "JurisdictionEnum": "progress.models.Jurisdiction",
@@ -319,6 +353,9 @@ TASKS = {
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 
 SESSION_COOKIE_HTTPONLY = True
+# The language choice: not for scripts, not sent on cross-site requests.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -330,6 +367,14 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    # __Host-: the browser accepts these cookies only from HTTPS, for this exact host and path /,
+    # so a sibling subdomain cannot plant or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_NAME = "__Host-django_language"
+    # Load balancers probe /healthz over plain HTTP and need its 200 or 503, not a redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"

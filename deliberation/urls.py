@@ -8,6 +8,9 @@ from pages import urls as pages
 
 from . import views
 
+# allauth looks for it here when it answers 429.
+handler429 = views.too_many_requests
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/", include("api.urls")),

@@ -1,8 +1,9 @@
 """Site-wide views that belong to no single app."""
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,6 +21,13 @@ def healthz(request):
         response["Retry-After"] = "30"
         return response
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def too_many_requests(request, exception=None):
+    """allauth's 429 (failed logins, invite codes): our page, with ``Retry-After``."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = str(settings.RATE_LIMIT_RETRY_AFTER)
+    return response
 
 
 def home(request):

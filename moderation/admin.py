@@ -16,6 +16,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 from accounts.permissions import is_moderator
 from comments.models import Comment
 from comments.services import comment_url
+from core.text import parse_id
 
 from . import selectors
 from .adminactions import HiddenStateFilter, dismiss_action, hidden_state, hide_action, restore_action
@@ -67,9 +68,8 @@ class ProposalFilter(admin.SimpleListFilter):
         return [(str(pk), title) for pk, title in selectors.queue_proposals(_kind(model_admin.model))]
 
     def queryset(self, request, queryset):
-        if not (self.value() or "").isdigit():
-            return queryset
-        return queryset.filter(proposal_id=int(self.value()))
+        pk = parse_id(self.value())
+        return queryset if pk is None else queryset.filter(proposal_id=pk)
 
 
 class QueueAdmin(admin.ModelAdmin):

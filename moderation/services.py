@@ -73,7 +73,7 @@ def _lock(kind: str, item: Moderated) -> Moderated:
 
 
 def _clean_reason(reason: str | None, *, required: bool) -> str:
-    text = (reason or "").strip()
+    text = clean_text(reason)
     if required and not text:
         raise DeliberationError(
             "reason_required", _("Give a reason: the author will read it."), field="reason"

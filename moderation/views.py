@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from amendments.models import Amendment
 from comments.models import Comment
 from comments.services import comment_url
+from core import throttles
 from core.errors import DeliberationError
 
 from . import sections, services
@@ -30,13 +31,16 @@ def report_amendment(request, slug: str, pk: int):
 def _report(request, item, back_url: str):
     reason, note = request.POST.get("reason", ""), request.POST.get("note", "")
     try:
+        throttles.check(request, "report")
         services.report_create(
             reporter=request.user, reason=reason, note=note, **{sections.kind_of(item): item}
         )
     except DeliberationError as error:
         control = sections.report_control(item, is_open=True, error=error, reason=reason, note=note)
         template = "moderation/_report_control.html" if request.htmx else "moderation/report_page.html"
-        return render(request, template, {"control": control, "back_url": back_url}, status=error.status)
+        response = render(request, template, {"control": control, "back_url": back_url}, status=error.status)
+        error.add_headers(response)
+        return response
     if request.htmx:
         control = sections.report_control(item, is_open=True, done=True)
         return render(request, "moderation/_report_control.html", {"control": control})

@@ -51,7 +51,8 @@ TEXT_COLUMNS = (
     "evidence_reference",
     "evidence_quote",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Full-width forms too: spreadsheets read "＝1+1" as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 MAX_ROWS = 5000
 BOM = "\ufeff"
 # ISO dates, and the forms Excel writes back in Japanese and Korean locales (2025/4/1, 2025. 4. 1.).

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import participation_refusal
+from core import throttles
 from core.errors import DeliberationError
 from proposals.selectors import proposal_for_action
 
@@ -19,6 +20,7 @@ def rating_set(request, slug: str):
     try:
         if not form.is_valid():
             raise form.refusal()
+        throttles.check(request, "rating")
         services.rating_set(user=request.user, proposal=proposal, **form.cleaned_data)
     except DeliberationError as error:
         return _refused(request, proposal, error)
@@ -32,6 +34,7 @@ def rating_withdraw(request, slug: str):
     try:
         if not form.is_valid():
             raise form.refusal()
+        throttles.check(request, "rating")
         services.rating_withdraw(user=request.user, proposal=proposal, **form.cleaned_data)
     except DeliberationError as error:
         return _refused(request, proposal, error)
@@ -47,10 +50,10 @@ def _done(request, proposal, notice):
 
 
 def _refused(request, proposal, error: DeliberationError):
-    """The refusal with its status (400/403), in the ratings section: the fragment for htmx, else
-    a page of its own with a way back to the proposal. (The proposal page is composed on the top
-    floor, pages.views; this app does not render it.)"""
-    return _section(
+    """The refusal with its status (400/403, 429 with Retry-After), in the ratings section: the
+    fragment for htmx, else a page of its own with a way back to the proposal. (The proposal page
+    is composed on the top floor, pages.views; this app does not render it.)"""
+    response = _section(
         request,
         proposal,
         notice=error.message,
@@ -58,6 +61,7 @@ def _refused(request, proposal, error: DeliberationError):
         status=error.status,
         template=None if request.htmx else "ratings/page.html",
     )
+    return error.add_headers(response)
 
 
 def _section(request, proposal, *, notice, notice_is_error=False, status=200, template=None):

@@ -6,6 +6,8 @@ from django import template
 from django.utils.html import escape, urlize
 from django.utils.safestring import SafeString, mark_safe
 
+from core.text import without_direction_overrides
+
 register = template.Library()
 
 # Django's urlize finds links between whitespace only, but Japanese and Korean text often runs
@@ -18,7 +20,9 @@ TRIM_URL = 60
 @register.filter(is_safe=True)
 def comment_text(value: str) -> SafeString:
     """Escape ``value``, link its URLs (rel="nofollow", long ones shortened) and keep its line
-    breaks. Everything the user typed passes through ``urlize`` with autoescape on."""
+    breaks. Everything the user typed passes through ``urlize`` with autoescape on. Direction
+    overrides (U+202E…) are dropped so that they cannot make the text read otherwise than typed."""
+    value = without_direction_overrides(value)
     pieces = []
     position = 0
     for match in URL_RUN.finditer(value):
