@@ -5,6 +5,7 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,14 @@ PRODUCTION = {
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    dropped = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    # A database of its own (an SQLite file in a scratch directory), whatever the suite runs on.
+    dropped = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
     base = {k: v for k, v in os.environ.items() if k not in dropped}
     script = "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'deliberation.settings'); django.setup()\n"
     return subprocess.run(  # noqa: S603 - fixed argv, our own code
         [sys.executable, "-c", script + code],
         cwd=ROOT,
-        env={**base, **env},
+        env={**base, "DJANGO_VAR_DIR": tempfile.mkdtemp(prefix="hardening-"), **env},
         capture_output=True,
         text=True,
         timeout=120,
