@@ -21,6 +21,13 @@ class StrictPageSize:
             raise serializers.ValidationError({self.page_size_query_param: [_("Use a whole number from 1.")]})
         return self.max_page_size if len(digits) > 6 else min(int(digits), self.max_page_size)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] in (self.page_size_query_param, getattr(self, "page_query_param", None)):
+                parameter["schema"]["minimum"] = 1
+        return parameters
+
 
 class PagePagination(StrictPageSize, PageNumberPagination):
     page_size = 20
