@@ -22,7 +22,14 @@ PRODUCTION = {
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     # A database of its own (an SQLite file in a scratch directory), whatever the suite runs on.
-    dropped = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
+    dropped = {
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "DJANGO_ENV",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DATABASE_URL",
+    }
     base = {k: v for k, v in os.environ.items() if k not in dropped}
     script = "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'deliberation.settings'); django.setup()\n"
     return subprocess.run(  # noqa: S603 - fixed argv, our own code
