@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -7,8 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 from modeltranslation.admin import TranslationAdmin
 
-from .models import Membership, Programme, User
-from .services import user_delete
+from core.errors import DeliberationError
+
+from .models import Membership, NationalityChange, Programme, User
+from .permissions import is_moderator
+from .services import nationality_change_decide, user_delete
 
 
 class SuspensionFilter(admin.SimpleListFilter):
@@ -125,3 +128,60 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "programme"]
     raw_id_fields = ["user"]
     search_fields = ["user__email", "user__display_name"]
+
+
+@admin.register(NationalityChange)
+class NationalityChangeAdmin(admin.ModelAdmin):
+    """Participants' requests for a new nationality: moderators approve or decline them with the
+    actions (``services.nationality_change_decide``: audited with the old and new values)."""
+
+    list_display = [
+        "user",
+        "from_nationality",
+        "to_nationality",
+        "reason",
+        "status",
+        "requested_at",
+        "decided_by",
+    ]
+    list_filter = ["status", "to_nationality"]
+    list_select_related = ["user", "decided_by"]
+    search_fields = ["user__email", "user__display_name"]
+    readonly_fields = [field.name for field in NationalityChange._meta.fields]
+    actions = ["approve_selected", "decline_selected"]
+
+    def has_module_permission(self, request) -> bool:
+        return is_moderator(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_moderator(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The actions change requests; the form itself is read-only.
+        return is_moderator(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Approve the selected requests"))
+    def approve_selected(self, request, queryset):
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Decline the selected requests"))
+    def decline_selected(self, request, queryset):
+        self._decide(request, queryset, approve=False)
+
+    def _decide(self, request, queryset, *, approve: bool) -> None:
+        done = 0
+        for change in queryset:
+            try:
+                nationality_change_decide(moderator=request.user, change=change, approve=approve)
+            except DeliberationError as error:
+                self.message_user(request, f"{change.user}: {error.message}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(count)d request(s) decided.") % {"count": done}, messages.SUCCESS)

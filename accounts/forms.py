@@ -66,10 +66,10 @@ class SignupForm(AllauthSignupForm):
 
 class ProfileForm(forms.Form):
     """The user's own profile. A plain form (not a ModelForm) so that the service, not form
-    validation, changes the user."""
+    validation, changes the user. The nationality is not on it: it changes only through
+    ``NationalityChangeForm`` and a moderator."""
 
     display_name = _user_field("display_name").formfield(required=True)
-    nationality = _user_field("nationality").formfield()
     preferred_language = _user_field("preferred_language").formfield()
     affiliation = _user_field("affiliation").formfield()
     notification_frequency = _user_field("notification_frequency").formfield(widget=forms.RadioSelect)
@@ -83,6 +83,18 @@ class ProfileForm(forms.Form):
         if not name:
             raise forms.ValidationError(_("Enter a display name."))
         return name
+
+
+class NationalityChangeForm(forms.Form):
+    """Asking the moderators to change one's nationality."""
+
+    nationality = forms.ChoiceField(label=_("New nationality"), choices=Nationality.choices)
+    reason = forms.CharField(
+        label=_("Why (for the moderators)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class JoinForm(forms.Form):

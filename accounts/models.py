@@ -167,3 +167,52 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.programme}"
+
+
+class NationalityChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a moderator")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class NationalityChange(models.Model):
+    """A participant's request to change the nationality they declared at sign-up.
+
+    Nationality decides which group a participant's reports and ratings count in (the
+    more-than-one-nationality safeguard, the per-nationality figures), so it is set at sign-up and
+    changes afterwards only when a moderator approves (``accounts.services``). Reports, reactions
+    and ratings keep the nationality they were made with.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nationality_changes"
+    )
+    from_nationality = models.CharField(_("previous nationality"), max_length=5, choices=Nationality.choices)
+    to_nationality = models.CharField(_("requested nationality"), max_length=5, choices=Nationality.choices)
+    reason = models.TextField(_("reason"), max_length=1000, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=NationalityChangeStatus.choices,
+        default=NationalityChangeStatus.PENDING,
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("nationality change request")
+        verbose_name_plural = _("nationality change requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="accounts_nationalitychange_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_nationality} → {self.to_nationality}"

@@ -11,9 +11,18 @@ from django.utils.translation import gettext_lazy as _
 from audit.log import record
 from core.errors import DeliberationError, PermissionRefused
 from core.fields import max_length
-from core.text import clean, without_bidi_controls
+from core.text import clean, clean_text, without_bidi_controls
 
-from .models import Membership, Nationality, NotificationFrequency, Programme, User
+from .models import (
+    Membership,
+    Nationality,
+    NationalityChange,
+    NationalityChangeStatus,
+    NotificationFrequency,
+    Programme,
+    User,
+)
+from .permissions import ensure_moderator
 
 DISPLAY_NAME_MAX = max_length(User, "display_name")
 AFFILIATION_MAX = max_length(User, "affiliation")
@@ -23,13 +32,15 @@ def profile_update(
     *,
     user: User,
     display_name: str,
-    nationality: str,
     preferred_language: str,
     affiliation: str = "",
     notification_frequency: str,
+    nationality: str | None = None,
 ) -> User:
     """Change the user's own profile. Records which fields changed (not their values) in the audit log.
 
+    The nationality is not changed here: it is set at sign-up and changes only through a request a
+    moderator approves (``nationality_change_request``); a different ``nationality`` is refused.
     Raises DeliberationError (with ``field``) for empty or too long names and unknown choices.
     """
     display_name = without_bidi_controls(clean(display_name)).strip()
@@ -46,9 +57,11 @@ def profile_update(
         raise DeliberationError(
             "affiliation_too_long", _("The affiliation is too long."), field="affiliation"
         )
-    if nationality not in Nationality.values:
+    if nationality is not None and nationality != user.nationality:
         raise DeliberationError(
-            "invalid_nationality", _("Choose a nationality from the list."), field="nationality"
+            "nationality_needs_approval",
+            _("Your nationality changes only when a moderator approves: ask for the change below."),
+            field="nationality",
         )
     if preferred_language not in dict(settings.LANGUAGES):
         raise DeliberationError(
@@ -60,7 +73,6 @@ def profile_update(
         )
     new = {
         "display_name": display_name,
-        "nationality": nationality,
         "preferred_language": preferred_language,
         "affiliation": affiliation,
         "notification_frequency": notification_frequency,
@@ -172,3 +184,69 @@ def user_delete(*, user: User, actor: User | None = None, reason: str = "") -> N
         # The pre_delete safety net (accounts.signals) must not record it a second time.
         user._deletion_audited = True  # type: ignore[attr-defined]
         user.delete()
+
+
+NATIONALITY_REASON_MAX = max_length(NationalityChange, "reason")
+
+
+def nationality_change_request(*, user: User, nationality: str, reason: str = "") -> NationalityChange:
+    """Ask the moderators to change ``user``'s nationality to ``nationality``; nothing changes
+    until one approves. A new request replaces a pending one. Records
+    ``account.nationality_change_requested`` with the old and new values."""
+    reason = clean_text(reason)
+    if not user.is_authenticated:
+        raise PermissionRefused("login_required", _("Log in to edit your profile."))
+    if nationality not in Nationality.values:
+        raise DeliberationError(
+            "invalid_nationality", _("Choose a nationality from the list."), field="nationality"
+        )
+    if nationality == user.nationality:
+        raise DeliberationError(
+            "same_nationality", _("That is already your nationality."), field="nationality"
+        )
+    if len(reason) > NATIONALITY_REASON_MAX:
+        raise DeliberationError("reason_too_long", _("The reason is too long."), field="reason")
+    with transaction.atomic():
+        NationalityChange.objects.filter(user=user, status=NationalityChangeStatus.PENDING).delete()
+        change = NationalityChange.objects.create(
+            user=user, from_nationality=user.nationality, to_nationality=nationality, reason=reason
+        )
+        record(
+            action="account.nationality_change_requested",
+            actor=user,
+            target=user,
+            reason=reason,
+            nationality=[user.nationality, nationality],
+        )
+    return change
+
+
+def nationality_change_decide(
+    *, moderator: User, change: NationalityChange, approve: bool, reason: str = ""
+) -> NationalityChange:
+    """A moderator approves (the user's nationality becomes the requested one) or declines a
+    pending request. Records ``account.nationality_changed`` / ``account.nationality_change_declined``
+    with the old and new values. Reports, reactions and ratings made before keep the nationality
+    they were made with."""
+    ensure_moderator(moderator)
+    with transaction.atomic():
+        change = NationalityChange.objects.select_for_update().select_related("user").get(pk=change.pk)
+        if change.status != NationalityChangeStatus.PENDING:
+            raise DeliberationError("already_decided", _("This request has already been decided."))
+        user = change.user
+        values = [user.nationality, change.to_nationality]
+        change.status = NationalityChangeStatus.APPROVED if approve else NationalityChangeStatus.DECLINED
+        change.decided_at = timezone.now()
+        change.decided_by = moderator
+        change.save(update_fields=["status", "decided_at", "decided_by"])
+        if approve:
+            user.nationality = change.to_nationality
+            user.save(update_fields=["nationality"])
+        record(
+            action="account.nationality_changed" if approve else "account.nationality_change_declined",
+            actor=moderator,
+            target=user,
+            reason=clean_text(reason),
+            nationality=values,
+        )
+    return change

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DeliberationError
 
-from .forms import JoinForm
+from .forms import JoinForm, NationalityChangeForm
 from .models import Membership, Nationality, Programme
-from .services import join_refusal, programme_join
+from .services import join_refusal, nationality_change_request, programme_join
 
 
 def _programme_context(request, programme: Programme, **extra) -> dict:
@@ -39,6 +39,25 @@ def _programme_context(request, programme: Programme, **extra) -> dict:
 def programme_detail(request, slug: str):
     programme = get_object_or_404(Programme, slug=slug)
     return render(request, "accounts/programme.html", _programme_context(request, programme))
+
+
+@require_POST
+@login_required
+def nationality_change_view(request):
+    """Ask the moderators for a new nationality (from the profile page); back to the profile with
+    a message either way."""
+    form = NationalityChangeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DeliberationError("invalid", _("Choose a nationality from the list."))
+        nationality_change_request(user=request.user, **form.cleaned_data)
+    except DeliberationError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:profile")
+    messages.success(
+        request, _("Your request is with the moderators. Your nationality changes when one approves it.")
+    )
+    return redirect("accounts:profile")
 
 
 @require_POST

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from audit.adminaudit import AuditedAdminMixin
 from core.admin import BoundedFiltersMixin
 
 from . import awaiting
@@ -28,19 +29,27 @@ class DeliberationAdminSite(admin.AdminSite):
     index_template = "admin/deliberation_index.html"
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Every ModelAdmin registered here gets the site-wide behaviour (``core.admin``)."""
+        """Every ModelAdmin registered here gets the site-wide behaviour: change lists whose
+        filters cannot overflow (``core.admin``) and an audit row, with old and new values, for
+        every save and delete (``audit.adminaudit``)."""
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, BoundedFiltersMixin):
+        if not issubclass(admin_class, AuditedAdminMixin):
             admin_class = type(
                 admin_class.__name__,
-                (BoundedFiltersMixin, admin_class),
+                (BoundedFiltersMixin, AuditedAdminMixin, admin_class),
                 {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
             )
         super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request) -> bool:
+        """Active staff, not suspended, with a second factor where required."""
         user = request.user
-        return bool(user.is_active and user.is_staff and not lacks_required_second_factor(user))
+        return bool(
+            user.is_active
+            and user.is_staff
+            and not user.is_suspended()
+            and not lacks_required_second_factor(user)
+        )
 
     def login(self, request, extra_context=None):
         """The same rate-limited allauth login as the site; then the second-factor requirement."""

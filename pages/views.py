@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as account_selectors
-from accounts.forms import ProfileForm
+from accounts.forms import NationalityChangeForm, ProfileForm
 from accounts.models import User
 from accounts.permissions import participation_refusal
 from accounts.services import profile_update
@@ -75,6 +75,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "memberships": account_selectors.memberships_of(user),
+        "nationality_form": NationalityChangeForm(),
+        "nationality_change": account_selectors.pending_nationality_change(user),
         "notifications": latest_for(user, limit=PROFILE_NOTIFICATIONS),
     }
     return render(request, "accounts/profile.html", context, status=status)

@@ -250,6 +250,7 @@ def test_profile_requires_login(client):
 
 @pytest.mark.django_db
 def test_profile_edit_saves_every_field_and_is_audited(client):
+    # The nationality is not a profile field any more (issue #17): see tests/test_nationality.py.
     user = UserFactory(preferred_language="ko")
     client.force_login(user)
 
@@ -259,13 +260,12 @@ def test_profile_edit_saves_every_field_and_is_audited(client):
     assert response["Location"] == "/ko/accounts/profile/"
     user.refresh_from_db()
     assert user.display_name == "New name"
-    assert user.nationality == Nationality.OTHER
+    assert user.nationality == Nationality.KOREA
     assert user.affiliation == "Seoul National University"
     assert user.notification_frequency == NotificationFrequency.DAILY
     entry = AuditEntry.objects.get(action="account.profile_updated")
     assert set(entry.data["fields"]) == {
         "display_name",
-        "nationality",
         "affiliation",
         "notification_frequency",
     }
@@ -290,7 +290,6 @@ def test_saving_a_new_preferred_language_switches_the_interface(client):
     [
         ("display_name", ""),
         ("display_name", "x" * 61),
-        ("nationality", "XX"),
         ("preferred_language", "de"),
         ("notification_frequency", "hourly"),
         ("affiliation", "x" * 201),
@@ -354,10 +353,11 @@ def test_profile_page_query_count_does_not_grow_with_data(client, django_assert_
             notify(recipient=user, kind="reply", data={"proposal_title": {"en": "T"}}, url="/en/proposals/x/")
 
     add(1)
-    with django_assert_num_queries(4):  # session, user, memberships+programmes, notifications
+    # session, user, memberships+programmes, notifications, a pending nationality change
+    with django_assert_num_queries(5):
         assert client.get("/en/accounts/profile/").status_code == 200
     add(9)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert client.get("/en/accounts/profile/").status_code == 200
 
 
