@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install messages makemessages lint layers typecheck format check-deploy lock clean bench fuzz
+.PHONY: run test install messages makemessages lint layers typecheck format check-deploy lock clean bench fuzz cluster cluster-down cluster-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,21 @@ test: messages
 # FUZZ_MAX_EXAMPLES (per operation) and FUZZ_MAX_SECONDS bound it (defaults: 40, 90 s).
 fuzz: messages
 	bash scripts/fuzz-api.sh
+
+# Two app servers (gunicorn) behind HAProxy with TLS, sharing PostgreSQL and Redis, in the production
+# profile (cluster/cluster.py; installs haproxy and redis-server with apt-get if missing). Needs
+# PostgreSQL running; CLUSTER_DATABASE_URL names the throw-away database (dropped and re-created).
+cluster: messages
+	$(BIN)/python cluster/cluster.py up
+
+cluster-down:
+	$(BIN)/python cluster/cluster.py down
+
+# Start the cluster, drive it through the balancer (cluster/test_cluster.py: logins, sessions and
+# throttles across both servers, one server killed mid-load), stop it. Figures: var/cluster/figures.json.
+cluster-test: messages
+	@$(BIN)/python cluster/cluster.py up && { timeout 240 $(BIN)/pytest cluster $(PYTEST_ARGS); status=$$?; }; \
+	  $(BIN)/python cluster/cluster.py down; exit $${status:-1}
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
