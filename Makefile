@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install messages makemessages lint layers typecheck format check-deploy lock clean bench fuzz cluster cluster-down cluster-test
+.PHONY: run test install messages makemessages lint layers typecheck format check-deploy lock clean bench fuzz cluster cluster-down cluster-test backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,14 @@ cluster-down:
 cluster-test: messages
 	@$(BIN)/python cluster/cluster.py up && { timeout 240 $(BIN)/pytest cluster $(PYTEST_ARGS); status=$$?; }; \
 	  $(BIN)/python cluster/cluster.py down; exit $${status:-1}
+
+# Backups of the PostgreSQL database in DATABASE_URL (pg_dump custom format, var/backups/), and
+# restoring one: `make restore BACKUP=var/backups/x.dump [RESTORE_DATABASE_URL=...] [RESTORE_CLEAN=1]`.
+backup:
+	@bash scripts/backup.sh
+
+restore:
+	@bash scripts/restore.sh "$(BACKUP)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
