@@ -8,6 +8,7 @@ profile, which refuses to start without a real ``SECRET_KEY`` and passes ``check
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -355,7 +356,7 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 SESSION_COOKIE_HTTPONLY = True
 # The language choice: not for scripts, not sent on cross-site requests.
 LANGUAGE_COOKIE_HTTPONLY = True
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE: Literal["Lax"] = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
