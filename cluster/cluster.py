@@ -38,7 +38,7 @@ SERVERS = {"a": LB_PORT + 1, "b": LB_PORT + 2}
 REDIS_PORT = LB_PORT + 3
 WORKERS = int(os.environ.get("CLUSTER_WORKERS", "2"))
 LB_URL = f"https://127.0.0.1:{LB_PORT}"
-USERS = 30
+USERS = 24
 PASSWORD = "cluster-test-password-2026"  # noqa: S105 - throw-away accounts of a local test database
 PACKAGES = {
     "haproxy": "haproxy",
@@ -232,8 +232,13 @@ def recreate_database() -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def create_users() -> None:
+def prepare_database() -> None:
+    """Migrations, cache table, the seeded proposals and the participants, in one process."""
     script = f"""
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+call_command("createcachetable")
+call_command("load_seed", verbosity=0)
 from allauth.account.models import EmailAddress
 from accounts.models import Membership, Nationality, Programme, User
 programme = Programme.objects.get()
@@ -245,7 +250,7 @@ for n in range({USERS}):
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     Membership.objects.create(user=user, programme=programme)
 """
-    manage("shell", "-c", script)
+    manage("shell", "--no-imports", "-c", script)
 
 
 def has_task_worker() -> bool:
@@ -287,11 +292,13 @@ def up() -> None:
         (VAR / "site.pem").write_bytes((VAR / "site.crt").read_bytes() + (VAR / "site.key").read_bytes())
     log(f"fresh database {urlsplit(DATABASE_URL).path.lstrip('/')}, migrations, seed, {USERS} participants")
     recreate_database()
-    manage("migrate", "--no-input", "-v0")
-    manage("createcachetable")
-    manage("load_seed", "-v0")
-    manage("collectstatic", "--no-input", "-v0")
-    create_users()
+    # The static files need no database: collected meanwhile.
+    collect = subprocess.Popen(
+        [BIN / "python", "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=app_env()
+    )
+    prepare_database()
+    if collect.wait() != 0:
+        sys.exit("cluster: collectstatic failed")
 
     log(f"Redis on {REDIS_PORT}")
     spawn(

@@ -134,7 +134,8 @@ def send(tally: Counter, killed: threading.Event, request) -> int | str:
     for _attempt in range(8):
         try:
             status = request().status_code
-        except requests.ConnectionError:
+        except requests.RequestException:
+            # Refused, reset, or cut off mid-answer by the kill.
             status = "connection error"
         tally["sent"] += 1
         if status in ACCEPTED:
@@ -149,9 +150,11 @@ def send(tally: Counter, killed: threading.Event, request) -> int | str:
 
 
 def test_killing_one_server_mid_load_loses_no_accepted_write(config, slug):
-    participants = [Participant(config, number) for number in range(2, 26)]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(Participant.login, participants))
+    participants = [Participant(config, number) for number in range(2, 22)]
+    # One after the other: allauth's login limits take a cache lock per client address and give
+    # up (429) after a second of waiting, so simultaneous logins from one address can be refused.
+    for participant in participants:
+        participant.login()
     tasks = [(participant, n) for n in range(4) for participant in participants]
     killed, tally, results = threading.Event(), Counter(), {}
     down_after: list[float] = []
@@ -203,5 +206,5 @@ def test_killing_one_server_mid_load_loses_no_accepted_write(config, slug):
 def test_healthz_brings_a_restarted_server_back(config):
     cluster.start_server("a")
     FIGURES["back_up_after_seconds"] = round(cluster.wait_for_states({"a": "UP"}, timeout=30), 2)
-    participant = Participant(config, 26)
+    participant = Participant(config, 22)
     assert {server(participant.get("/healthz")) for _n in range(4)} == {"a", "b"}
