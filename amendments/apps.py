@@ -6,3 +6,9 @@ class AmendmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "amendments"
     verbose_name = _("Amendments")
+
+    def ready(self):
+        from .translatable import register_texts
+
+        # Rationales and proposed texts can be translated (translations.registry).
+        register_texts()

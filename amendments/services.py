@@ -24,8 +24,10 @@ from notifications.models import Kind
 from notifications.services import notify
 from proposals.models import Proposal, ProposalVersion
 from proposals.services import translated_field_names, version_create, version_text
+from translations import proposal_text
+from translations import services as translation_services
 
-from . import permissions
+from . import permissions, translatable
 from .models import (
     MAX_RATIONALE_LENGTH,
     MAX_TEXT_LENGTH,
@@ -125,6 +127,11 @@ def amendment_create(
             proposal=proposal.slug,
             field=amendment.field_name,
         )
+        # The machine translates the rationale and the proposed text for readers of the other
+        # languages (when a provider is configured).
+        amendment.proposal = proposal
+        translation_services.machine_request(kind=translatable.RATIONALE, obj=amendment)
+        translation_services.machine_request(kind=translatable.NEW_TEXT, obj=amendment)
     return amendment
 
 
@@ -353,6 +360,8 @@ def _accept(*, moderator, amendment: Amendment, proposal: Proposal, current: Pro
         amendment=amendment.pk,
     )
     Amendment.objects.filter(pk=amendment.pk).update(result_version=version)
+    # Machine drafts for the languages this change left behind, for a moderator to review.
+    proposal_text.drafts_request(version=version, field=amendment.field, source_language=amendment.language)
     amendment.refresh_from_db()
     record(
         action="amendment.accepted",
@@ -422,6 +431,7 @@ def _rebase_one(amendment: Amendment, version: ProposalVersion, *, proposal: Pro
         amendment.original_text = current_text
         amendment.new_text = rebased
         amendment.updated_at = now
+        translation_services.source_changed(kind=translatable.NEW_TEXT, obj=amendment)
         return True
     # Either the change no longer applies, or the new text already says what it proposed.
     if Amendment.objects.filter(pk=amendment.pk, state=AmendmentState.OPEN).update(

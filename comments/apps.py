@@ -11,6 +11,9 @@ class CommentsConfig(AppConfig):
         from core import sections
 
         from .sections import amendment_section
+        from .translatable import register_texts
 
         # The discussion under an amendment, on the amendment's page (amendments.sections).
         sections.contribute("amendment", amendment_section)
+        # Comment bodies can be translated (translations.registry).
+        register_texts()

@@ -19,9 +19,11 @@ from core.languages import LANGUAGE_CODES, per_language
 from core.text import clean_text
 from notifications.models import Kind
 from notifications.services import notify
+from translations import services as translation_services
 
 from . import permissions
 from .models import MAX_LENGTH, Comment, CommentReaction, Reaction, Stance
+from .translatable import KIND
 
 EXCERPT_LENGTH = 200
 COUNTER_FIELDS: dict[str, str] = {
@@ -75,9 +77,12 @@ def comment_create(
     parent: Comment | None = None,
     amendment=None,
     client_token: uuid.UUID | None = None,
+    translations: dict[str, str] | None = None,
 ) -> Comment:
     """Post a comment on ``proposal`` (or on its ``amendment``), or a reply to ``parent``.
 
+    ``translations`` are the author's own translations of it (``{"ja": "..."}``), published with
+    it; the machine translates it into the other languages (when a provider is configured).
     A second call with the same ``client_token`` by the same author returns the first comment
     unchanged (double submits). Replying notifies the parent's author unless they reply to
     themselves. Records ``comment.created``.
@@ -133,7 +138,20 @@ def comment_create(
             if parent.author_id != author.pk:
                 _notify_reply(parent=parent, reply=comment, proposal=proposal)
         record(action="comment.created", actor=author, target=comment, proposal=proposal.slug)
+        _translate(comment, author=author, proposal=proposal, amendment=amendment, own=translations or {})
     return comment
+
+
+def _translate(comment: Comment, *, author, proposal, amendment, own: dict[str, str]) -> None:
+    """The author's own translations, then the machine's into the remaining languages."""
+    comment.proposal = proposal
+    comment.amendment = amendment
+    for language, text in own.items():
+        if text and text.strip():
+            translation_services.translation_submit(
+                user=author, kind=KIND, obj=comment, target_language=language, text=text
+            )
+    translation_services.machine_request(kind=KIND, obj=comment)
 
 
 def _saved(comment: Comment) -> Comment:
@@ -194,6 +212,7 @@ def comment_edit(*, user, comment: Comment, body: str) -> Comment:
         comment.edited_at = timezone.now()
         comment.save(update_fields=["body", "edited_at"])
         record(action="comment.edited", actor=user, target=comment, previous_body=previous)
+        translation_services.source_changed(kind=KIND, obj=comment)
     return comment
 
 

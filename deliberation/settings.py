@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "proposals",
+    # Participants' text across languages (machine, authors, community), by reference.
+    "translations",
     "amendments",
     "comments",
     "ratings",
@@ -348,6 +350,35 @@ TASKS = {
         "BACKEND": os.environ.get("TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
     }
+}
+
+# Machine translation of participants' text (translations/machine): none (the default: only
+# authors' and participants' translations), deepl or papago. Keys come from the environment only.
+TRANSLATION_BACKEND = os.environ.get("TRANSLATION_BACKEND", "none").strip().lower() or "none"
+if TRANSLATION_BACKEND not in {"none", "deepl", "papago"}:
+    raise ImproperlyConfigured(
+        f"TRANSLATION_BACKEND must be none, deepl or papago, not {TRANSLATION_BACKEND!r}"
+    )
+DEEPL_AUTH_KEY = os.environ.get("DEEPL_AUTH_KEY", "")
+# Empty: the client picks api.deepl.com, or api-free.deepl.com for a free key (ending in ":fx").
+DEEPL_SERVER_URL = os.environ.get("DEEPL_SERVER_URL", "")
+PAPAGO_CLIENT_ID = os.environ.get("PAPAGO_CLIENT_ID", "")
+PAPAGO_CLIENT_SECRET = os.environ.get("PAPAGO_CLIENT_SECRET", "")
+PAPAGO_URL = os.environ.get("PAPAGO_URL", "https://papago.apigw.ntruss.com/nmt/v1/translation")
+# A glossary registered with NAVER (made from `manage.py glossary_export papago`), if any.
+PAPAGO_GLOSSARY_KEY = os.environ.get("PAPAGO_GLOSSARY_KEY", "")
+if TRANSLATION_BACKEND == "deepl" and not DEEPL_AUTH_KEY:
+    raise ImproperlyConfigured("TRANSLATION_BACKEND=deepl needs DEEPL_AUTH_KEY.")
+if TRANSLATION_BACKEND == "papago" and not (PAPAGO_CLIENT_ID and PAPAGO_CLIENT_SECRET):
+    raise ImproperlyConfigured("TRANSLATION_BACKEND=papago needs PAPAGO_CLIENT_ID and PAPAGO_CLIENT_SECRET.")
+TRANSLATION_TIMEOUT_SECONDS = float(os.environ.get("TRANSLATION_TIMEOUT_SECONDS", "10"))
+# Languages the machine translates participants' text into (each text: all but its own).
+TRANSLATION_TARGETS = env_list("TRANSLATION_TARGETS", ["ko", "ja", "en"])
+# Characters a day each provider may be sent (the site's time zone); past it, texts wait for
+# the next day and readers see the original.
+TRANSLATION_DAILY_CHARACTERS = {
+    "deepl": int(os.environ.get("DEEPL_DAILY_CHARACTERS", "200000")),
+    "papago": int(os.environ.get("PAPAGO_DAILY_CHARACTERS", "200000")),
 }
 
 # Webhooks (institutions.webhooks): how long to wait for a receiver before counting a failure.

@@ -39,6 +39,7 @@ from core.languages import LANGUAGE_CODES, per_language
 from core.text import clean_text
 from notifications.models import Kind
 from notifications.services import notify
+from translations import services as translation_services
 
 from .models import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, Report, ReportReason, ReportStatus
 
@@ -107,6 +108,10 @@ def _clear_hidden(item: Moderated) -> None:
     item.hidden_reason = ""
     item.hidden_automatically = False
     item.save(update_fields=["hidden_at", "hidden_reason", "hidden_automatically"])
+    # Machine translations held back while it was hidden can be made now.
+    kinds = ["comment.body"] if isinstance(item, Comment) else ["amendment.rationale", "amendment.new_text"]
+    for kind in kinds:
+        translation_services.source_visible_again(kind=kind, obj=item)
 
 
 def reasons_text(reasons: list[str], *, language: str) -> str:

@@ -2,6 +2,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+# Local fake translation providers (DeepL, Papago) and the settings pointing the real clients at them.
+from tests.translation_fixtures import deepl, papago, provider, provider_server  # noqa: F401
+
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

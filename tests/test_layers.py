@@ -15,6 +15,7 @@ BELOW_THE_TOP = [
     "accounts",
     "proposals",
     "notifications",
+    "translations",
     "comments",
     "ratings",
     "amendments",
@@ -66,3 +67,15 @@ def test_the_moderators_actions_are_attached_to_the_admins_they_moderate():
     assert {"hide_selected", "restore_selected"} <= action_names(Comment)
     assert {"hide_selected", "restore_selected", "accept_selected"} <= action_names(Amendment)
     assert {"suspend_selected", "unsuspend_selected"} <= action_names(User)
+
+
+def test_the_translation_store_imports_nothing_above_its_floor():
+    """translations/ sits on the notifications floor: features register their texts with it."""
+    above = {"comments", "ratings", "amendments", "moderation", "progress", "institutions", "api", "pages"}
+    offenders = [
+        (str(path.relative_to(ROOT)), name)
+        for path in sorted((ROOT / "translations").rglob("*.py"))
+        for name in imported_modules(path)
+        if name.split(".")[0] in above
+    ]
+    assert offenders == []
