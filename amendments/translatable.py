@@ -16,30 +16,51 @@ def rationale_language(amendment) -> str:
     return guess_language(amendment.rationale, amendment.language)
 
 
+def _public(amendment) -> bool:
+    return amendment.hidden_at is None
+
+
+def _programme(amendment):
+    return amendment.proposal.programme
+
+
+def _author_id(amendment) -> int | None:
+    return amendment.author_id
+
+
+def _url(amendment) -> str:
+    return amendment.get_absolute_url()
+
+
+RELATED = ("proposal__programme", "author")
+
+
 def register_texts() -> None:
-    common = {
-        "model": "amendments.Amendment",
-        "is_public": lambda amendment: amendment.hidden_at is None,
-        "programme": lambda amendment: amendment.proposal.programme,
-        "author_id": lambda amendment: amendment.author_id,
-        "url": lambda amendment: amendment.get_absolute_url(),
-        "related": ("proposal__programme", "author"),
-    }
     register(
         Source(
             kind=RATIONALE,
+            model="amendments.Amendment",
             label=_("amendment rationale"),
             text=lambda amendment: amendment.rationale,
             language=rationale_language,
-            **common,
+            is_public=_public,
+            programme=_programme,
+            author_id=_author_id,
+            url=_url,
+            related=RELATED,
         )
     )
     register(
         Source(
             kind=NEW_TEXT,
+            model="amendments.Amendment",
             label=_("proposed text"),
             text=lambda amendment: amendment.new_text,
             language=lambda amendment: amendment.language,
-            **common,
+            is_public=_public,
+            programme=_programme,
+            author_id=_author_id,
+            url=_url,
+            related=RELATED,
         )
     )

@@ -48,6 +48,20 @@ def _apply(field: str):
     return apply
 
 
+def _text(name: str):
+    def text(version: ProposalVersion) -> str:
+        return getattr(version, name) or ""
+
+    return text
+
+
+def _language(language: str):
+    def get(version: ProposalVersion) -> str:
+        return language
+
+    return get
+
+
 def register() -> None:
     for field in TEXT_FIELDS:
         for language in LANGUAGE_CODES:
@@ -57,8 +71,8 @@ def register() -> None:
                     kind=kind_for(field, language),
                     model="proposals.ProposalVersion",
                     label=FIELD_LABELS[field],
-                    text=lambda version, name=name: getattr(version, name) or "",
-                    language=lambda version, language=language: language,
+                    text=_text(name),
+                    language=_language(language),
                     is_public=_is_current,
                     programme=lambda version: None,
                     author_id=lambda version: None,

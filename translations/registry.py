@@ -53,7 +53,7 @@ class Source:
     def load(self, pk) -> Any | None:
         """The source row, or None when it is gone."""
         model = self.model_class()
-        return model.objects.select_related(*self.related).filter(pk=pk).first()
+        return model._default_manager.select_related(*self.related).filter(pk=pk).first()
 
 
 _sources: dict[str, Source] = {}

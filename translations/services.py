@@ -527,7 +527,7 @@ def translation_submit(*, user, kind: str, obj: Any, target_language: str, text:
                 language=target_language,
             )
         else:
-            row = (
+            earlier = (
                 Translation.objects.select_for_update()
                 .filter(
                     source_kind=kind,
@@ -538,15 +538,14 @@ def translation_submit(*, user, kind: str, obj: Any, target_language: str, text:
                 )
                 .first()
             )
-            if row is None:
-                row = Translation(
-                    source_kind=kind,
-                    source_id=obj.pk,
-                    target_language=target_language,
-                    origin=Origin.COMMUNITY,
-                    status=Status.PENDING,
-                    translator=user,
-                )
+            row = earlier or Translation(
+                source_kind=kind,
+                source_id=obj.pk,
+                target_language=target_language,
+                origin=Origin.COMMUNITY,
+                status=Status.PENDING,
+                translator=user,
+            )
             row.source_language = language
             row.source_hash = digest
             row.text = cleaned

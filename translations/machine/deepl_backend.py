@@ -59,6 +59,8 @@ class DeepLBackend:
             )
         except deepl.DeepLException as exc:
             raise _error(exc) from exc
+        # A list in, a list out (the client returns a single result only for a single string).
+        results = results if isinstance(results, list) else [results]
         if len(results) != len(texts):
             raise MachineError("server", f"DeepL returned {len(results)} results for {len(texts)} texts")
         return [result.text for result in results]
