@@ -1,10 +1,7 @@
 #!/bin/sh
-# git merge driver for gettext catalogues: union of both sides, ours first on conflicts.
-# %O %A %B -> $1 $2 $3 ; result written to $2. Run `make makemessages` afterwards to normalise.
-set -e
-out=$(mktemp)
-if msgcat --use-first --no-wrap "$2" "$3" -o "$out" 2>/dev/null; then
-  # msgcat marks merged headers as fuzzy with conflicting entries; strip any "#-#-#" artefacts
-  cp "$out" "$2"; rm -f "$out"; exit 0
-fi
-rm -f "$out"; exit 1
+# git merge driver for gettext catalogues: a three-way merge entry by entry (scripts/merge_po.py),
+# run with the project's virtualenv (Babel). Enable it once per clone:
+#   git config merge.po.driver 'scripts/merge-po.sh %O %A %B'
+# then run `make makemessages` after a merge that touched the catalogues.
+here=$(dirname "$0")
+exec "$here/../.venv/bin/python" "$here/merge_po.py" "$1" "$2" "$3"
