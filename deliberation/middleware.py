@@ -1,5 +1,5 @@
-"""Answer honestly when the database is gone instead of rendering a 500 page, and refuse input no
-database column can hold."""
+"""Site-wide middleware: an honest 503 when the database is gone, a refusal of input no database
+column can hold, and the request's own address for absolute links (core.siteurl)."""
 
 import logging
 
@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from core import siteurl
 from core.text import has_nul
 
 logger = logging.getLogger(__name__)
@@ -79,3 +80,15 @@ class RefuseNulMiddleware:
             body = {"error": {"code": "invalid_character", "message": message, "fields": {}}}
             return JsonResponse(body, status=400)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+class SiteURLMiddleware:
+    """Bind the request for ``core.siteurl.site_url()``: emails built (or queued) while answering
+    it link to the scheme and host the participant is using, not to ``SITE_URL``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with siteurl.bound_to(request):
+            return self.get_response(request)

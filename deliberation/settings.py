@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "deliberation.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After CommonMiddleware, which refuses hosts outside ALLOWED_HOSTS.
+    "deliberation.middleware.SiteURLMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -266,6 +268,8 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files served at the site root by WhiteNoise: /favicon.ico (scripts/favicon-ico.py).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -279,7 +283,8 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Korea–Japan Future Dialogue <noreply@localhost>")
-# Links in notification emails (sent outside a request, e.g. by the digest command) start with this.
+# Absolute links in emails sent outside a request (the digest command) start with this; inside a
+# request (and for work it queues) they use the request's own scheme and host (core/siteurl.py).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Moderation: this many distinct participants' open reports hide a comment or amendment pending
@@ -383,6 +388,9 @@ TRANSLATION_DAILY_CHARACTERS = {
 
 # Webhooks (institutions.webhooks): how long to wait for a receiver before counting a failure.
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+
+# A refused form (expired session, blocked cookies) gets a page of the site, not Django's.
+CSRF_FAILURE_VIEW = "deliberation.views.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
 # The language choice: not for scripts, not sent on cross-site requests.

@@ -41,3 +41,9 @@ urlpatterns += i18n_patterns(
 if settings.ENVIRONMENT == "bench":
     # The benchmark's bare-Django ceiling, outside the language prefix; never routed otherwise.
     urlpatterns += [path("bench/", include("bench.urls"))]
+
+# The error pages in the site's layout and the visitor's language (deliberation/views.py); 429 above.
+handler400 = "deliberation.views.bad_request"
+handler403 = "deliberation.views.permission_denied"
+handler404 = "deliberation.views.page_not_found"
+handler500 = "deliberation.views.server_error"

@@ -16,6 +16,7 @@ notification is emailed twice and a failed one is retried by the next digest.
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -26,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.models import NotificationFrequency, User
+from core import siteurl
 from core.languages import LANGUAGE_CODES
 
 from .models import Notification
@@ -37,8 +39,11 @@ DIGEST_MAX_AGE = dt.timedelta(days=7)
 DIGEST_MAX_ITEMS = 50
 
 
-def send_immediately(notification_id: int) -> bool:
-    """Email one notification now unless the storm guard holds it back. Returns whether it was sent."""
+def send_immediately(notification_id: int, *, base_url: str | None = None) -> bool:
+    """Email one notification now unless the storm guard holds it back. Returns whether it was sent.
+
+    Links start with ``base_url`` (the scheme and host of the request that caused it) or, without
+    one, ``core.siteurl.site_url()``."""
     now = timezone.now()
     with transaction.atomic():
         notification = (
@@ -67,7 +72,8 @@ def send_immediately(notification_id: int) -> bool:
         if recently_emailed:
             return False  # held for the next digest
         Notification.objects.filter(pk=notification.pk).update(emailed_at=now)
-    return _send_or_release(recipient, [notification], now, _render_single)
+    render = partial(_render_single, base=(base_url or siteurl.site_url()).rstrip("/"))
+    return _send_or_release(recipient, [notification], now, render)
 
 
 def send_digests(*, now: dt.datetime | None = None) -> int:
@@ -97,7 +103,7 @@ def send_digests(*, now: dt.datetime | None = None) -> int:
             if not items:
                 continue
             Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
-        if _send_or_release(recipient, items, now, _render_digest):
+        if _send_or_release(recipient, items, now, partial(_render_digest, base=siteurl.site_url())):
             sent += 1
     return sent
 
@@ -122,31 +128,31 @@ def localised_path(url: str, language: str) -> str:
     return url
 
 
-def absolute_url(url: str, language: str) -> str:
+def absolute_url(url: str, language: str, *, base: str) -> str:
     if not url or url.startswith(("http://", "https://")):
         return url
-    return settings.SITE_URL + localised_path(url, language)
+    return base + localised_path(url, language)
 
 
-def _item_context(notification: Notification, language: str) -> dict:
+def _item_context(notification: Notification, language: str, base: str) -> dict:
     data = {key: localise(value, language) for key, value in notification.data.items()}
     data.setdefault("decision", data.get("state"))  # amendments send their state under that name
     return {
         "notification": notification,
         "kind": notification.kind,
         "data": data,
-        "url": absolute_url(notification.url, language),
+        "url": absolute_url(notification.url, language, base=base),
         "subject_template": f"notifications/email/{notification.kind}_subject.txt",
     }
 
 
-def _render_single(recipient: User, notifications: list[Notification]) -> tuple[str, str]:
+def _render_single(recipient: User, notifications: list[Notification], *, base: str) -> tuple[str, str]:
     notification = notifications[0]
     language = translation.get_language()
     context = {
         "recipient": recipient,
-        "profile_url": absolute_url(reverse("accounts:profile"), language),
-        **_item_context(notification, language),
+        "profile_url": absolute_url(reverse("accounts:profile"), language, base=base),
+        **_item_context(notification, language, base),
     }
     prefix = f"notifications/email/{notification.kind}"
     return (
@@ -155,15 +161,15 @@ def _render_single(recipient: User, notifications: list[Notification]) -> tuple[
     )
 
 
-def _render_digest(recipient: User, notifications: list[Notification]) -> tuple[str, str]:
+def _render_digest(recipient: User, notifications: list[Notification], *, base: str) -> tuple[str, str]:
     language = translation.get_language()
     shown = notifications[:DIGEST_MAX_ITEMS]
     context = {
         "recipient": recipient,
-        "items": [_item_context(n, language) for n in shown],
+        "items": [_item_context(n, language, base) for n in shown],
         "count": len(notifications),
         "more": len(notifications) - len(shown),
-        "profile_url": absolute_url(reverse("accounts:profile"), language),
+        "profile_url": absolute_url(reverse("accounts:profile"), language, base=base),
     }
     return (
         render_to_string("notifications/email/digest_subject.txt", context),

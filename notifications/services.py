@@ -10,6 +10,7 @@
 """
 
 from accounts.models import NotificationFrequency, User
+from core import siteurl
 from core.tasks import enqueue_on_commit
 
 from . import tasks
@@ -28,7 +29,9 @@ def notify(*, recipient: User, kind: Kind | str, data: dict, url: str = "", topi
     - amendment_decided: ``decision`` or ``state`` ("accepted" / "rejected"), ``reason`` (optional)
     - stage_changed: ``stage_label`` (per language)
 
-    ``url`` is a path on this site (a language prefix is swapped for the recipient's language).
+    ``url`` is a path on this site (a language prefix is swapped for the recipient's language). In
+    the email it starts with the scheme and host of the request that caused it (``core.siteurl``),
+    or ``SITE_URL`` when there is none.
     ``topic`` groups notifications for the storm guard; by default the proposal (id, else slug).
     Don't notify people of their own actions: that is the caller's decision.
     """
@@ -43,5 +46,6 @@ def notify(*, recipient: User, kind: Kind | str, data: dict, url: str = "", topi
     if recipient.notification_frequency == NotificationFrequency.IMMEDIATELY:
         # Sent by the worker after the commit: a slow or failing mail server never holds up or
         # breaks the participant's action. Not sent (or not queued) stays for the next digest.
-        enqueue_on_commit(tasks.send_notification_email, notification.pk)
+        # The worker has no request: the links' scheme and host go with the task.
+        enqueue_on_commit(tasks.send_notification_email, notification.pk, base_url=siteurl.in_request())
     return notification

@@ -6,7 +6,8 @@ from . import sending
 
 
 @task()
-def send_notification_email(notification_id: int) -> bool:
+def send_notification_email(notification_id: int, base_url: str | None = None) -> bool:
     """Email one notification now (``sending.send_immediately``: storm guard, recipient's
-    language); whatever is not sent is left for the next digest."""
-    return sending.send_immediately(notification_id)
+    language); whatever is not sent is left for the next digest. ``base_url`` is the scheme and
+    host of the request that queued it (None: ``SITE_URL``)."""
+    return sending.send_immediately(notification_id, base_url=base_url)

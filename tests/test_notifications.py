@@ -317,3 +317,43 @@ def test_moderators_can_read_notifications_in_the_admin(client):
 
     assert response.status_code == 200
     assert "proposal:1" in response.content.decode()
+
+
+# --- Links: the request's scheme and host inside a request, SITE_URL outside one -----------------
+
+
+@pytest.mark.django_db
+def test_a_reply_email_links_to_the_host_the_reply_was_posted_on(
+    client, settings, make_actor, proposal, django_capture_on_commit_callbacks
+):
+    from tests.factories import CommentFactory
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    author = make_actor("member", preferred_language="ja", notification_frequency=IMMEDIATELY)
+    replier = make_actor("member")
+    parent = CommentFactory(proposal=proposal, author=author)
+    client.force_login(replier)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/ko/proposals/{proposal.slug}/comments/{parent.pk}/reply/",
+            {"body": "동의합니다", "language": "ko"},
+            SERVER_NAME="127.0.0.1",
+            SERVER_PORT="8611",
+        )
+
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert f"http://127.0.0.1:8611/ja/proposals/{proposal.slug}/#comment-" in message.body
+    assert "http://127.0.0.1:8611/ja/accounts/profile/" in message.body
+    assert "dialogue.example" not in message.body
+
+
+@pytest.mark.django_db
+def test_digest_outside_a_request_links_to_site_url(django_capture_on_commit_callbacks):
+    recipient = UserFactory(preferred_language="ko", notification_frequency=DAILY)
+    notify_committed(django_capture_on_commit_callbacks, lambda: reply(recipient))
+
+    assert send_digests() == 1
+
+    assert "https://dialogue.example/ko/proposals/p1/#c1" in mail.outbox[0].body

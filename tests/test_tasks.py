@@ -94,3 +94,29 @@ def test_the_worker_sends_an_immediate_notification_email(database_queue):
     notification.refresh_from_db()
     assert notification.emailed_at is not None
     assert not Notification.objects.filter(emailed_at=None).exists()
+
+
+def test_the_worker_links_to_the_host_of_the_request_that_queued_the_email(
+    database_queue, client, settings, make_actor, proposal
+):
+    """The worker runs with no request: the reply's scheme and host travel with the task."""
+    from tests.factories import CommentFactory
+
+    settings.SITE_URL = "https://dialogue.example"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    author = make_actor("member", preferred_language="ko")
+    parent = CommentFactory(proposal=proposal, author=author)
+    client.force_login(make_actor("member"))
+    client.post(
+        f"/ja/proposals/{proposal.slug}/comments/{parent.pk}/reply/",
+        {"body": "賛成です", "language": "ja"},
+        SERVER_NAME="127.0.0.1",
+        SERVER_PORT="8611",
+    )
+    assert mail.outbox == []
+
+    run_worker()
+
+    (message,) = mail.outbox
+    assert f"http://127.0.0.1:8611/ko/proposals/{proposal.slug}/#comment-" in message.body
+    assert "dialogue.example" not in message.body
