@@ -33,7 +33,8 @@ def amendment_new(request, slug: str):
         if not form.is_valid():
             raise DeliberationError("invalid", _("The form was incomplete: load the text again and retry."))
         data = form.cleaned_data
-        throttles.check(request, "amendment")
+        if services.proposed_earlier(request.user, data["client_token"]) is None:
+            throttles.check(request, "amendment")
         amendment = services.amendment_create(
             author=request.user,
             proposal=proposal,

@@ -150,7 +150,8 @@ def _create(request, section: Section, form, *, parent):
     if not form.is_valid():
         return _form_response(request, section, form, comment=parent, status=400)
     try:
-        throttles.check(request, "comment" if parent is None else "reply")
+        if services.posted_earlier(request.user, form.cleaned_data.get("client_token")) is None:
+            throttles.check(request, "comment" if parent is None else "reply")
         comment = services.comment_create(
             author=request.user,
             proposal=section.proposal,

@@ -9,6 +9,7 @@ just before the write; over the limit it raises ``Throttled``, a ``DeliberationE
 page) and whose ``headers`` carry ``Retry-After``.
 """
 
+import logging
 import math
 import time
 
@@ -21,6 +22,7 @@ from django.utils.translation import ngettext
 from .errors import DeliberationError
 
 APP = "allauth.account"
+logger = logging.getLogger(__name__)
 
 
 class Throttled(DeliberationError):
@@ -46,17 +48,29 @@ def check(request, action: str) -> None:
     """Count one ``action`` by the request's participant; raise ``Throttled`` when it is one too many.
 
     Anonymous requests are not counted here: the write they attempt refuses them anyway.
+
+    allauth counts under a short cache lock and refuses when it cannot take the lock within a
+    second. A lock can be left behind by an app server that died holding it (it expires after ten
+    seconds), and a participant under the limit must not be told they wrote too often because of
+    it: when the count itself shows no limit reached, the write goes through, uncounted.
     """
     user = request.user
     if not user.is_authenticated:
         return
     if ratelimit.consume(request, action=action, user=user):
         return
-    raise Throttled(retry_after=retry_after(request, action))
+    waits = _waits(request, action)
+    if not waits:
+        logger.warning(
+            "Throttle count for %s by user %s was locked; the write was let through", action, user.pk
+        )
+        return
+    raise Throttled(retry_after=max(1, math.ceil(max(waits))))
 
 
-def retry_after(request, action: str) -> int:
-    """Seconds until ``action`` is allowed again for the request's participant (at least 1)."""
+def _waits(request, action: str) -> list[float]:
+    """For each rate of ``action`` the participant has used up, the seconds until it frees a place
+    (read without allauth's lock: a read needs none)."""
     now = time.time()
     waits = []
     for rate in limiter.get_rates(app=APP, action=action):
@@ -65,4 +79,4 @@ def retry_after(request, action: str) -> int:
         recent = [stamp for stamp in cache.get(key, []) if stamp > now - rate.duration]
         if len(recent) >= rate.amount:
             waits.append(recent[rate.amount - 1] + rate.duration - now)
-    return max(1, math.ceil(max(waits, default=1)))
+    return waits

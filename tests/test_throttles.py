@@ -152,3 +152,87 @@ def test_failed_login_lockout_page_has_retry_after_and_the_reset_way_through(cli
     assert response.status_code == 429
     assert response["Retry-After"] == "300"
     assert "resetting your password by email unlocks logging in" in response.content.decode()
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_resubmitting_a_posted_comment_is_not_counted_against_the_limit(
+    client, member, proposal, settings, headers
+):
+    """A browser or client retrying after a lost answer sends the same client token again: it gets
+    the first comment back, and the retry does not spend the participant's allowance (issue #17:
+    a retry through the load balancer after a server died mid-answer was refused with 429)."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "comment": "2/m/user"}
+    url = f"/en/proposals/{proposal.slug}/comments/"
+    first = comment_data("Sent once, answer lost")
+    for _attempt in range(4):
+        assert client.post(url, first, **headers).status_code in {200, 302}
+    assert client.post(url, comment_data("A second, new comment"), **headers).status_code in {200, 302}
+
+    assert Comment.objects.filter(author=member).count() == 2
+    assert_throttled(client.post(url, comment_data("A third is one too many"), **headers))
+
+
+def test_resubmitting_a_proposed_amendment_is_not_counted_against_the_limit(
+    client, member, proposal, settings
+):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "amendment": "1/m/user"}
+    url = f"/en/proposals/{proposal.slug}/amendments/new/"
+    data = {
+        "field": "body",
+        "language": "en",
+        "base_version": proposal.current_version_id,
+        "client_token": str(uuid.uuid4()),
+        "new_text": proposal.current_version.body_en + " Once.",
+        "rationale": "Because.",
+    }
+    for _attempt in range(3):
+        assert client.post(url, data).status_code == 302
+    assert Amendment.objects.filter(author=member).count() == 1
+
+
+def test_someone_elses_client_token_is_not_a_free_pass(client, member, proposal, make_actor, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "comment": "1/m/user"}
+    url = f"/en/proposals/{proposal.slug}/comments/"
+    theirs = CommentFactory(proposal=proposal, client_token=uuid.uuid4())
+    assert client.post(url, comment_data()).status_code == 302
+    response = client.post(url, comment_data("Borrowed token", client_token=str(theirs.client_token)))
+    assert_throttled(response)
+
+
+def _leave_count_locked(user, action):
+    """What an app server killed while counting leaves behind: allauth's lock on the count."""
+    from allauth.core.internal import ratelimit as limiter
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/")
+    request.user = user
+    for rate in limiter.get_rates(app="allauth.account", action=action):
+        key = limiter.get_cache_key(request, app="allauth.account", action=action, rate=rate, user=user)
+        cache.set(f"{key}:lock", True, timeout=10)
+
+
+def test_a_count_left_locked_by_a_dead_server_does_not_refuse_a_participant_under_the_limit(
+    client, member, proposal
+):
+    """Found by the cluster test: a server killed mid-count left the lock behind, and the next
+    comments by that participant were refused for ten seconds as 'too often' (429)."""
+    url = f"/en/proposals/{proposal.slug}/comments/"
+    assert client.post(url, comment_data("Before the crash")).status_code == 302
+    _leave_count_locked(member, "comment")
+
+    response = client.post(url, comment_data("After the crash"))
+
+    assert response.status_code == 302
+    assert Comment.objects.filter(author=member).count() == 2
+
+
+def test_a_participant_over_the_limit_is_still_refused_while_the_count_is_locked(
+    client, member, proposal, settings
+):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "comment": "1/m/user"}
+    url = f"/en/proposals/{proposal.slug}/comments/"
+    assert client.post(url, comment_data()).status_code == 302
+    _leave_count_locked(member, "comment")
+
+    assert_throttled(client.post(url, comment_data("One too many")))
