@@ -1,12 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 from modeltranslation.admin import TranslationAdmin
 
+from audit.log import record
 from core.errors import DeliberationError
 
 from .models import Membership, NationalityChange, Programme, User
@@ -94,7 +96,14 @@ class UserAdmin(DjangoUserAdmin):
     def user_change_password(self, request, id, form_url=""):
         if not request.user.is_superuser:
             raise PermissionDenied
-        return super().user_change_password(request, id, form_url)
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                # The admin redirects only once the new password is saved; the row never holds it.
+                record(
+                    action="account.password_set_by_admin", actor=request.user, target=User.objects.get(pk=id)
+                )
+        return response
 
     @admin.display(description=_("suspension"), ordering="suspended_until")
     def suspension(self, user: User) -> str | StrPromise:

@@ -146,3 +146,33 @@ def test_a_moderator_cannot_edit_a_proposal_version_in_the_admin(client, moderat
     assert response.status_code in {302, 403}
     assert version.title_en != "Rewritten"
     assert not User.objects.filter(pk=0).exists()
+
+
+def test_a_password_set_in_the_admin_is_recorded_without_the_password(client):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    user = UserFactory()
+    client.force_login(superuser)
+    url = f"/en/admin/accounts/user/{user.pk}/password/"
+
+    response = client.post(url, {"password1": "A-new-secret-2026!", "password2": "A-new-secret-2026!"})
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("A-new-secret-2026!")
+    entry = AuditEntry.objects.get(action="account.password_set_by_admin")
+    assert entry.actor_id == superuser.pk
+    assert entry.target_id == str(user.pk)
+    assert "A-new-secret-2026!" not in str(entry.data)
+
+
+def test_a_refused_password_form_records_nothing(client):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    user = UserFactory()
+    client.force_login(superuser)
+
+    response = client.post(
+        f"/en/admin/accounts/user/{user.pk}/password/", {"password1": "a", "password2": "b"}
+    )
+
+    assert response.status_code == 200
+    assert not AuditEntry.objects.filter(action="account.password_set_by_admin").exists()
