@@ -21,6 +21,17 @@ class Reaction(models.TextChoices):
     PASS = "pass", pgettext_lazy("reaction", "Pass")
 
 
+# Reaction counters per nationality group: ``KR`` and ``JP`` each have their own, everyone else
+# (``OTHER``, or a nationality added later) shares ``other``.
+GROUP_SUFFIXES: dict[str, str] = {"KR": "kr", "JP": "jp"}
+OTHER_SUFFIX = "other"
+
+
+def group_counter(kind: str, nationality: str) -> str:
+    """The per-group counter field of a reaction ``kind`` made with ``nationality``."""
+    return f"{kind}_{GROUP_SUFFIXES.get(nationality, OTHER_SUFFIX)}"
+
+
 class Comment(models.Model):
     """A comment on a proposal, or on one of its amendments, threaded by ``parent``.
 
@@ -55,6 +66,17 @@ class Comment(models.Model):
     agree_count = models.PositiveIntegerField(default=0)
     disagree_count = models.PositiveIntegerField(default=0)
     pass_count = models.PositiveIntegerField(default=0)
+    # The same reactions split by the nationality each was made with (``group_counter``), kept
+    # exact with the totals above; the common-ground scores are read from these, never recounted.
+    agree_kr = models.PositiveIntegerField(default=0)
+    disagree_kr = models.PositiveIntegerField(default=0)
+    pass_kr = models.PositiveIntegerField(default=0)
+    agree_jp = models.PositiveIntegerField(default=0)
+    disagree_jp = models.PositiveIntegerField(default=0)
+    pass_jp = models.PositiveIntegerField(default=0)
+    agree_other = models.PositiveIntegerField(default=0)
+    disagree_other = models.PositiveIntegerField(default=0)
+    pass_other = models.PositiveIntegerField(default=0)
     reply_count = models.PositiveIntegerField(default=0)
     # Sent with the form; a second submission of the same form finds the first comment.
     client_token = models.UUIDField(null=True, blank=True, editable=False)
@@ -80,6 +102,10 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.body[:60]}"
+
+    def group_counts(self, nationality: str) -> tuple[int, int, int]:
+        """(agree, disagree, pass) made with ``nationality`` (``"OTHER"`` for the shared bucket)."""
+        return tuple(getattr(self, group_counter(kind, nationality)) for kind in Reaction.values)
 
     @property
     def is_deleted(self) -> bool:

@@ -22,7 +22,7 @@ from notifications.services import notify
 from translations import services as translation_services
 
 from . import permissions
-from .models import MAX_LENGTH, Comment, CommentReaction, Reaction, Stance
+from .models import MAX_LENGTH, Comment, CommentReaction, Reaction, Stance, group_counter
 from .translatable import KIND
 
 EXCERPT_LENGTH = 200
@@ -263,10 +263,18 @@ def comment_react(*, user, comment: Comment, kind: str | None) -> CommentReactio
 
 
 def _move_counters(comment: Comment, *, add: Choice | None = None, remove: Choice | None = None) -> None:
-    """Reaction counters are per kind only; the nationality in each choice is not counted here."""
-    changes = {}
-    if add is not None:
-        changes[COUNTER_FIELDS[add[0]]] = F(COUNTER_FIELDS[add[0]]) + 1
-    if remove is not None:
-        changes[COUNTER_FIELDS[remove[0]]] = F(COUNTER_FIELDS[remove[0]]) - 1
-    Comment.objects.filter(pk=comment.pk).update(**changes)
+    """Move the per-kind totals and the per-nationality counters in one UPDATE.
+
+    A change keeps the nationality of each side: the removed reaction leaves the bucket of the
+    nationality it was made with, the new one enters the reacting user's current one.
+    """
+    deltas: dict[str, int] = {}
+    for choice, sign in ((add, +1), (remove, -1)):
+        if choice is None:
+            continue
+        kind, nationality = choice
+        for field in (COUNTER_FIELDS[kind], group_counter(kind, nationality)):
+            deltas[field] = deltas.get(field, 0) + sign
+    changes = {field: F(field) + delta for field, delta in deltas.items() if delta}
+    if changes:
+        Comment.objects.filter(pk=comment.pk).update(**changes)

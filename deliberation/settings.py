@@ -386,6 +386,19 @@ TRANSLATION_DAILY_CHARACTERS = {
     "papago": int(os.environ.get("PAPAGO_DAILY_CHARACTERS", "200000")),
 }
 
+# Common ground (core.consensus): thresholds of the labels shown on comments and proposals. The
+# page "How is this calculated?" prints the values in force; keys left out take the defaults.
+COMMON_GROUND = {
+    "z": float(os.environ.get("COMMON_GROUND_Z", "1.2816")),
+    "min_votes": int(os.environ.get("COMMON_GROUND_MIN_VOTES", "5")),
+    "lower_bound": float(os.environ.get("COMMON_GROUND_LOWER_BOUND", "0.5")),
+    "margin": int(os.environ.get("COMMON_GROUND_MARGIN", "3")),
+    "divide_gap": float(os.environ.get("COMMON_GROUND_DIVIDE_GAP", "0.3")),
+    "unsure_pass_share": float(os.environ.get("COMMON_GROUND_UNSURE_PASS_SHARE", "0.5")),
+    "min_raters": int(os.environ.get("COMMON_GROUND_MIN_RATERS", "5")),
+    "support_raters": int(os.environ.get("COMMON_GROUND_SUPPORT_RATERS", "10")),
+}
+
 # Webhooks (institutions.webhooks): how long to wait for a receiver before counting a failure.
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 
