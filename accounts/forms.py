@@ -57,6 +57,10 @@ class SignupForm(AllauthSignupForm):
         self.fields["display_name"].widget.attrs["autocomplete"] = "nickname"
         self.fields["affiliation"].widget.attrs["autocomplete"] = "organization"
 
+    def clean_contributions(self) -> str | None:
+        # Left out (an older form): unchanged.
+        return self.cleaned_data.get("contributions") or None
+
     def clean_display_name(self) -> str:
         name = without_bidi_controls(clean(self.cleaned_data["display_name"])).strip()
         if not name:
@@ -72,11 +76,16 @@ class ProfileForm(forms.Form):
     display_name = _user_field("display_name").formfield(required=True)
     preferred_language = _user_field("preferred_language").formfield()
     affiliation = _user_field("affiliation").formfield()
+    contributions = _user_field("contributions").formfield(widget=forms.RadioSelect, required=False)
     notification_frequency = _user_field("notification_frequency").formfield(widget=forms.RadioSelect)
 
     @classmethod
     def for_user(cls, user: User) -> "ProfileForm":
         return cls(initial={name: getattr(user, name) for name in cls.base_fields})
+
+    def clean_contributions(self) -> str | None:
+        # Left out (an older form): unchanged.
+        return self.cleaned_data.get("contributions") or None
 
     def clean_display_name(self) -> str:
         name = self.cleaned_data["display_name"].strip()

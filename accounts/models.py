@@ -22,6 +22,13 @@ class NotificationFrequency(models.TextChoices):
     OFF = "off", _("Off")
 
 
+class ContributionDisplay(models.TextChoices):
+    """How a participant reads what others wrote in another language."""
+
+    TRANSLATED = "translated", _("In my language, when a translation exists")
+    ORIGINAL = "original", _("As written")
+
+
 class UserManager(BaseUserManager):
     """Users log in with their email address; there is no username."""
 
@@ -67,6 +74,13 @@ class User(AbstractUser):
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
     affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
+    contributions = models.CharField(
+        _("show contributions"),
+        max_length=12,
+        choices=ContributionDisplay.choices,
+        default=ContributionDisplay.TRANSLATED,
+        help_text=_("Comments and amendments written in another language: translated, or as written."),
+    )
     notification_frequency = models.CharField(
         _("email notifications"),
         max_length=12,

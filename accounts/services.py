@@ -14,6 +14,7 @@ from core.fields import max_length
 from core.text import clean, clean_text, without_bidi_controls
 
 from .models import (
+    ContributionDisplay,
     Membership,
     Nationality,
     NationalityChange,
@@ -35,9 +36,11 @@ def profile_update(
     preferred_language: str,
     affiliation: str = "",
     notification_frequency: str,
+    contributions: str | None = None,
     nationality: str | None = None,
 ) -> User:
     """Change the user's own profile. Records which fields changed (not their values) in the audit log.
+    ``contributions`` (how others' text in another language is shown) stays as it is when None.
 
     The nationality is not changed here: it is set at sign-up and changes only through a request a
     moderator approves (``nationality_change_request``); a different ``nationality`` is refused.
@@ -71,8 +74,15 @@ def profile_update(
         raise DeliberationError(
             "invalid_frequency", _("Choose how often to be emailed."), field="notification_frequency"
         )
+    if contributions is None:
+        contributions = user.contributions
+    if contributions not in ContributionDisplay.values:
+        raise DeliberationError(
+            "invalid_contributions", _("Choose how to show contributions."), field="contributions"
+        )
     new = {
         "display_name": display_name,
+        "contributions": contributions,
         "preferred_language": preferred_language,
         "affiliation": affiliation,
         "notification_frequency": notification_frequency,

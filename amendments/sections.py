@@ -15,10 +15,12 @@ from accounts.permissions import is_moderator, participation_refusal
 from core import diff
 from core import sections as core_sections
 from core.errors import DeliberationError
+from translations import reading
 
 from . import permissions, selectors
 from .forms import AmendmentForm, DecisionForm, TargetForm
 from .models import Amendment, AmendmentState, TargetField, Vote
+from .translatable import RATIONALE
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
 # The field's name inside a sentence ("the body"), where the label's capital would be wrong.
@@ -158,6 +160,7 @@ def detail_context(request, amendment: Amendment, **kwargs) -> dict:
         }
     )
     if amendment.show_text:
+        reading.reader(request).add(RATIONALE, [amendment])
         # Sections other apps contribute to this page (the discussion: comments, which builds on
         # amendments) come through the seam in core.sections.
         context.update(core_sections.build("amendment", request, amendment, context["refusal"]))

@@ -18,11 +18,13 @@ from accounts.permissions import is_moderator
 from amendments.models import Amendment
 from core.errors import PermissionRefused
 from proposals.models import Proposal
+from translations import reading
 
 from . import permissions, selectors
 from .forms import CommentForm, EditForm
 from .models import Comment, Reaction
 from .services import discussion_url
+from .translatable import KIND
 
 SORT_LABELS = {
     "oldest": pgettext_lazy("comment sort", "Oldest"),
@@ -178,12 +180,20 @@ def edit_form(section: Section, comment: Comment, data=None) -> EditForm:
     return form
 
 
+def read(request, comments: list[Comment]) -> None:
+    """Hand the comments' text to the request's reader: their translations into the reader's
+    language come in one query when the first is shown (``translations.reading``)."""
+    reading.reader(request).add(KIND, comments)
+
+
 def decorate(section: Section, comments: list[Comment], user) -> None:
     """Decide, per comment, what this viewer sees and may do (no queries)."""
     moderator = is_moderator(user)
     participation = section.refusal
     for comment in comments:
         comment.proposal = section.proposal
+        if section.amendment is not None and comment.amendment_id == section.amendment.pk:
+            comment.amendment = section.amendment
         comment.is_own = user.is_authenticated and comment.author_id == user.pk
         comment.show_text = not comment.is_deleted and (not comment.is_hidden or moderator)
         comment.can_react = permissions.can_react(user, comment, participation=participation)
@@ -222,6 +232,7 @@ def build_section(
         viewer=request.user,
     )
     decorate(section, section.page.comments, request.user)
+    read(request, section.page.comments)
     if section.can_participate:
         section.form = form or root_form(section, request.user)
     return section

@@ -20,7 +20,7 @@ from proposals.selectors import proposal_for_action
 from . import selectors, services
 from .forms import ReactionForm
 from .models import Comment
-from .sections import Section, build_section, decorate, edit_form, reply_form, root_form
+from .sections import Section, build_section, decorate, edit_form, read, reply_form, root_form
 
 FRAGMENTS = {
     "section": "comments/_section.html",
@@ -196,7 +196,9 @@ def _done(request, section: Section, comment, message, *, new_thread: bool = Fal
 def _thread_response(request, section: Section, root_id: int):
     root = get_object_or_404(Comment.objects.select_related("author"), pk=root_id)
     thread = selectors.single_thread(root=root, viewer=request.user)
-    decorate(section, selectors.flatten(thread), request.user)
+    comments = selectors.flatten(thread)
+    decorate(section, comments, request.user)
+    read(request, comments)
     return render(request, FRAGMENTS["thread"], {"section": section, "thread": thread})
 
 

@@ -339,8 +339,9 @@ def test_amendment_page_query_budget_does_not_grow(client, django_assert_num_que
 
 
 # proposal, amendment, session, user, participation (verified email + membership), own vote, then
-# the comments section: thread count, root comments, their replies, own reactions.
-AMENDMENT_PAGE_QUERIES = 10
+# the comments section: thread count, root comments, their replies, own reactions; the translations
+# of the rationale and the comments into the reader's language (one query: translations.reading).
+AMENDMENT_PAGE_QUERIES = 11
 
 
 # --- Support and opposition ---------------------------------------------------------------------------

@@ -75,11 +75,14 @@ BUDGETS = {
     ("list", "anonymous"): 1,
     ("list", "member"): 3,
     # proposal, further sources, authors of the cited publications, rating aggregates, amendments,
-    # counts, roots, replies; member: + session, user, standing, own scores, own reactions
-    ("page", "anonymous"): 8,
-    ("page", "member"): 13,
-    ("amendment", "anonymous"): 5,
-    ("amendment", "member"): 10,
+    # counts, roots, replies, the translations of the page's texts into the reader's language (one
+    # query for all of them: translations.reading); member: + session, user, standing, own scores,
+    # own reactions
+    ("page", "anonymous"): 9,
+    ("page", "member"): 14,
+    # amendment page: + the translations of its rationale and comments, in one query
+    ("amendment", "anonymous"): 6,
+    ("amendment", "member"): 11,
     # proposals, stages, comment counts, rating aggregates, accepted amendments
     ("progress", "anonymous"): 5,
 }
@@ -99,6 +102,46 @@ def test_proposal_page_query_budget(client, world, assert_queries, size, page):
     assert_queries(BUDGETS["page", "anonymous"], client, "GET", f"/en/proposals/{HOT}/", params)
     login(client, world["reader"])
     assert_queries(BUDGETS["page", "member"], client, "GET", f"/ko/proposals/{HOT}/", params)
+
+
+def translate_everything(language: str) -> int:
+    """Every comment and rationale gets a published translation into ``language`` (and a queued
+    machine row beside it, as while a provider works): what a page with translations on reads."""
+    from comments.models import Comment
+    from translations import registry
+    from translations.models import Origin, Status, Translation
+
+    rows = []
+    for comment in Comment.objects.exclude(language=language).only("pk", "body", "language"):
+        digest = registry.text_hash(comment.body)
+        common = {
+            "source_kind": "comment.body",
+            "source_id": comment.pk,
+            "source_language": comment.language,
+            "source_hash": digest,
+            "target_language": language,
+        }
+        rows.append(
+            Translation(
+                text=f"[{language}] {comment.body}", origin=Origin.AUTHOR, status=Status.PUBLISHED, **common
+            )
+        )
+        rows.append(Translation(origin=Origin.MACHINE, provider="deepl", status=Status.QUEUED, **common))
+    Translation.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_proposal_page_with_translations_query_budget(client, world, assert_queries, size):
+    """Translations on (published ones for every comment, machine work queued): the same budget
+    at both sizes, and the page shows them."""
+    assert translate_everything("ja")
+    assert_queries(BUDGETS["page", "anonymous"], client, "GET", f"/ja/proposals/{HOT}/")
+    assert "translation-label" in client.get(f"/ja/proposals/{HOT}/").content.decode()
+    login(client, world["reader"])
+    assert_queries(BUDGETS["page", "member"], client, "GET", f"/ja/proposals/{HOT}/", {"page": 50})
+    path = f"/ja/proposals/{HOT}/amendments/{world['bench_amendment']}/"
+    assert_queries(BUDGETS["amendment", "member"], client, "GET", path)
 
 
 @pytest.mark.parametrize("size", SIZES)
