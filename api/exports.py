@@ -152,6 +152,7 @@ def deliberation_rows(data: dict):
             "agree": comment["agree_count"],
             "disagree": comment["disagree_count"],
             "pass": comment["pass_count"],
+            "url": comment["url"],
         }
     for criterion in data["ratings"]["criteria"]:
         for group in criterion["groups"]:

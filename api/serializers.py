@@ -15,6 +15,7 @@ from rest_framework import serializers
 from accounts.models import Nationality
 from amendments.models import AmendmentState, TargetField
 from comments.models import Stance
+from comments.services import comment_link
 from core.diff import DELETE, INSERT, inline_diff
 from core.languages import LANGUAGE_CODES
 from institutions.models import Country, Scope
@@ -377,6 +378,15 @@ class CommentSerializer(serializers.Serializer):
     disagree_count = serializers.IntegerField()
     pass_count = serializers.IntegerField()
     reply_count = serializers.IntegerField()
+    url = serializers.SerializerMethodField(
+        help_text=_(
+            "The comment's permalink on the site: it opens the page the comment is on, at the "
+            "comment, in the reader's language."
+        )
+    )
+
+    def get_url(self, comment) -> str:
+        return absolute(self.context.get("request"), comment_link(comment.pk))
 
 
 # --- Amendments ----------------------------------------------------------------------------------

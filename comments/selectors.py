@@ -137,6 +137,21 @@ def root_page_number(*, root: Comment, sort: str) -> int:
     return count // PAGE_SIZE + 1
 
 
+def for_permalink(*, pk: int) -> Comment:
+    """A comment with its proposal and thread root (one query), or 404."""
+    return get_object_or_404(Comment.objects.select_related("proposal", "root"), pk=pk)
+
+
+def is_shown(comment: Comment) -> bool:
+    """Whether a page shows ``comment`` (or its placeholder): a deleted comment stays only while
+    a reply below it is left (threads are at most three levels deep)."""
+    if not comment.is_deleted:
+        return True
+    return Comment.objects.filter(
+        Q(parent=comment) | Q(parent__parent=comment), deleted_at__isnull=True
+    ).exists()
+
+
 def viewer_reaction(*, comment: Comment, viewer) -> str:
     if not viewer.is_authenticated:
         return ""

@@ -56,10 +56,19 @@ def discussion_url(proposal, amendment_id: int | None = None) -> str:
 
 
 def comment_url(comment: Comment, *, language: str | None = None) -> str:
-    """Where a comment is read, at its anchor, with the URL prefix of ``language``."""
+    """The comment's permalink (``/<language>/c/<id>/``), with the URL prefix of ``language``.
+
+    It redirects to the page of the discussion the comment is on today, under the reader's sort,
+    at its anchor: links in emails, notifications, the moderation queue and the API stay right
+    however many threads are posted after it."""
     with translation.override(language or translation.get_language()):
-        page = discussion_url(comment.proposal, comment.amendment_id)
-    return f"{page}#comment-{comment.pk}"
+        return reverse("comment_permalink", kwargs={"pk": comment.pk})
+
+
+def comment_link(comment_id: int) -> str:
+    """The permalink without a language prefix (for the API and exports): the site sends each
+    reader on to their own language."""
+    return reverse("comment_link", kwargs={"pk": comment_id})
 
 
 def _refuse(problem: DeliberationError | None) -> None:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import participation_refusal
 from amendments.models import Amendment
@@ -114,6 +114,25 @@ def comment_react(request, slug: str, pk: int):
     comment.viewer_reaction = selectors.viewer_reaction(comment=comment, viewer=request.user)
     decorate(section, [comment], request.user)
     return render(request, FRAGMENTS["reactions"], {"section": section, "comment": comment})
+
+
+@require_GET
+def comment_permalink(request, pk: int):
+    """``/<lang>/c/<id>/``: redirect to the page the comment is on under ``?sort=`` (the default
+    sort otherwise), at its anchor. A hidden comment keeps its place (readers see the placeholder);
+    one deleted with nothing left below it lands on its thread, or the discussion, with a word why."""
+    comment = selectors.for_permalink(pk=pk)
+    sort = selectors.normalise_sort(request.GET.get("sort"))
+    root: Comment = comment.root if comment.root is not None else comment
+    target: Comment | None = comment
+    if not selectors.is_shown(comment):
+        messages.info(request, _("This comment was deleted by its author."))
+        target = root if root.pk != comment.pk and selectors.is_shown(root) else None
+    page = selectors.root_page_number(root=root, sort=sort)
+    query = f"sort={sort}" + (f"&page={page}" if page > 1 else "")
+    anchor = f"comment-{target.pk}" if target is not None else "comments"
+    page_url = services.discussion_url(comment.proposal, comment.amendment_id)
+    return redirect(f"{page_url}?{query}#{anchor}")
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from comments.views import comment_permalink
 from pages import urls as pages
 
 from . import views
@@ -14,6 +15,8 @@ handler429 = views.too_many_requests
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/", include("api.urls")),
+    # A comment's permalink without a language (API, exports): the reader's own language is used.
+    path("c/<int:pk>/", comment_permalink, name="comment_link"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -21,6 +24,8 @@ urlpatterns += i18n_patterns(
     # Under the language prefix so that the page's own language is active when `next` is
     # translated: Django can only translate a URL whose prefix matches the active language.
     path("i18n/setlang/", set_language, name="set_language"),
+    # A comment's permalink: to its page, sort and anchor however far the discussion has grown.
+    path("c/<int:pk>/", comment_permalink, name="comment_permalink"),
     # proposals:list and (composed in pages/) proposals:detail.
     path("proposals/", include(pages.proposals)),
     # Each feature app owns the URLs below a proposal: comments/, ratings/, amendments/, versions/.

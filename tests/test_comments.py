@@ -840,7 +840,7 @@ def test_a_reply_notifies_the_parents_author(client, proposal, member, other_mem
     assert notification.data["excerpt"] == ("Na" * 150)[:200]
     assert notification.data["comment"] == reply.pk
     # The link uses the recipient's language.
-    assert notification.url == f"/ja/proposals/{proposal.slug}/#comment-{reply.pk}"
+    assert notification.url == f"/ja/c/{reply.pk}/"
 
 
 @pytest.mark.django_db

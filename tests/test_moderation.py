@@ -92,7 +92,7 @@ def test_participant_reports_a_comment_once_and_a_second_report_is_refused(clien
     second = client.post(report_url(comment), {"reason": "off_topic"})
 
     assert first.status_code == 302
-    assert first["Location"] == f"/en/proposals/{comment.proposal.slug}/#comment-{comment.pk}"
+    assert first["Location"] == f"/en/c/{comment.pk}/"
     assert (second.status_code, refusal_code(second)) == (400, "already_reported")
     assert "You have already reported this" in second.content.decode()
     report = Report.objects.get()
@@ -527,7 +527,7 @@ def test_author_is_emailed_in_their_language_with_the_reason(
     assert email.to == [comment.author.email]
     assert comment.proposal.current_version.title_ja in email.subject
     assert "個人攻撃です" in email.body
-    assert f"/ja/proposals/{comment.proposal.slug}/#comment-{comment.pk}" in email.body
+    assert f"/ja/c/{comment.pk}/" in email.body
     assert "A questionable remark" in email.body
 
 

@@ -145,7 +145,7 @@ def test_queue_shows_reported_comments_flagged_first_with_context(client, modera
     assert "Never reported" not in page
     assert "KR 3 / JP 0 / other 0" in page and "KR 2 / JP 2 / other 0" in page
     assert "In reply to:" in page and "The parent comment" in page
-    assert f"#comment-{busy.pk}" in page and f"#comment-{flagged.pk}" in page
+    assert f"/en/c/{busy.pk}/" in page and f"/en/c/{flagged.pk}/" in page
     assert "Harassment or hate, including hostility toward a nationality (4)" in page
     for name in ("hide_selected", "restore_selected", "dismiss_selected"):
         assert f'value="{name}"' in page

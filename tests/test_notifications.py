@@ -344,7 +344,7 @@ def test_a_reply_email_links_to_the_host_the_reply_was_posted_on(
 
     assert response.status_code == 302
     (message,) = mail.outbox
-    assert f"http://127.0.0.1:8611/ja/proposals/{proposal.slug}/#comment-" in message.body
+    assert "http://127.0.0.1:8611/ja/c/" in message.body
     assert "http://127.0.0.1:8611/ja/accounts/profile/" in message.body
     assert "dialogue.example" not in message.body
 

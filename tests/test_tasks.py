@@ -118,5 +118,5 @@ def test_the_worker_links_to_the_host_of_the_request_that_queued_the_email(
     run_worker()
 
     (message,) = mail.outbox
-    assert f"http://127.0.0.1:8611/ko/proposals/{proposal.slug}/#comment-" in message.body
+    assert "http://127.0.0.1:8611/ko/c/" in message.body
     assert "dialogue.example" not in message.body

@@ -40,9 +40,9 @@ def test_reply_email_links_to_the_server_the_reply_was_posted_on(page, seeded, s
     expect(page.locator(f"#comment-{parent.pk} .replies .comment-body")).to_have_text("동의합니다.")
 
     (message,) = [m for m in mail.outbox if m.to == ["haruka@example.jp"]]
-    link = re.search(r"https?://\S+/proposals/\S+", message.body).group(0)
+    link = re.search(r"https?://\S+/c/\d+/", message.body).group(0)
     # The live server's own address and port, in the recipient's language; not SITE_URL.
-    assert link.startswith(f"{page.base_url}/ja/proposals/{SLUG}/#comment-"), link
+    assert link.startswith(f"{page.base_url}/ja/c/"), link
     assert "dialogue.example" not in message.body
     page.goto(link)
     expect(page.locator(f"#comment-{parent.pk} .replies .comment-body")).to_have_text("동의합니다.")
