@@ -2,9 +2,10 @@
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import get_next_redirect_url
 from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
@@ -45,6 +46,19 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        """The verification link carries the page the participant signed up from (``next``, if
+        safe), so confirming brings them back there, logged in (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION).
+        The page is given in the participant's language, like the rest of the email."""
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        next_url = get_next_redirect_url(request) if request is not None else None
+        if next_url:
+            language = language_for(emailconfirmation.email_address.user)
+            if language:
+                next_url = translate_url(next_url, language)
+            url = f"{url}?{urlencode({'next': next_url})}"
+        return url
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render in the recipient's preferred language (the one they chose at signup), with links

@@ -30,16 +30,20 @@ class SignupForm(AllauthSignupForm):
         max_length=60,
         help_text=_("Shown next to what you write. Not your email address."),
     )
+    # No preselected nationality: a participant who skipped the field would be counted as the first
+    # choice in every per-nationality figure. The empty first option makes the choice explicit.
     nationality = forms.ChoiceField(
         label=_user_field("nationality").verbose_name,
-        choices=Nationality.choices,
+        choices=[("", _("Choose…")), *Nationality.choices],
+        error_messages={"required": _("Choose your nationality.")},
         help_text=_(
             "Self-declared. Shown publicly only as a small badge and in aggregates, never with your email."
         ),
     )
     preferred_language = forms.ChoiceField(
         label=_user_field("preferred_language").verbose_name,
-        choices=settings.LANGUAGES,
+        choices=[("", _("Choose…")), *settings.LANGUAGES],
+        error_messages={"required": _("Choose the language for the site and our emails.")},
         help_text=_("The site and our emails will use this language."),
     )
     affiliation = forms.CharField(

@@ -1,7 +1,11 @@
+from urllib.parse import urlencode
+
+from allauth.account.views import ConfirmEmailView as AllauthConfirmEmailView
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -88,3 +92,27 @@ def programme_join_view(request, slug: str):
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = reverse("accounts:programme", kwargs={"slug": programme.slug})
     return redirect(next_url)
+
+
+class ConfirmEmailView(AllauthConfirmEmailView):
+    """allauth's confirmation, keeping the participant's place. In the browser that signed up,
+    allauth logs them in and resumes to ``next``. Anywhere else (another device, the session gone)
+    they are not logged in: they go to the login page, which then takes them to ``next``."""
+
+    def post(self, *args, **kwargs) -> HttpResponse:
+        response = super().post(*args, **kwargs)
+        next_url = self.get_next_url()
+        if next_url and self.request.user.is_authenticated and response.has_header("Location"):
+            # Logged in on confirmation: allauth resumes to the page signed up from, in the page's
+            # language then; the link's ``next`` is that page in the participant's language.
+            response["Location"] = next_url
+        return response
+
+    def get_redirect_url(self) -> str:
+        next_url = self.get_next_url()
+        if next_url and not self.request.user.is_authenticated:
+            return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+        return super().get_redirect_url()
+
+
+confirm_email = ConfirmEmailView.as_view()

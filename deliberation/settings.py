@@ -209,6 +209,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Following the verification link in the browser that signed up logs the participant in and takes
+# them to the page they signed up from (the link carries ``next``; the adapter adds it).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 # Signup also asks display name, nationality, preferred language and affiliation; the adapter sends
 # every account email in the recipient's preferred language and applies it to the UI after login.

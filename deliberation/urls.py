@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
+from accounts import views as account_views
 from comments.views import comment_permalink
 from pages import urls as pages
 
@@ -38,6 +39,12 @@ urlpatterns += i18n_patterns(
     path("", include("moderation.urls")),
     # accounts:programme… and (composed in pages/) accounts:profile.
     path("accounts/", include(pages.accounts)),
+    # allauth's confirmation, keeping `next` when the link is opened where nobody is logged in.
+    re_path(
+        r"^accounts/confirm-email/(?P<key>[-:\w]+)/$",
+        account_views.confirm_email,
+        name="account_confirm_email",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,

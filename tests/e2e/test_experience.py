@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.e2e.test_participation import SLUG, _log_in, _member
+from tests.e2e.test_participation import PASSWORD, SLUG, _log_in, _member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -46,3 +46,39 @@ def test_reply_email_links_to_the_server_the_reply_was_posted_on(page, seeded, s
     assert "dialogue.example" not in message.body
     page.goto(link)
     expect(page.locator(f"#comment-{parent.pk} .replies .comment-body")).to_have_text("동의합니다.")
+
+
+def test_japanese_signup_from_a_proposal_needs_a_nationality_and_ends_on_the_proposal_logged_in(page, seeded):
+    from accounts.models import User
+
+    page.goto(f"{page.base_url}/ja/proposals/{SLUG}/")
+    page.locator('.site-nav a[href^="/ja/accounts/signup/"]').click()
+    form = page.locator("main form.auth-form")
+    nationality = form.locator("select[name=nationality]")
+    expect(nationality).to_have_value("")  # nothing preselected
+    expect(form.locator("select[name=preferred_language]")).to_have_value("ja")
+    form.locator("input[name=email]").fill("aoi@example.jp")
+    form.locator("input[name=password1]").fill(PASSWORD)
+    form.locator("input[name=password2]").fill(PASSWORD)
+    form.locator("input[name=display_name]").fill("佐藤はるか")
+
+    # Skipping the nationality is refused: nobody is counted as Korean by default.
+    form.locator("button[type=submit]").click()
+    assert nationality.evaluate("el => el.validity.valueMissing")
+    expect(page).to_have_url(re.compile(r"/ja/accounts/signup/\?next="))
+    assert not User.objects.exists()
+    page.shots("nationality-missing")
+
+    nationality.select_option("JP")
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/ja/accounts/confirm-email/$"))
+    (message,) = mail.outbox
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", message.body).group(0)
+    page.goto(link)
+    page.locator("main form.auth-form button[type=submit]").click()
+
+    # Back on the proposal they came from, logged in.
+    expect(page).to_have_url(re.compile(rf"/ja/proposals/{SLUG}/$"))
+    expect(page.locator('.site-nav a[href$="/accounts/profile/"]')).to_be_visible()
+    assert User.objects.get(email="aoi@example.jp").nationality == "JP"
+    page.shots("back-on-the-proposal")
