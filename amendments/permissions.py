@@ -16,8 +16,11 @@ def not_open() -> DeliberationError:
     return DeliberationError("not_open", _("This amendment is no longer open."))
 
 
-def vote_problem(amendment: Amendment) -> DeliberationError | None:
-    """Why no one may support or oppose ``amendment`` now, or None."""
+def vote_problem(user, amendment: Amendment) -> DeliberationError | None:
+    """Why ``user`` may not support or oppose ``amendment`` now, or None. Its author may not: the
+    support is what shows the moderators how far others agree (per nationality as well)."""
+    if amendment.author_id == user.pk:
+        return PermissionRefused("own_amendment", _("You cannot support or oppose your own amendment."))
     if amendment.state != AmendmentState.OPEN:
         return not_open()
     if amendment.hidden_at is not None:
@@ -34,8 +37,8 @@ def withdraw_problem(user, amendment: Amendment) -> DeliberationError | None:
     return None
 
 
-def can_vote(amendment: Amendment, *, participation) -> bool:
-    return participation is None and vote_problem(amendment) is None
+def can_vote(user, amendment: Amendment, *, participation) -> bool:
+    return participation is None and vote_problem(user, amendment) is None
 
 
 def can_withdraw(user, amendment: Amendment, *, participation) -> bool:

@@ -6,7 +6,7 @@ import uuid
 from functools import partial
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.expressions import Combinable
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -97,6 +97,7 @@ def amendment_create(
                 ),
             )
         text = _validate_new_text(field, new_text, original=version_text(base, field, language))
+        _refuse_duplicate(author, proposal=proposal, field=field, language=language, text=text)
         reason = clean_text(rationale)
         if not reason:
             raise DeliberationError(
@@ -139,6 +140,46 @@ def amendment_create(
         translation_services.machine_request(kind=translatable.RATIONALE, obj=amendment)
         translation_services.machine_request(kind=translatable.NEW_TEXT, obj=amendment)
     return amendment
+
+
+class DuplicateAmendment(DeliberationError):
+    """The same change to the same text is already open; ``existing`` is that amendment."""
+
+    def __init__(self, code: str, message, *, existing: Amendment):
+        super().__init__(code, message, field="new_text")
+        self.existing = existing
+
+
+def _refuse_duplicate(author, *, proposal: Proposal, field: str, language: str, text: str) -> None:
+    """One open amendment per change: a second identical one would split the support."""
+    existing = (
+        Amendment.objects.filter(
+            proposal=proposal, field=field, language=language, state=AmendmentState.OPEN, new_text=text
+        )
+        # One hidden by the moderators is no one else's business (nor a place to send them).
+        .filter(Q(hidden_at__isnull=True) | Q(author=author))
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if existing is None:
+        return
+    existing.proposal = proposal
+    if existing.author_id == author.pk:
+        raise DuplicateAmendment(
+            "duplicate_own",
+            _("You have already proposed exactly this change, and it is still open (amendment #%(number)d).")
+            % {"number": existing.pk},
+            existing=existing,
+        )
+    raise DuplicateAmendment(
+        "duplicate",
+        _(
+            "Another participant has already proposed exactly this change (amendment #%(number)d). "
+            "Support it there instead."
+        )
+        % {"number": existing.pk},
+        existing=existing,
+    )
 
 
 def _saved(amendment: Amendment) -> Amendment:
@@ -185,8 +226,9 @@ def amendment_vote(*, user, amendment: Amendment, value: str | None) -> Amendmen
         ensure_can_participate(user, amendment.proposal.programme)
         if value is not None and value not in Vote.values:
             raise DeliberationError("invalid_vote", _("Choose support or oppose."))
-        problem = permissions.vote_problem(amendment)
-        if problem is not None:
+        problem = permissions.vote_problem(user, amendment)
+        if problem is not None and not (value is None and problem.code == "own_amendment"):
+            # An author may still take back a vote cast on their own amendment before this rule.
             raise problem
 
         return set_choice(

@@ -47,7 +47,8 @@ def amendment_new(request, slug: str):
         )
     except DeliberationError as error:
         form = sections.refused_form(request, proposal, form, error)
-        response = _editor(request, proposal, form, status=error.status)
+        duplicate_of = error.existing if isinstance(error, services.DuplicateAmendment) else None
+        response = _editor(request, proposal, form, status=error.status, duplicate_of=duplicate_of)
         error.add_headers(response)
         return response
     messages.success(request, _("Your amendment is published. Other participants can now support it."))
@@ -112,8 +113,8 @@ def _amendment(slug: str, pk: int):
     return selectors.amendment_detail(proposal=proposal_for_action(slug=slug), pk=pk)
 
 
-def _editor(request, proposal, form, *, status: int = 200):
-    context = sections.editor_context(request, proposal, form)
+def _editor(request, proposal, form, *, status: int = 200, duplicate_of=None):
+    context = {**sections.editor_context(request, proposal, form), "duplicate_of": duplicate_of}
     template = "amendments/_editor.html" if request.htmx else "amendments/new.html"
     return render(request, template, context, status=status)
 

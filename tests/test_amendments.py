@@ -1089,3 +1089,97 @@ def test_proposal_page_lists_only_the_newest_amendments_and_links_to_all(
     with django_assert_num_queries(3):  # proposal, amendment count, the page of amendments
         response = client.get(f"/en/proposals/{proposal.slug}/amendments/")
     assert response.content.decode().count('class="amendment-item"') == count + 1
+
+
+# --- Own amendments and duplicates (issue #14) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["support", "oppose"])
+def test_the_author_cannot_support_or_oppose_their_own_amendment(client, member, proposal, value):
+    amendment = AmendmentFactory(proposal=proposal, author=member)
+    client.force_login(member)
+
+    html = client.get(amendment_url(amendment)).content.decode()
+    assert 'class="amendment-vote"' not in html  # no buttons for the author
+
+    response = client.post(amendment_url(amendment, "vote", lang="ja"), {"value": value})
+
+    assert response.status_code == 403
+    assert "自分の修正案には支持も反対もできません。" in response.content.decode()
+    amendment.refresh_from_db()
+    assert (amendment.support_count, amendment.oppose_count, amendment.support_jp, amendment.oppose_jp) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert not AmendmentVote.objects.exists()
+    with pytest.raises(DeliberationError) as refused:
+        services.amendment_vote(user=member, amendment=amendment, value=value)
+    assert (refused.value.code, refused.value.status) == ("own_amendment", 403)
+
+
+def test_an_author_can_still_take_back_a_vote_cast_before_the_rule(member, proposal):
+    amendment = AmendmentFactory(proposal=proposal, author=member)
+    AmendmentVote.objects.create(amendment=amendment, user=member, value="support", nationality="JP")
+    Amendment.objects.filter(pk=amendment.pk).update(support_count=1, support_jp=1)
+
+    services.amendment_vote(user=member, amendment=amendment, value=None)
+
+    amendment.refresh_from_db()
+    assert (amendment.support_count, amendment.support_jp) == (0, 0)
+
+
+def test_the_same_author_cannot_file_the_same_open_amendment_twice(client, member, proposal):
+    client.force_login(member)
+    data = proposal_data(proposal)
+    assert client.post(page(proposal, "amendments/new/", lang="ja"), data).status_code == 302
+    (first,) = Amendment.objects.all()
+
+    response = client.post(
+        page(proposal, "amendments/new/", lang="ja"), {**data, "client_token": str(uuid.uuid4())}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f"まったく同じ変更をすでに提案しており、まだ受付中です（修正案 #{first.pk}）。" in html
+    assert escape(data["new_text"]) in html  # their text is kept
+    assert Amendment.objects.count() == 1
+
+
+def test_an_identical_amendment_by_another_author_links_to_the_existing_one(client, make_actor, proposal):
+    first = AmendmentFactory(proposal=proposal, new_text=proposal.current_version.body_ja + "追加の一文。")
+    other = make_actor("member", nationality=Nationality.KOREA)
+    client.force_login(other)
+
+    response = client.post(
+        page(proposal, "amendments/new/", lang="ko"), proposal_data(proposal), headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f"다른 참가자가 이미 똑같은 변경을 제안했습니다(수정안 #{first.pk})." in html
+    assert f'href="/ko/proposals/{proposal.slug}/amendments/{first.pk}/"' in html
+    assert Amendment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"state": AmendmentState.REJECTED},
+        {"state": AmendmentState.WITHDRAWN},
+        {"language": "ko"},
+        {"field": "summary"},
+    ],
+)
+def test_the_same_text_is_welcome_when_the_earlier_one_is_closed_or_elsewhere(
+    client, member, proposal, change
+):
+    text = proposal.current_version.body_ja + "追加の一文。"
+    AmendmentFactory(proposal=proposal, author=member, new_text=text, **change)
+    client.force_login(member)
+
+    response = client.post(page(proposal, "amendments/new/"), proposal_data(proposal, new_text=text))
+
+    assert response.status_code == 302
+    assert Amendment.objects.count() == 2
