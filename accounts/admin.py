@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -11,7 +12,7 @@ from modeltranslation.admin import TranslationAdmin
 from audit.log import record
 from core.errors import DeliberationError
 
-from .models import Membership, NationalityChange, Programme, User
+from .models import Consent, Membership, NationalityChange, Programme, User
 from .permissions import is_moderator
 from .services import nationality_change_decide, user_delete
 
@@ -45,6 +46,49 @@ class SuspensionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ConsentFilter(admin.SimpleListFilter):
+    title = _("consent")
+    parameter_name = "consent"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("current", _("Consented to the notice in force")),
+            ("outdated", _("Consented to an earlier notice")),
+            ("none", _("No consent")),
+            ("research", _("Consented to research use")),
+        ]
+
+    def queryset(self, request, queryset):
+        version = settings.PRIVACY_POLICY_VERSION
+        match self.value():
+            case "current":
+                return queryset.filter(policy_version=version)
+            case "outdated":
+                return queryset.exclude(policy_version=version).exclude(policy_version="")
+            case "none":
+                return queryset.filter(policy_version="")
+            case "research":
+                return queryset.filter(research_consent=True)
+        return queryset
+
+
+class ConsentInline(admin.TabularInline):
+    """The record of the account's consents, newest first: read-only (only the participant, or
+    their guardian, answers)."""
+
+    model = Consent
+    extra = 0
+    can_delete = False
+    fields = ["recorded_at", "purpose", "granted", "policy_version", "method"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Moderators suspend and lift suspensions with the actions the moderation app attaches
@@ -59,8 +103,17 @@ class UserAdmin(DjangoUserAdmin):
         "is_active",
         "is_staff",
         "suspension",
+        "consent_state",
     ]
-    list_filter = [SuspensionFilter, "nationality", "preferred_language", "is_active", "is_staff"]
+    inlines = [ConsentInline]
+    list_filter = [
+        SuspensionFilter,
+        ConsentFilter,
+        "nationality",
+        "preferred_language",
+        "is_active",
+        "is_staff",
+    ]
     # Suspend and lift are attached by the moderation app (moderation.adminactions.attach).
     search_fields = ["email", "display_name", "affiliation"]
     fieldsets = [
@@ -72,15 +125,18 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
         (_("Suspension"), {"fields": ["suspended_at", "suspended_until", "suspension_reason"]}),
+        (_("Consent"), {"fields": ["policy_version", "research_consent"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]}),
     ]
     suspension_fields = ["suspended_at", "suspended_until", "suspension_reason"]
+    # Consent is given by the participant (or their guardian), never edited here.
+    consent_fields = ["policy_version", "research_consent"]
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
-            return self.suspension_fields
+            return self.suspension_fields + self.consent_fields
         # Moderators hold "change user" for the suspension actions only: an email, a permission or
         # a group changed here would be a way into someone else's account or into more power.
         return [name for _title, options in self.fieldsets for name in options["fields"]]
@@ -104,6 +160,19 @@ class UserAdmin(DjangoUserAdmin):
                     action="account.password_set_by_admin", actor=request.user, target=User.objects.get(pk=id)
                 )
         return response
+
+    @admin.display(description=_("consent"), ordering="policy_version")
+    def consent_state(self, user: User) -> str | StrPromise:
+        if not user.policy_version:
+            return _("none")
+        state = (
+            _("current")
+            if user.has_current_consent
+            else _("outdated (%(version)s)") % {"version": user.policy_version}
+        )
+        if user.research_consent:
+            return _("%(state)s, research use") % {"state": state}
+        return state
 
     @admin.display(description=_("suspension"), ordering="suspended_until")
     def suspension(self, user: User) -> str | StrPromise:

@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from .consent import consents_give
 from .models import Membership, Nationality, Programme, User
 from .permissions import MODERATOR_GROUP
 
@@ -60,6 +61,9 @@ def create_demo_accounts() -> list[User]:
         EmailAddress.objects.get_or_create(
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
+        if not user.has_current_consent:
+            # Demo people have read the notice; the research use stays their (here: no) choice.
+            consents_give(user=user, participation=True, cross_border=True, research=False)
         for programme in programmes:
             Membership.objects.get_or_create(user=user, programme=programme)
         if account.is_moderator:

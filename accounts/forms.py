@@ -4,12 +4,15 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
 from django.db.models import Field
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import model_field
 from core.text import clean, without_bidi_controls
 
+from .consent import consents_give
 from .models import Nationality, User
 
 
@@ -20,6 +23,63 @@ def _user_field(name: str) -> Field[Any, Any]:
 def _current_language() -> str:
     language = translation.get_language() or settings.LANGUAGE_CODE
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+class ConsentFields(forms.Form):
+    """The three questions of the privacy notice, asked separately: participation and the transfer
+    between Korea and Japan (both required; APPI Art. 28 and PIPA Art. 28-8 want the countries,
+    the recipients and their protections named where the consent is asked), research use (optional)."""
+
+    consent_participation = forms.BooleanField(
+        label=_(
+            "I agree to the collection and use of my personal data described in the privacy notice, to take part in the deliberation (required)."
+        ),
+        error_messages={"required": _("Taking part needs this consent.")},
+    )
+    consent_cross_border = forms.BooleanField(
+        label=_(
+            "I agree to the transfer of my personal data between the Republic of Korea and Japan (required)."
+        ),
+        help_text=_(
+            "Recipients: the organisers of the dialogue in the Republic of Korea and in Japan, and the "
+            "participants of both countries, who read what you write under your display name. "
+            "Transferred: your display name, nationality, age band, affiliation (adults only) and your "
+            "contributions; your email address only to the organisers. Protections: Korea's Personal "
+            "Information Protection Act and Japan's Act on the Protection of Personal Information, an "
+            "agreement binding the organisers to the same safeguards, encrypted connections. If you "
+            "refuse, you cannot take part: the dialogue is held between the two countries."
+        ),
+        error_messages={
+            "required": _("Taking part needs this consent: the dialogue is held between Korea and Japan.")
+        },
+    )
+    consent_research = forms.BooleanField(
+        label=_(
+            "I agree that my contributions, with my name and email address removed, may be used for research on the dialogue (optional)."
+        ),
+        required=False,
+        help_text=_("You can withdraw this consent at any time on your profile page."),
+    )
+
+    def link_notice(self) -> None:
+        self.fields["consent_participation"].help_text = format_html(
+            '<a href="{}">{}</a>', reverse("privacy_notice"), _("Read the privacy notice")
+        )
+
+    def consent_answers(self) -> dict[str, bool]:
+        return {
+            "participation": self.cleaned_data["consent_participation"],
+            "cross_border": self.cleaned_data["consent_cross_border"],
+            "research": self.cleaned_data.get("consent_research", False),
+        }
+
+
+class ConsentForm(ConsentFields):
+    """Asked again when the privacy notice changes (accounts.middleware)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.link_notice()
 
 
 class SignupForm(AllauthSignupForm):
@@ -53,10 +113,18 @@ class SignupForm(AllauthSignupForm):
         help_text=_("Optional: university, organisation or programme."),
     )
 
+    consent_participation = ConsentFields.base_fields["consent_participation"]
+    consent_cross_border = ConsentFields.base_fields["consent_cross_border"]
+    consent_research = ConsentFields.base_fields["consent_research"]
+
     field_order = ["email", "display_name", "nationality", "preferred_language", "affiliation"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The consents come last, after the password allauth adds.
+        for name in ("consent_participation", "consent_cross_border", "consent_research"):
+            self.fields[name] = self.fields.pop(name)
+        ConsentFields.link_notice(self)
         self.fields["preferred_language"].initial = _current_language()
         self.fields["display_name"].widget.attrs["autocomplete"] = "nickname"
         self.fields["affiliation"].widget.attrs["autocomplete"] = "organization"
@@ -70,6 +138,10 @@ class SignupForm(AllauthSignupForm):
         if not name:
             raise forms.ValidationError(_("Enter a display name."))
         return name
+
+    def signup(self, request, user) -> None:
+        """allauth calls this once the user is saved: record the consents (accounts.consent)."""
+        consents_give(user=user, **ConsentFields.consent_answers(self))  # type: ignore[arg-type]
 
 
 class ProfileForm(forms.Form):

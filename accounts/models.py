@@ -93,6 +93,15 @@ class User(AbstractUser):
         _("suspended until"), null=True, blank=True, help_text=_("Empty while suspended means indefinitely.")
     )
     suspension_reason = models.TextField(_("reason for suspension"), blank=True)
+    # The current state of consent, kept beside the account so that every page can check it
+    # without a query; ``Consent`` rows are the record (who, what, which version, when).
+    policy_version = models.CharField(
+        _("privacy notice consented to"),
+        max_length=20,
+        blank=True,
+        help_text=_("Version of the privacy notice whose required consents were given; empty: none yet."),
+    )
+    research_consent = models.BooleanField(_("research use consented"), default=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -114,6 +123,11 @@ class User(AbstractUser):
     def get_short_name(self) -> str:
         # The admin greets staff with this; the default would be the email address.
         return self.display_name or self.email.split("@")[0]
+
+    @property
+    def has_current_consent(self) -> bool:
+        """Whether the required consents were given to the privacy notice in force (no query)."""
+        return self.policy_version == settings.PRIVACY_POLICY_VERSION
 
     def is_suspended(self, now=None) -> bool:
         if self.suspended_at is None:
@@ -230,3 +244,45 @@ class NationalityChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_nationality} → {self.to_nationality}"
+
+
+class ConsentPurpose(models.TextChoices):
+    PARTICIPATION = "participation", _("Taking part in the deliberation")
+    CROSS_BORDER = "cross_border", _("Transfer of personal data between Korea and Japan")
+    RESEARCH = "research", _("Research use of anonymised contributions")
+
+
+# Without these two nobody takes part; research use is optional.
+REQUIRED_PURPOSES = (ConsentPurpose.PARTICIPATION, ConsentPurpose.CROSS_BORDER)
+
+
+class ConsentMethod(models.TextChoices):
+    SELF = "self", _("Given by the participant")
+    GUARDIAN = "guardian", _("Given by a guardian through an emailed link")
+    ORGANISER = "organiser", _("Attested by the programme organiser for a cohort")
+
+
+class Consent(models.Model):
+    """One answer to one consent question, for one version of the privacy notice: append-only.
+
+    The latest row per purpose is the participant's current answer; ``User.policy_version`` and
+    ``User.research_consent`` mirror it (``accounts.consent`` writes both in one transaction).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    granted = models.BooleanField(_("granted"))
+    policy_version = models.CharField(_("privacy notice version"), max_length=20)
+    method = models.CharField(
+        _("method"), max_length=12, choices=ConsentMethod.choices, default=ConsentMethod.SELF
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["user", "purpose", "-recorded_at"], name="accounts_consent_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}: {self.granted} ({self.policy_version})"

@@ -38,6 +38,11 @@ def participation_refusal(user, programme: Programme) -> PermissionRefused | Non
         return PermissionRefused(
             "suspended", _("Your account is suspended, so you cannot write. You can still read everything.")
         )
+    if not user.has_current_consent:
+        return PermissionRefused(
+            "consent_required",
+            _("Read the privacy notice and give your consent to take part: see Your consents."),
+        )
     if not programme.is_in_session(timezone.localdate()):
         return PermissionRefused("window_closed", _("The deliberation window for this programme is closed."))
     # Both facts in one query: this runs on every proposal page a participant opens.

@@ -2,19 +2,23 @@ from urllib.parse import urlencode
 
 from allauth.account.views import ConfirmEmailView as AllauthConfirmEmailView
 from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DeliberationError
 
-from .forms import JoinForm, NationalityChangeForm
+from .checks import notice_template
+from .consent import consents_give
+from .forms import ConsentForm, JoinForm, NationalityChangeForm
 from .models import Membership, Nationality, Programme
 from .services import join_refusal, nationality_change_request, programme_join
 
@@ -116,3 +120,57 @@ class ConfirmEmailView(AllauthConfirmEmailView):
 
 
 confirm_email = ConfirmEmailView.as_view()
+
+
+def _safe_next(request, fallback: str) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return next_url
+    return fallback
+
+
+def privacy_notice(request):
+    """The privacy notice in force, in the page's language (ko, ja or en). No queries."""
+    version = settings.PRIVACY_POLICY_VERSION
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    # Every language exists (accounts.checks); English if the page's language is not one of ours.
+    if language not in dict(settings.LANGUAGES):
+        language = "en"
+    context = {
+        "notice": notice_template(version, language),
+        "version": version,
+        "organisers": settings.PRIVACY_ORGANISERS,
+        "contact_email": settings.PRIVACY_CONTACT_EMAIL,
+    }
+    return render(request, "accounts/privacy.html", context)
+
+
+@login_required
+def consent_view(request):
+    """Give (again) the consents of the privacy notice in force: after it changed (the
+    middleware sends participants here), or to change the optional research consent."""
+    user = request.user
+    status = 200
+    if request.method == "POST":
+        form = ConsentForm(request.POST)
+        if form.is_valid():
+            try:
+                consents_give(user=user, **form.consent_answers())
+            except DeliberationError as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.success(request, _("Thank you. Your consent has been recorded."))
+                return redirect(_safe_next(request, reverse("proposals:list")))
+        status = 400
+    else:
+        initial = {"consent_research": user.research_consent}
+        if user.has_current_consent:
+            initial |= {"consent_participation": True, "consent_cross_border": True}
+        form = ConsentForm(initial=initial)
+    context = {
+        "form": form,
+        "version": settings.PRIVACY_POLICY_VERSION,
+        "renewal": bool(user.policy_version) and not user.has_current_consent,
+        "next": _safe_next(request, ""),
+    }
+    return render(request, "accounts/consent.html", context, status=status)

@@ -19,6 +19,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group as AuthGroup
 from django.db import connection, transaction
@@ -218,6 +219,8 @@ class _Generator:
                     "notification_frequency": rng.choice(NotificationFrequency.values),
                     "date_joined": self.moment(),
                     "is_active": True,
+                    # Consented at sign-up to the notice in force (the rows of record are not benchmarked).
+                    "policy_version": settings.PRIVACY_POLICY_VERSION,
                 }
             )
         self.special = {}
@@ -234,6 +237,7 @@ class _Generator:
                     "preferred_language": language,
                     "date_joined": self.start,
                     "is_active": True,
+                    "policy_version": settings.PRIVACY_POLICY_VERSION,
                     "is_staff": email == MODERATOR_EMAIL,
                 }
             )

@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: a participant whose consent is older than the privacy notice is asked again.
+    "accounts.middleware.PolicyConsentMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -289,6 +291,27 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Korea–Japan Future 
 # Absolute links in emails sent outside a request (the digest command) start with this; inside a
 # request (and for work it queues) they use the request's own scheme and host (core/siteurl.py).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Privacy notice (templates/accounts/privacy/<version>/<language>.html) and consent. Raising the
+# version makes every participant consent again at their next page view (accounts.middleware);
+# until then they read but cannot write.
+PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-12-01")
+# Named in the privacy notice: who runs the dialogue in each country (the recipients of the
+# cross-border transfer) and where to write about personal data.
+PRIVACY_ORGANISERS = {
+    "KR": os.environ.get(
+        "PRIVACY_ORGANISER_KR", "Korea–Japan Future Dialogue secretariat, Republic of Korea"
+    ),
+    "JP": os.environ.get("PRIVACY_ORGANISER_JP", "Korea–Japan Future Dialogue secretariat, Japan"),
+}
+PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "privacy@localhost")
+# Age below which participation needs a guardian's consent, by nationality: Korea 14 (PIPA Art.
+# 22-2); Japan 16 by default (the APPI sets no age; the PPC's guidance accepts 12–15); others 16.
+GUARDIAN_CONSENT_AGE = {
+    "KR": int(os.environ.get("GUARDIAN_CONSENT_AGE_KR", "14")),
+    "JP": int(os.environ.get("GUARDIAN_CONSENT_AGE_JP", "16")),
+    "OTHER": int(os.environ.get("GUARDIAN_CONSENT_AGE_OTHER", "16")),
+}
 
 # Moderation: this many distinct participants' open reports hide a comment or amendment pending
 # review, unless they all come from one nationality group (then it goes to the top of the queue).

@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("i18n/setlang/", set_language, name="set_language"),
     # A comment's permalink: to its page, sort and anchor however far the discussion has grown.
     path("c/<int:pk>/", comment_permalink, name="comment_permalink"),
+    path("privacy/", account_views.privacy_notice, name="privacy_notice"),
     # proposals:list and (composed in pages/) proposals:detail.
     path("proposals/", include(pages.proposals)),
     # Each feature app owns the URLs below a proposal: comments/, ratings/, amendments/, versions/.

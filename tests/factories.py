@@ -2,6 +2,7 @@ import datetime as dt
 
 import factory
 from allauth.account.models import EmailAddress
+from django.conf import settings
 
 from accounts.models import Membership, Nationality, Programme, User
 from proposals.models import PolicyArea, Proposal, ProposalVersion, Publication, PublicationAuthor
@@ -17,6 +18,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     nationality = Nationality.KOREA
     preferred_language = "ko"
     password = factory.django.Password("correct horse battery staple")
+    # Consented at sign-up to the notice in force (tests of consent set it otherwise).
+    policy_version = factory.LazyFunction(lambda: settings.PRIVACY_POLICY_VERSION)
 
     @factory.post_generation
     def verified(obj, create, extracted, **kwargs):

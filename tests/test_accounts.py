@@ -44,6 +44,8 @@ def signup_data(**overrides) -> dict:
         "affiliation": "Waseda",
         "password1": "a-long-unusual-passphrase-77",
         "password2": "a-long-unusual-passphrase-77",
+        "consent_participation": "on",
+        "consent_cross_border": "on",
     }
     data.update(overrides)
     return data

@@ -55,6 +55,7 @@ def _user(email: str, *, nationality: str, language: str, display_name: str, mem
         display_name=display_name,
         nationality=nationality,
         preferred_language=language,
+        policy_version=settings.PRIVACY_POLICY_VERSION,
         **fields,
     )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)

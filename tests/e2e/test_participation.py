@@ -9,6 +9,7 @@ needed it is read from the catalogue with ``translation.override`` so it stays r
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import translation
 from playwright.sync_api import expect
@@ -90,6 +91,7 @@ def _member(lang: str, email: str, **fields):
         display_name=fields.pop("display_name", person["display_name"]),
         nationality=person["nationality"],
         preferred_language=lang,
+        policy_version=settings.PRIVACY_POLICY_VERSION,
         **fields,
     )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
@@ -139,6 +141,8 @@ def test_participant_signs_up_joins_rates_comments_and_replies(page, seeded, lan
     form.locator("select[name=nationality]").select_option(person["nationality"])
     expect(form.locator("select[name=preferred_language]")).to_have_value(lang)
     form.locator("input[name=affiliation]").fill(person["affiliation"])
+    form.locator("input[name=consent_participation]").check()
+    form.locator("input[name=consent_cross_border]").check()
     page.shots("signup-form")
     _submit_auth_form(page)
     expect(page).to_have_url(re.compile(rf"/{lang}/accounts/confirm-email/$"))
