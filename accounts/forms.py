@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import model_field
 from core.text import clean, without_bidi_controls
+from core.widgets import CountedTextarea
 
 from .consent import consents_give
 from .models import Nationality, User
@@ -178,7 +179,7 @@ class NationalityChangeForm(forms.Form):
         label=_("Why (for the moderators)"),
         max_length=1000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=CountedTextarea(attrs={"rows": 2}),
     )
 
 

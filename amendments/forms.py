@@ -7,6 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.widgets import CountedTextarea
+
 from .models import MAX_RATIONALE_LENGTH, MAX_TEXT_LENGTH, TargetField
 
 
@@ -28,12 +30,12 @@ class AmendmentForm(forms.Form):
         label=_("New text"),
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 12, "required": True, "maxlength": MAX_TEXT_LENGTH}),
+        widget=CountedTextarea(attrs={"rows": 12, "required": True}, limit=MAX_TEXT_LENGTH),
     )
     rationale = forms.CharField(
         label=_("Why should it change?"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "required": True, "maxlength": MAX_RATIONALE_LENGTH}),
+        widget=CountedTextarea(attrs={"rows": 4, "required": True}, limit=MAX_RATIONALE_LENGTH),
         help_text=_("Explain the change for the other participants and the moderators."),
     )
 
@@ -53,6 +55,6 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the decision"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_RATIONALE_LENGTH}),
+        widget=CountedTextarea(attrs={"rows": 3}, limit=MAX_RATIONALE_LENGTH),
         help_text=_("Required to reject. The author is notified."),
     )

@@ -214,7 +214,8 @@ def editor_context(request, proposal, form: AmendmentForm) -> dict:
     attrs = form.fields["new_text"].widget.attrs
     attrs["lang"] = language
     if field == TargetField.TITLE:
-        attrs.update(rows=2, maxlength=version._meta.get_field("title").max_length)
+        attrs.update(rows=2)
+        form.fields["new_text"].widget.limit = version._meta.get_field("title").max_length
     return {
         "proposal": proposal,
         "version": version,

@@ -3,10 +3,13 @@ already loaded)."""
 
 from dataclasses import dataclass, field
 
+from django.forms.utils import flatatt
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from comments.models import Comment
 from core.errors import DeliberationError
+from core.widgets import counter_attrs
 
 from .models import NOTE_MAX_LENGTH, ReportReason
 
@@ -31,6 +34,11 @@ class ReportControl:
     @property
     def dom_id(self) -> str:
         return f"report-{self.kind}-{self.item_id}"
+
+    @property
+    def note_counter(self) -> SafeString:
+        """The note's visible counter (no ``maxlength``: a long note is refused, never cut)."""
+        return flatatt(counter_attrs(self.note_max_length))
 
 
 def kind_of(item) -> str:

@@ -1183,3 +1183,15 @@ def test_the_same_text_is_welcome_when_the_earlier_one_is_closed_or_elsewhere(
 
     assert response.status_code == 302
     assert Amendment.objects.count() == 2
+
+
+def test_amendment_boxes_count_characters_instead_of_cutting(client, member, proposal):
+    client.force_login(member)
+
+    body = client.get(page(proposal, "amendments/new/?field=title&language=ja", lang="ja")).content.decode()
+
+    new_text = re.search(r'<textarea name="new_text"[^>]*>', body).group(0)
+    rationale = re.search(r'<textarea name="rationale"[^>]*>', body).group(0)
+    assert "maxlength" not in new_text + rationale
+    assert f'data-limit="{ProposalVersion._meta.get_field("title").max_length}"' in new_text
+    assert 'data-limit="4000"' in rationale and 'data-count-text="%(count)s / %(limit)s文字"' in rationale

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import Nationality
 from audit.models import AuditEntry
@@ -265,14 +265,32 @@ def test_too_long_comment_is_refused_in_the_users_language(client, proposal, mem
     response = client.post(list_url(proposal, lang="ko"), {"body": "가" * (MAX_LENGTH + 1), "language": "ko"})
 
     assert response.status_code == 400
-    with translation.override("ko"):
-        from django.core.validators import MaxLengthValidator
-
-        expected = MaxLengthValidator.message % {"limit_value": MAX_LENGTH, "show_value": MAX_LENGTH + 1}
-    assert expected in html(response)
+    # How long it is, the limit, and that nothing was posted or cut, in Korean.
+    assert f"글이 {MAX_LENGTH + 1}자로 한도({MAX_LENGTH}자)를 넘습니다." in html(response)
     assert "Ensure this value" not in html(response)
-    assert "가" * 100 in html(response)  # what was typed is kept in the form
+    assert "가" * (MAX_LENGTH + 1) + "</textarea>" in html(response)  # kept whole, not cut
     assert not Comment.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["ko", "ja"])
+def test_comment_boxes_show_their_limit_and_never_cut_a_paste(client, proposal, member, lang):
+    login(client, member)
+    comment = CommentFactory(proposal=proposal, author=member)
+
+    for url in (
+        page_url(proposal, lang),
+        action_url(comment, "reply", lang),
+        action_url(comment, "edit", lang),
+    ):
+        body = html(client.get(url))
+        textarea = re.search(r'<textarea name="body"[^>]*>', body).group(0)
+        # No maxlength: the browser would cut a long paste silently. The counter has the limit.
+        assert "maxlength" not in textarea, url
+        assert f'data-limit="{MAX_LENGTH}"' in textarea
+        expected = {"ko": "%(count)s / %(limit)s자", "ja": "%(count)s / %(limit)s文字"}[lang]
+        assert f'data-count-text="{expected}"' in textarea
+    assert '<script src="/static/js/site.js" defer></script>' in body
 
 
 @pytest.mark.django_db

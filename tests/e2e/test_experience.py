@@ -82,3 +82,35 @@ def test_japanese_signup_from_a_proposal_needs_a_nationality_and_ends_on_the_pro
     expect(page.locator('.site-nav a[href$="/accounts/profile/"]')).to_be_visible()
     assert User.objects.get(email="aoi@example.jp").nationality == "JP"
     page.shots("back-on-the-proposal")
+
+
+def test_a_long_paste_is_counted_not_cut_and_the_server_says_what_to_do(page, seeded):
+    from comments.models import MAX_LENGTH, Comment
+
+    _member("ko", "minji@example.kr")
+    _log_in(page, "ko", "minji@example.kr")
+    page.goto(f"{page.base_url}/ko/proposals/{SLUG}/")
+    box = page.locator("#comment-form textarea[name=body]")
+    counter = page.locator("#comment-form .char-count")
+    expect(counter).to_have_text(f"0 / {MAX_LENGTH:,}자")
+
+    box.fill("가" * 10_000)  # a paste far over the limit
+
+    assert box.evaluate("el => el.value.length") == 10_000  # nothing cut
+    expect(counter).to_contain_text(f"10,000 / {MAX_LENGTH:,}자 {10_000 - MAX_LENGTH:,}자 초과")
+    expect(counter).to_have_class(re.compile(r"\bover\b"))
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#live-announcer")).to_contain_text("초과")
+    page.shots("over-the-limit")
+
+    page.locator("#comment-form button[type=submit]").click()
+    expect(page.locator("#comment-form .form-errors")).to_contain_text(
+        f"글이 10000자로 한도({MAX_LENGTH}자)를 넘습니다."
+    )
+    box = page.locator("#comment-form textarea[name=body]")
+    assert box.evaluate("el => el.value.length") == 10_000  # still all there after the refusal
+    expect(page.locator("#comment-form .char-count")).to_be_visible()  # the swapped form has it too
+    assert not Comment.objects.exists()
+
+    box.fill("가" * MAX_LENGTH)
+    expect(page.locator("#comment-form .char-count")).not_to_have_class(re.compile(r"\bover\b"))
