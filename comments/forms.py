@@ -2,9 +2,11 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.languages import LANGUAGE_CODES
 from core.text import normalise_newlines
 from core.widgets import CountedTextarea
 
@@ -48,6 +50,36 @@ class CommentForm(forms.Form):
             self.initial.setdefault("client_token", uuid.uuid4())
             if language:
                 self.initial.setdefault("language", language)
+        # The author's own translations ("also in 日本語"), published with the comment.
+        for code in LANGUAGE_CODES:
+            with translation.override(code):
+                name = translation.get_language_info(code)["name_local"]
+            field = CommentText(
+                label=_("Also in %(language)s") % {"language": name},
+                max_length=MAX_LENGTH,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3, "lang": code}),
+            )
+            self.fields[f"also_{code}"] = field
+
+    @property
+    def translation_fields(self) -> list:
+        return [self[f"also_{code}"] for code in LANGUAGE_CODES]
+
+    def clean(self):
+        cleaned = super().clean()
+        language = cleaned.get("language")
+        if language and (cleaned.get(f"also_{language}") or "").strip():
+            self.add_error(f"also_{language}", _("The comment itself is written in this language."))
+        return cleaned
+
+    def comment_data(self) -> dict:
+        """The arguments of ``comments.services.comment_create``: the text and, in
+        ``translations``, the author's own translations."""
+        data = dict(self.cleaned_data)
+        own = {code: data.pop(f"also_{code}", "") for code in LANGUAGE_CODES}
+        data["translations"] = {code: text for code, text in own.items() if text and text.strip()}
+        return data
 
 
 class EditForm(forms.Form):

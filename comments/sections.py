@@ -211,6 +211,8 @@ def decorate(section: Section, comments: list[Comment], user) -> None:
         # hundreds of comments light.
         comment.can_reply = permissions.can_reply(comment, participation=participation)
         comment.can_edit = permissions.can_edit(user, comment, participation=participation)
+        # Participants translate public text (translations.views checks again on the server).
+        comment.can_translate = participation is None and not comment.is_deleted and not comment.is_hidden
 
 
 def build_section(

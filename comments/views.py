@@ -176,7 +176,7 @@ def _create(request, section: Section, form, *, parent):
             proposal=section.proposal,
             amendment=section.amendment,
             parent=parent,
-            **form.cleaned_data,
+            **form.comment_data(),
         )
     except DeliberationError as error:
         return _form_response(request, section, form, comment=parent, error=error)

@@ -11,6 +11,8 @@ from amendments.models import Amendment, AmendmentState
 from moderation.models import Report, ReportStatus
 from progress.models import Milestone, MilestoneStatus
 from proposals.models import CorrectionStatus, Proposal
+from translations.models import Status as TranslationStatus
+from translations.models import Translation
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,11 @@ def summary() -> list[Pending]:
             _("Progress reports awaiting review"),
             Milestone.objects.filter(status=MilestoneStatus.PENDING).count(),
             reverse("admin:progress_milestone_changelist") + "?status__exact=pending",
+        ),
+        Pending(
+            _("Translations awaiting review"),
+            Translation.objects.filter(status=TranslationStatus.PENDING).count(),
+            reverse("admin:translations_translation_changelist") + "?status__exact=pending",
         ),
         Pending(
             _("Proposals with translations to update"),

@@ -38,6 +38,8 @@ urlpatterns += i18n_patterns(
     path("", include("progress.urls")),
     # proposals/<slug>/comments/<pk>/report/ and proposals/<slug>/amendments/<pk>/report/.
     path("", include("moderation.urls")),
+    # translations:translate: a participant translates a text (or corrects a translation).
+    path("translate/", include("translations.urls")),
     # accounts:programme… and (composed in pages/) accounts:profile.
     path("accounts/", include(pages.accounts)),
     # allauth's confirmation, keeping `next` when the link is opened where nobody is logged in.

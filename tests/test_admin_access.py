@@ -105,9 +105,9 @@ def test_admin_index_shows_what_awaits(client, make_actor, settings, proposal):
     assert Amendment.objects.count() == 1
 
 
-# session, user, group check, 4 counts of what awaits, user and group permissions for the app list,
-# and the recent-actions box (admin log)
-ADMIN_INDEX_QUERIES = 10
+# session, user, group check, 5 counts of what awaits (the fifth: translations awaiting review),
+# user and group permissions for the app list, and the recent-actions box (admin log)
+ADMIN_INDEX_QUERIES = 11
 
 
 @pytest.mark.parametrize("size", [1, 10])
