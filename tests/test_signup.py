@@ -32,6 +32,8 @@ def signup_data(**overrides) -> dict:
         "affiliation": "",
         "password1": PASSWORD,
         "password2": PASSWORD,
+        "consent_participation": "on",
+        "consent_cross_border": "on",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}

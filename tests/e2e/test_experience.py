@@ -61,6 +61,8 @@ def test_japanese_signup_from_a_proposal_needs_a_nationality_and_ends_on_the_pro
     form.locator("input[name=password1]").fill(PASSWORD)
     form.locator("input[name=password2]").fill(PASSWORD)
     form.locator("input[name=display_name]").fill("佐藤はるか")
+    form.locator("input[name=consent_participation]").check()
+    form.locator("input[name=consent_cross_border]").check()
 
     # Skipping the nationality is refused: nobody is counted as Korean by default.
     form.locator("button[type=submit]").click()
