@@ -3,6 +3,7 @@ amendments after a new version. Each public function authorises, validates, then
 transaction and raises ``DeliberationError`` / ``PermissionRefused`` when it refuses."""
 
 import uuid
+from collections.abc import Callable
 from functools import partial
 
 from django.db import transaction
@@ -64,6 +65,7 @@ def amendment_create(
     rationale: str,
     base_version_id: int | None,
     client_token: uuid.UUID | None = None,
+    admit: Callable[[], None] | None = None,
 ) -> Amendment:
     """Propose replacing one field in one language of the proposal's current version.
 
@@ -79,6 +81,8 @@ def amendment_create(
         existing = once.find(client_token, earlier)
         if existing is not None:
             return existing
+        if admit is not None:
+            admit()
         if field not in TargetField.values:
             raise DeliberationError("invalid_field", _("Choose the title, summary or body."), field="field")
         if language not in LANGUAGE_CODES:

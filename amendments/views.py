@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -33,8 +35,6 @@ def amendment_new(request, slug: str):
         if not form.is_valid():
             raise DeliberationError("invalid", _("The form was incomplete: load the text again and retry."))
         data = form.cleaned_data
-        if services.proposed_earlier(request.user, data["client_token"]) is None:
-            throttles.check(request, "amendment")
         amendment = services.amendment_create(
             author=request.user,
             proposal=proposal,
@@ -44,6 +44,8 @@ def amendment_new(request, slug: str):
             rationale=data["rationale"],
             base_version_id=data["base_version"],
             client_token=data["client_token"],
+            # Counted once the amendment is known to be new: a resubmitted form is not counted again.
+            admit=partial(throttles.check, request, "amendment"),
         )
     except DeliberationError as error:
         form = sections.refused_form(request, proposal, form, error)

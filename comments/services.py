@@ -2,6 +2,7 @@
 transaction and raises ``DeliberationError`` / ``PermissionRefused`` when it refuses."""
 
 import uuid
+from collections.abc import Callable
 from functools import partial
 
 from django.db import transaction
@@ -96,6 +97,7 @@ def comment_create(
     amendment=None,
     client_token: uuid.UUID | None = None,
     translations: dict[str, str] | None = None,
+    admit: Callable[[], None] | None = None,
 ) -> Comment:
     """Post a comment on ``proposal`` (or on its ``amendment``), or a reply to ``parent``.
 
@@ -103,7 +105,8 @@ def comment_create(
     it; the machine translates it into the other languages (when a provider is configured).
     A second call with the same ``client_token`` by the same author returns the first comment
     unchanged (double submits). Replying notifies the parent's author unless they reply to
-    themselves. Records ``comment.created``.
+    themselves. Records ``comment.created``. ``admit`` (the view's throttle) is called once the
+    comment is known to be new, before it is written: a resubmission is not counted again.
     """
     with transaction.atomic():
         ensure_can_participate(author, proposal.programme)
@@ -112,6 +115,8 @@ def comment_create(
         existing = once.find(client_token, earlier)
         if existing is not None:
             return existing
+        if admit is not None:
+            admit()
         text = clean_body(body)
         if language not in LANGUAGE_CODES:
             raise DeliberationError("invalid_language", _("Choose a language."), field="language")

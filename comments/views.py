@@ -4,6 +4,8 @@ comment's anchor with a message) and with htmx (the re-rendered fragment is retu
 Refusals come back as the form with the message (400/403), never a 500.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -169,13 +171,13 @@ def _create(request, section: Section, form, *, parent):
     if not form.is_valid():
         return _form_response(request, section, form, comment=parent, status=400)
     try:
-        if services.posted_earlier(request.user, form.cleaned_data.get("client_token")) is None:
-            throttles.check(request, "comment" if parent is None else "reply")
         comment = services.comment_create(
             author=request.user,
             proposal=section.proposal,
             amendment=section.amendment,
             parent=parent,
+            # Counted once the comment is known to be new: a resubmitted form is not counted again.
+            admit=partial(throttles.check, request, "comment" if parent is None else "reply"),
             **form.comment_data(),
         )
     except DeliberationError as error:
