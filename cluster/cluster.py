@@ -38,7 +38,7 @@ SERVERS = {"a": LB_PORT + 1, "b": LB_PORT + 2}
 REDIS_PORT = LB_PORT + 3
 WORKERS = int(os.environ.get("CLUSTER_WORKERS", "2"))
 LB_URL = f"https://127.0.0.1:{LB_PORT}"
-USERS = 24
+USERS = 28
 PASSWORD = "cluster-test-password-2026"  # noqa: S105 - throw-away accounts of a local test database
 PACKAGES = {
     "haproxy": "haproxy",
@@ -240,6 +240,7 @@ call_command("migrate", interactive=False, verbosity=0)
 call_command("createcachetable")
 call_command("load_seed", verbosity=0)
 from allauth.account.models import EmailAddress
+from accounts.consent import consents_give
 from accounts.models import Membership, Nationality, Programme, User
 programme = Programme.objects.get()
 for n in range({USERS}):
@@ -249,6 +250,7 @@ for n in range({USERS}):
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     Membership.objects.create(user=user, programme=programme)
+    consents_give(user=user, participation=True, cross_border=True, research=False)
 """
     manage("shell", "--no-imports", "-c", script)
 
