@@ -159,6 +159,13 @@ def build_routes(data: dict) -> tuple[list[Route], list[str]]:
         ),
         Route("page50_anon", "Proposal page, thread page 50", f"{page}?page=50", "anonymous"),
         Route("page50_member", "Proposal page, thread page 50", f"/ko/proposals/{hot}/?page=50", "reader"),
+        Route(
+            "ground_tab",
+            "Common-ground view: the differences tab (htmx panel)",
+            f"/en/proposals/{hot}/comments/common-ground/?ground=differences",
+            "anonymous",
+            headers={"HX-Request": "true"},
+        ),
     ]
     missing = []
     if amendment is not None:

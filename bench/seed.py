@@ -10,7 +10,9 @@ Consistency kept as the services would keep it, without going through them (they
 at a time): comment ``root``/``depth``/``reply_count``; rating aggregates computed exactly from the
 rating rows in one grouped query; amendment vote counters from the vote rows; accepted amendments
 each make a new proposal version (the current one is the last); a proposal's stage per
-jurisdiction follows its latest published milestone.
+jurisdiction follows its latest published milestone. Comment reactions are counters only (no
+reaction rows): per-nationality agree/disagree/pass drawn per comment, their totals, and the
+common-ground label and score computed from them as the reaction service would.
 """
 
 import datetime as dt
@@ -32,6 +34,7 @@ from amendments.models import Amendment, AmendmentState, AmendmentVote, Vote
 from audit.log import record
 from audit.models import AuditEntry
 from comments.models import MAX_DEPTH, Comment
+from core import consensus
 from proposals.models import Proposal, ProposalVersion, Stage
 from ratings.models import Criterion, Rating, RatingAggregate
 from ratings.models import Group as RatingGroup
@@ -548,6 +551,7 @@ class _Generator:
                 "stance": rng.choice(["", "", "for", "neutral", "against"]),
                 "created_at": when,
                 "reply_count": 0,
+                **reaction_counters(first_id + index),
             }
             if not candidates or rng.random() < 0.4:
                 row.update(parent_id=None, root_id=row["id"], depth=0, body=self.sentence_text(language))
@@ -836,3 +840,35 @@ def recompute_stages(proposal_ids: list[int]) -> int:
     for pid, milestone in overall.items():
         Proposal.objects.filter(pk=pid).update(stage=milestone.stage)
     return written
+
+
+VOTES_PER_SIDE = (0, 0, 1, 2, 3, 5, 6, 8, 12, 20, 40)
+
+
+def reaction_counters(comment_id: int) -> dict:
+    """Synthetic reaction counters of one comment, from its own generator (so the main one's
+    sequence, and everything drawn after it, stays as it was): per side a number of votes and a
+    lean, sometimes shared by both sides (common ground), sometimes opposite (divides)."""
+    rng = random.Random(comment_id)  # noqa: S311 - synthetic benchmark data, not secrets
+    shared = rng.random() < 0.5
+    lean_kr = rng.random()
+    lean_jp = lean_kr if shared else rng.random()
+    row: dict = {}
+    sides = []
+    for suffix, lean in (("kr", lean_kr), ("jp", lean_jp)):
+        votes = rng.choice(VOTES_PER_SIDE)
+        agree = round(votes * lean)
+        disagree = round((votes - agree) * 0.8)
+        passed = votes - agree - disagree
+        row.update({f"agree_{suffix}": agree, f"disagree_{suffix}": disagree, f"pass_{suffix}": passed})
+        sides.append(consensus.Side(agree, disagree, passed))
+    score = consensus.comment_score(*sides, consensus.current_thresholds())
+    row.update(
+        agree_count=row["agree_kr"] + row["agree_jp"],
+        disagree_count=row["disagree_kr"] + row["disagree_jp"],
+        pass_count=row["pass_kr"] + row["pass_jp"],
+        ground_label=score.label.value,
+        bridging_score=score.bridging,
+        ground_version=consensus.METRIC_VERSION,
+    )
+    return row

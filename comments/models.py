@@ -77,6 +77,12 @@ class Comment(models.Model):
     agree_other = models.PositiveIntegerField(default=0)
     disagree_other = models.PositiveIntegerField(default=0)
     pass_other = models.PositiveIntegerField(default=0)
+    # The common-ground label and bridging score (core.consensus) of the counters above, stored by
+    # the reaction that changed them so lists filter and sort in SQL. ``ground_version`` is the
+    # metric_version they were computed with (``manage.py common_ground_refresh`` recomputes).
+    ground_label = models.CharField(max_length=20, default="needs_votes")
+    bridging_score = models.FloatField(default=0.0)
+    ground_version = models.CharField(max_length=20, blank=True)
     reply_count = models.PositiveIntegerField(default=0)
     # Sent with the form; a second submission of the same form finds the first comment.
     client_token = models.UUIDField(null=True, blank=True, editable=False)
@@ -98,6 +104,8 @@ class Comment(models.Model):
             models.Index(fields=["root", "created_at"], name="comments_thread_idx"),
             # The API's cursor pages walk a proposal's comments in (created_at, id) order.
             models.Index(fields=["proposal", "created_at", "id"], name="comments_proposal_time_idx"),
+            # The common-ground tabs: one label of one proposal, best bridging score first.
+            models.Index(fields=["proposal", "ground_label", "-bridging_score"], name="comments_ground_idx"),
         ]
 
     def __str__(self) -> str:

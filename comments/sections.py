@@ -20,7 +20,7 @@ from core.errors import PermissionRefused
 from proposals.models import Proposal
 from translations import reading
 
-from . import permissions, selectors
+from . import ground, permissions, selectors
 from .forms import CommentForm, EditForm
 from .models import Comment, Reaction
 from .services import discussion_url
@@ -249,5 +249,14 @@ def amendment_section(request, amendment, refusal) -> dict:
     return {
         "amendment_comment_section": build_section(
             request, proposal=amendment.proposal, amendment=amendment, refusal=refusal
+        )
+    }
+
+
+def ground_section(request, proposal, refusal) -> dict:
+    """The common-ground view of the proposal's comments (tab and page from the query string)."""
+    return {
+        "ground": ground.ground_page(
+            proposal=proposal, tab=request.GET.get("ground"), page=request.GET.get("ground_page")
         )
     }

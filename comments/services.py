@@ -22,7 +22,7 @@ from notifications.models import Kind
 from notifications.services import notify
 from translations import services as translation_services
 
-from . import permissions
+from . import ground, permissions
 from .models import MAX_LENGTH, Comment, CommentReaction, Reaction, Stance, group_counter
 from .translatable import KIND
 
@@ -290,5 +290,11 @@ def _move_counters(comment: Comment, *, add: Choice | None = None, remove: Choic
         for field in (COUNTER_FIELDS[kind], group_counter(kind, nationality)):
             deltas[field] = deltas.get(field, 0) + sign
     changes = {field: F(field) + delta for field, delta in deltas.items() if delta}
-    if changes:
-        Comment.objects.filter(pk=comment.pk).update(**changes)
+    if not changes:
+        return
+    rows = Comment.objects.filter(pk=comment.pk)
+    rows.update(**changes)
+    # The UPDATE holds the row's lock until commit, so these counters are the ones this
+    # transaction leaves, and a concurrent reaction recomputes after it.
+    counted = rows.only(*ground.COUNTER_FIELDS).get()
+    rows.update(**ground.stored_fields(counted))

@@ -7,6 +7,7 @@ app_name = "comments"
 
 urlpatterns = [
     path("comments/", views.comment_list, name="list"),
+    path("comments/common-ground/", views.common_ground, name="ground"),
     path("comments/<int:pk>/reply/", views.comment_reply, name="reply"),
     path("comments/<int:pk>/edit/", views.comment_edit, name="edit"),
     path("comments/<int:pk>/delete/", views.comment_delete, name="delete"),

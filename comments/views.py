@@ -5,6 +5,7 @@ Refusals come back as the form with the message (400/403), never a 500.
 """
 
 from functools import partial
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -19,10 +20,11 @@ from core.errors import DeliberationError
 from core.text import parse_id
 from proposals.selectors import proposal_for_action
 
-from . import selectors, services
+from . import ground, selectors, services
 from .forms import ReactionForm
 from .models import Comment
 from .sections import Section, build_section, decorate, edit_form, read, reply_form, root_form
+from .services import discussion_url
 
 FRAGMENTS = {
     "section": "comments/_section.html",
@@ -96,6 +98,18 @@ def comment_delete(request, slug: str, pk: int):
     except DeliberationError as error:
         return _refused(request, section, comment, error)
     return _done(request, section, comment, _("Your comment was deleted."))
+
+
+@require_GET
+def common_ground(request, slug: str):
+    """One tab (and page) of the common-ground view: the panel for htmx, else the proposal page."""
+    proposal = proposal_for_action(slug=slug)
+    tab, page = request.GET.get("ground"), request.GET.get("ground_page")
+    if not request.htmx:
+        query = urlencode({"ground": ground.normalise_tab(tab), **({"ground_page": page} if page else {})})
+        return redirect(f"{discussion_url(proposal)}?{query}#common-ground")
+    context = {"ground": ground.ground_page(proposal=proposal, tab=tab, page=page)}
+    return render(request, "comments/_ground_panel.html", context)
 
 
 @require_POST

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from accounts import views as account_views
 from comments.views import comment_permalink
 from pages import urls as pages
+from pages import views as page_views
 
 from . import views
 
@@ -30,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("privacy/", account_views.privacy_notice, name="privacy_notice"),
     # proposals:list and (composed in pages/) proposals:detail.
     path("proposals/", include(pages.proposals)),
+    path("common-ground/", page_views.common_ground_method, name="common_ground_method"),
     # Each feature app owns the URLs below a proposal: comments/, ratings/, amendments/, versions/.
     path("proposals/<slug:slug>/", include("comments.urls")),
     path("proposals/<slug:slug>/", include("ratings.urls")),

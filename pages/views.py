@@ -21,6 +21,8 @@ from accounts.services import profile_update
 from accounts.signals import switch_language
 from amendments import sections as amendment_sections
 from comments import sections as comment_sections
+from comments.ground import LABEL_NAMES as GROUND_LABELS
+from core import consensus
 from core.errors import DeliberationError
 from notifications.selectors import latest_for
 from proposals import selectors as proposal_selectors
@@ -30,6 +32,7 @@ from ratings import sections as rating_sections
 PROPOSAL_SECTIONS: list[Callable[..., dict[str, Any]]] = [
     rating_sections.proposal_section,
     amendment_sections.proposal_section,
+    comment_sections.ground_section,
     comment_sections.proposal_section,
 ]
 PROFILE_NOTIFICATIONS = 20
@@ -80,3 +83,23 @@ def profile(request: HttpRequest) -> HttpResponse:
         "notifications": latest_for(user, limit=PROFILE_NOTIFICATIONS),
     }
     return render(request, "accounts/profile.html", context, status=status)
+
+
+def common_ground_method(request: HttpRequest) -> HttpResponse:
+    """How the common-ground labels and rating figures are calculated, with the thresholds in force
+    and worked examples computed by the same functions the pages use."""
+    thresholds = consensus.current_thresholds()
+    examples = [
+        (kr, jp, consensus.comment_score(kr, jp, thresholds))
+        for kr, jp in (
+            (consensus.Side(agree=9, disagree=1), consensus.Side(agree=8, disagree=2)),
+            (consensus.Side(agree=500), consensus.Side(agree=2, disagree=8)),
+        )
+    ]
+    context = {
+        "thresholds": thresholds,
+        "metric_version": consensus.METRIC_VERSION,
+        "examples": examples,
+        "ground_labels": GROUND_LABELS,
+    }
+    return render(request, "pages/common_ground_method.html", context)

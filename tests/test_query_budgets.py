@@ -76,10 +76,12 @@ BUDGETS = {
     ("list", "member"): 3,
     # proposal, further sources, authors of the cited publications, rating aggregates, amendments,
     # counts, roots, replies, the translations of the page's texts into the reader's language (one
-    # query for all of them: translations.reading); member: + session, user, standing, own scores,
-    # own reactions
-    ("page", "anonymous"): 9,
-    ("page", "member"): 14,
+    # query for all of them: translations.reading), the common-ground view (count per tab, one page
+    # of the tab); member: + session, user, standing, own scores, own reactions
+    ("page", "anonymous"): 11,
+    ("page", "member"): 16,
+    # the common-ground panel for htmx: proposal, count per tab, one page of the tab
+    ("ground", "anonymous"): 3,
     # amendment page: + the translations of its rationale and comments, in one query
     ("amendment", "anonymous"): 6,
     ("amendment", "member"): 11,
@@ -142,6 +144,17 @@ def test_proposal_page_with_translations_query_budget(client, world, assert_quer
     assert_queries(BUDGETS["page", "member"], client, "GET", f"/ja/proposals/{HOT}/", {"page": 50})
     path = f"/ja/proposals/{HOT}/amendments/{world['bench_amendment']}/"
     assert_queries(BUDGETS["amendment", "member"], client, "GET", path)
+
+
+@pytest.mark.parametrize("tab", ["common", "differences", "needs_votes"])
+@pytest.mark.parametrize("size", SIZES)
+def test_common_ground_panel_query_budget(client, world, assert_queries, size, tab):
+    path = f"/en/proposals/{HOT}/comments/common-ground/"
+    assert_queries(BUDGETS["ground", "anonymous"], client, "GET", path, {"ground": tab}, **HTMX)
+    ground = client.get(path, {"ground": tab}, **HTMX).context["ground"]
+    # The bench data puts comments under every tab: the count stays the same with more of them.
+    assert ground.counts[tab] > 0
+    assert len(ground.items) == min(ground.counts[tab], 20)
 
 
 @pytest.mark.parametrize("size", SIZES)
