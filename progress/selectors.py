@@ -15,8 +15,10 @@ from django.utils.translation import gettext
 
 from amendments.models import Amendment, AmendmentState
 from comments.models import Comment
+from core.consensus import current_thresholds
 from proposals.models import Proposal, Stage
-from ratings.models import Criterion, Group, Rating, RatingAggregate
+from ratings.models import Criterion, Rating
+from ratings.selectors import CriterionComparison, both_sides_support, comparisons_by_proposal
 
 from .models import Jurisdiction, JurisdictionStage, Milestone, MilestoneStatus
 
@@ -127,6 +129,12 @@ class ProposalFigures:
     raters_kr: int = 0
     raters_jp: int = 0
     amendments_accepted: int = 0
+    # Importance, then feasibility: Korean and Japanese posteriors (core.consensus).
+    comparisons: list[CriterionComparison] = field(default_factory=list)
+
+    @property
+    def supported_on_both_sides(self) -> bool:
+        return both_sides_support(self.comparisons)
 
     @property
     def stage_list(self) -> list[tuple[Jurisdiction, Stage | None]]:
@@ -231,6 +239,15 @@ class Dashboard:
     bar_height: int = BAR_HEIGHT
 
     @property
+    def support_raters(self) -> int:
+        return current_thresholds().support_raters
+
+    @property
+    def shortlist(self) -> list[ProposalFigures]:
+        """Important and feasible in both countries: the both-sides rule on both criteria."""
+        return [row for row in self.rows if row.supported_on_both_sides]
+
+    @property
     def jurisdictions(self) -> list[Jurisdiction]:
         return list(Jurisdiction)
 
@@ -253,12 +270,7 @@ def dashboard() -> Dashboard:
         .annotate(count=Count("pk"))
         .values_list("proposal_id", "count")
     )
-    raters = {
-        (proposal_id, group): count
-        for proposal_id, group, count in RatingAggregate.objects.filter(
-            criterion=Criterion.IMPORTANCE, group__in=[Group.KOREA, Group.JAPAN]
-        ).values_list("proposal_id", "group", "count")
-    }
+    comparisons = comparisons_by_proposal()
     accepted = dict(
         Amendment.objects.filter(state=AmendmentState.ACCEPTED)
         .values("proposal_id")
@@ -270,10 +282,28 @@ def dashboard() -> Dashboard:
             proposal=proposal,
             stages={j: Stage(s) for j, s in stages.get(proposal.pk, {}).items()},
             comments=comments.get(proposal.pk, 0),
-            raters_kr=raters.get((proposal.pk, Group.KOREA.value), 0),
-            raters_jp=raters.get((proposal.pk, Group.JAPAN.value), 0),
+            raters_kr=_importance(comparisons.get(proposal.pk)).raters_kr,
+            raters_jp=_importance(comparisons.get(proposal.pk)).raters_jp,
             amendments_accepted=accepted.get(proposal.pk, 0),
+            comparisons=comparisons.get(proposal.pk, []),
         )
         for proposal in proposals
     ]
     return Dashboard(chart=stage_chart(proposals, stages), rows=rows)
+
+
+def _importance(comparisons: list[CriterionComparison] | None):
+    """The importance criterion's comparison (raters are counted on it), or zeros."""
+    for item in comparisons or []:
+        if item.criterion == Criterion.IMPORTANCE:
+            return item
+    return _NO_RATERS
+
+
+@dataclass(frozen=True)
+class _NoRaters:
+    raters_kr: int = 0
+    raters_jp: int = 0
+
+
+_NO_RATERS = _NoRaters()

@@ -1,6 +1,8 @@
 """What the ratings app contributes to the proposal page: the aggregates (one query) and the
 viewer's own scores (one more query for a logged-in viewer)."""
 
+from core import consensus
+
 from . import selectors
 
 
@@ -10,9 +12,14 @@ def proposal_section(request, proposal, refusal, *, notice=None, notice_is_error
     ``notice`` is the outcome of a rating just posted with htmx, shown inside the section.
     """
     mine = selectors.scores_of(user=request.user, proposal=proposal)
+    rows = selectors.aggregate_rows(proposal=proposal)
+    thresholds = consensus.current_thresholds()
+    comparisons = selectors.compare(rows, thresholds)
     criteria = [
-        {"summary": summary, "mine": mine.get(summary.criterion.value)}
-        for summary in selectors.rating_summary(proposal=proposal)
+        {"summary": summary, "mine": mine.get(summary.criterion.value), "comparison": comparison}
+        for summary, comparison in zip(
+            selectors.rating_summary(proposal=proposal, rows=rows), comparisons, strict=True
+        )
     ]
     return {
         "ratings": {
@@ -22,5 +29,7 @@ def proposal_section(request, proposal, refusal, *, notice=None, notice_is_error
             "login_required": not request.user.is_authenticated,
             "notice": notice,
             "notice_is_error": notice_is_error,
+            "both_sides": selectors.both_sides_support(comparisons),
+            "min_raters": thresholds.min_raters,
         }
     }

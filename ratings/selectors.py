@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from core import consensus
 from proposals.models import Proposal
 
 from .models import Criterion, Group, Rating, RatingAggregate
@@ -43,9 +44,18 @@ def aggregates_for(*, proposal: Proposal) -> QuerySet[RatingAggregate]:
     return RatingAggregate.objects.filter(proposal=proposal)
 
 
-def rating_summary(*, proposal: Proposal, groups=SHOWN_GROUPS) -> list[CriterionSummary]:
-    """Count, mean and distribution per criterion and group (one query, whatever the number of raters)."""
-    rows = {(row.criterion, row.group): row for row in aggregates_for(proposal=proposal)}
+def aggregate_rows(*, proposal: Proposal) -> dict[tuple[str, str], RatingAggregate]:
+    """The proposal's aggregates by (criterion, group): one query."""
+    return {(row.criterion, row.group): row for row in aggregates_for(proposal=proposal)}
+
+
+def rating_summary(
+    *, proposal: Proposal, groups=SHOWN_GROUPS, rows: dict[tuple[str, str], RatingAggregate] | None = None
+) -> list[CriterionSummary]:
+    """Count, mean and distribution per criterion and group (one query, whatever the number of
+    raters; none when ``rows`` from ``aggregate_rows`` are given)."""
+    if rows is None:
+        rows = aggregate_rows(proposal=proposal)
     summaries = []
     for criterion in Criterion:
         group_summaries = []
@@ -67,3 +77,97 @@ def scores_of(*, user, proposal: Proposal) -> dict[str, int]:
     if not user.is_authenticated:
         return {}
     return dict(Rating.objects.filter(user=user, proposal=proposal).values_list("criterion", "score"))
+
+
+# --- Korean and Japanese participants compared (core.consensus) ----------------------------------
+
+
+@dataclass(frozen=True)
+class SideFigure:
+    """One side's posterior mean and 95 % interval, placed on the figure's 1–5 scale (0–200)."""
+
+    posterior: consensus.Posterior
+
+    @property
+    def mean(self) -> float:
+        return self.posterior.mean
+
+    @property
+    def low(self) -> float:
+        return self.posterior.interval.low
+
+    @property
+    def high(self) -> float:
+        return self.posterior.interval.high
+
+    @property
+    def x(self) -> int:
+        return _scale(self.mean)
+
+    @property
+    def x_low(self) -> int:
+        return _scale(self.low)
+
+    @property
+    def width(self) -> int:
+        return _scale(self.high) - _scale(self.low)
+
+
+def _scale(score: float) -> int:
+    return round(50 * (score - 1))
+
+
+@dataclass(frozen=True)
+class CriterionComparison:
+    criterion: Criterion
+    comparison: consensus.RatingComparison
+    raters_kr: int
+    raters_jp: int
+
+    @property
+    def kr(self) -> SideFigure | None:
+        return SideFigure(self.comparison.kr) if self.comparison.kr else None
+
+    @property
+    def jp(self) -> SideFigure | None:
+        return SideFigure(self.comparison.jp) if self.comparison.jp else None
+
+    @property
+    def supported(self) -> bool:
+        return self.comparison.supported_on_both_sides
+
+
+def compare(
+    rows: dict[tuple[str, str], RatingAggregate], thresholds: consensus.Thresholds
+) -> list[CriterionComparison]:
+    """Each criterion's Korean and Japanese posteriors from the aggregate rows (no query)."""
+    found = []
+    for criterion in Criterion:
+        kr = rows.get((criterion.value, Group.KOREA.value)) or RatingAggregate()
+        jp = rows.get((criterion.value, Group.JAPAN.value)) or RatingAggregate()
+        found.append(
+            CriterionComparison(
+                criterion=criterion,
+                comparison=consensus.compare_ratings(kr.distribution, jp.distribution, thresholds),
+                raters_kr=kr.count,
+                raters_jp=jp.count,
+            )
+        )
+    return found
+
+
+def comparisons_by_proposal(proposal_ids=None) -> dict[int, list[CriterionComparison]]:
+    """The comparison of every proposal (or those of ``proposal_ids``) in one query."""
+    rows: dict[int, dict[tuple[str, str], RatingAggregate]] = {}
+    aggregates = RatingAggregate.objects.filter(group__in=[Group.KOREA, Group.JAPAN])
+    if proposal_ids is not None:
+        aggregates = aggregates.filter(proposal_id__in=proposal_ids)
+    for row in aggregates:
+        rows.setdefault(row.proposal_id, {})[(row.criterion, row.group)] = row
+    thresholds = consensus.current_thresholds()
+    return {proposal_id: compare(found, thresholds) for proposal_id, found in rows.items()}
+
+
+def both_sides_support(comparisons: list[CriterionComparison]) -> bool:
+    """Important and feasible in both countries: the both-sides rule holds on every criterion."""
+    return bool(comparisons) and all(item.supported for item in comparisons)
