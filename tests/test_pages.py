@@ -95,10 +95,11 @@ def test_list_query_budget_does_not_grow_with_data(client, django_assert_num_que
 
 
 # The proposal page, whole: proposal, its further sources, the authors of every cited publication,
-# ratings, amendments, a page of comment threads with their replies; for a member also session,
-# user, standing, own ratings and own reactions; the comments' translations into the reader's
-# language (one query for the page: translations.reading).
-PROPOSAL_PAGE_QUERIES = {"anonymous": 9, "member": 14}
+# ratings, amendments, the common-ground view (count per tab, one page of the tab), a page of comment
+# threads with their replies; for a member also session, user, standing, own ratings and own
+# reactions; the comments' translations into the reader's language (one query for the page:
+# translations.reading).
+PROPOSAL_PAGE_QUERIES = {"anonymous": 11, "member": 16}
 
 
 @pytest.mark.django_db
