@@ -54,21 +54,20 @@ CSV_COLUMNS = (
 
 
 def deliberation_data(*, slug: str, request=None) -> dict:
-    """Everything public about the proposal ``slug``, all languages: ten queries whatever its size."""
+    """Everything public about the proposal ``slug``, all languages: eleven queries whatever its size (the translations of its comments and amendments: one)."""
     proposal = selectors.proposal_detail(slug=slug)
     context = {"request": request, "languages": LANGUAGE_CODES}
     versions = list(selectors.versions(proposal=proposal))
     selectors.attach_changes(versions, proposal=proposal, languages=LANGUAGE_CODES)
+    amendments = list(selectors.amendments(proposal=proposal))
+    comments = list(selectors.comments(proposal=proposal).order_by("created_at", "pk"))
+    selectors.attach_translations(comments=comments, amendments=amendments, languages=LANGUAGE_CODES)
     return {
         "exported_at": timezone.now().isoformat(),
         "proposal": serializers.ProposalDetailSerializer(proposal, context=context).data,
         "versions": serializers.VersionSerializer(versions, many=True, context=context).data,
-        "amendments": serializers.AmendmentSerializer(
-            selectors.amendments(proposal=proposal), many=True, context=context
-        ).data,
-        "comments": serializers.CommentSerializer(
-            selectors.comments(proposal=proposal).order_by("created_at", "pk"), many=True, context=context
-        ).data,
+        "amendments": serializers.AmendmentSerializer(amendments, many=True, context=context).data,
+        "comments": serializers.CommentSerializer(comments, many=True, context=context).data,
         "ratings": serializers.ratings_data(proposal, selectors.rating_aggregates(proposal=proposal)),
         "milestones": serializers.MilestoneSerializer(
             selectors.published_milestones(proposal=proposal), many=True, context=context
@@ -137,6 +136,8 @@ def deliberation_rows(data: dict):
             "support": amendment["support"]["ALL"],
             "oppose": amendment["oppose"]["ALL"],
         }
+        for field, rows in amendment["translations"].items():
+            yield from _translation_rows(base, f"amendment_{field}", amendment["id"], rows)
     for comment in data["comments"]:
         yield {
             **base,
@@ -154,6 +155,7 @@ def deliberation_rows(data: dict):
             "pass": comment["pass_count"],
             "url": comment["url"],
         }
+        yield from _translation_rows(base, "comment", comment["id"], comment["translations"])
     for criterion in data["ratings"]["criteria"]:
         for group in criterion["groups"]:
             yield {
@@ -231,3 +233,19 @@ def export_deliberation_csv(modeladmin, request, queryset) -> HttpResponse:
     name = filename([d["proposal"]["slug"] for d in documents] or ["none"], "csv")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _translation_rows(base: dict, what: str, item_id: int, translations: list):
+    """A published translation of a comment or amendment text: record ``<what>_translation``,
+    ``id`` the item's, ``state`` its origin, ``author`` the translator or the provider."""
+    for row in translations:
+        yield {
+            **base,
+            "record": f"{what}_translation",
+            "id": item_id,
+            "date": row["published_at"],
+            "language": row["language"],
+            "state": row["origin"],
+            "author": row["translated_by"] or row["provider"],
+            "text": row["text"],
+        }

@@ -8,6 +8,7 @@ from accounts.models import Programme
 from amendments.models import Amendment, TargetField
 from amendments.selectors import FieldChange
 from comments.models import Comment
+from comments.selectors import search_condition
 from core import diff as amendment_diff
 from institutions.models import Institution, ProgressReport
 from progress.models import Milestone, MilestoneStatus
@@ -110,11 +111,13 @@ def version_with_diff(*, proposal: Proposal, number: int, languages) -> Proposal
     return version
 
 
-def comments(*, proposal: Proposal) -> QuerySet[Comment]:
+def comments(*, proposal: Proposal, q: str = "") -> QuerySet[Comment]:
     """Every public comment of the proposal (on it or on a visible amendment), authors reduced to
-    their public name and nationality: one query per page."""
+    their public name and nationality: one query per page. With ``q``, those containing it in
+    their text or in a published translation (``comments.selectors.search_condition``)."""
+    found = Comment.objects.filter(search_condition(q)) if q else Comment.objects.all()
     return (
-        Comment.objects.filter(proposal=proposal, hidden_at__isnull=True, deleted_at__isnull=True)
+        found.filter(proposal=proposal, hidden_at__isnull=True, deleted_at__isnull=True)
         .filter(Q(amendment__isnull=True) | Q(amendment__hidden_at__isnull=True))
         .select_related("author")
         .only(
@@ -174,3 +177,24 @@ def reports(*, institution: Institution) -> QuerySet[ProgressReport]:
 
 def report(*, institution: Institution, pk: int) -> ProgressReport:
     return get_object_or_404(reports(institution=institution), pk=pk)
+
+
+def attach_translations(*, comments=(), amendments=(), languages) -> None:
+    """Give each comment and amendment ``translations``: ``{kind: [current published translation,
+    ...]}`` into ``languages`` (their public text only; one query for all, none without items).
+    The items must have ``body`` (comments) and ``rationale``, ``new_text`` (amendments) loaded."""
+    from amendments.translatable import NEW_TEXT, RATIONALE
+    from comments.translatable import KIND as COMMENT
+    from translations.selectors import current_for
+
+    texts: dict[str, dict[int, str]] = {
+        COMMENT: {comment.pk: comment.body for comment in comments},
+        RATIONALE: {amendment.pk: amendment.rationale for amendment in amendments},
+        NEW_TEXT: {amendment.pk: amendment.new_text for amendment in amendments},
+    }
+    found = current_for(texts, languages=languages)
+    for kind, items in ((COMMENT, comments), (RATIONALE, amendments), (NEW_TEXT, amendments)):
+        for item in items:
+            if not hasattr(item, "translations"):
+                item.translations = {}
+            item.translations[kind] = list(found.get((kind, item.pk), {}).values())

@@ -14,14 +14,17 @@ from rest_framework import serializers
 
 from accounts.models import Nationality
 from amendments.models import AmendmentState, TargetField
+from amendments.translatable import NEW_TEXT, RATIONALE, rationale_language
 from comments.models import Stance
 from comments.services import comment_link
+from comments.translatable import KIND as COMMENT_KIND
 from core.diff import DELETE, INSERT, inline_diff
 from core.languages import LANGUAGE_CODES
 from institutions.models import Country, Scope
 from progress.models import Jurisdiction, MilestoneStatus
 from proposals.models import PolicyArea, Stage
 from ratings.models import Criterion, Group
+from translations.models import Origin as TranslationOrigin
 
 LANGUAGE_CHOICES = [(code, code) for code in LANGUAGE_CODES]
 
@@ -359,6 +362,31 @@ class VersionDetailSerializer(VersionSerializer):
         ]
 
 
+# --- Translations of participants' text -----------------------------------------------------------
+
+
+class TranslationSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, source="target_language")
+    text = serializers.CharField()
+    origin = serializers.ChoiceField(
+        choices=TranslationOrigin.choices,
+        help_text="author: by the text's author; community: by another participant, reviewed; machine.",
+    )
+    provider = serializers.CharField(allow_blank=True, help_text="The machine provider (deepl, papago).")
+    translated_by = serializers.SerializerMethodField(help_text="The translator's public name (people only).")
+    published_at = serializers.DateTimeField(allow_null=True)
+
+    def get_translated_by(self, translation) -> str | None:
+        if translation.translator is None:
+            return None
+        return str(translation.translator.public_name)
+
+
+def _translations(obj, kind: str, languages) -> list:
+    rows = getattr(obj, "translations", {}).get(kind, [])
+    return [TranslationSerializer(row).data for row in rows if row.target_language in languages]
+
+
 # --- Comments ------------------------------------------------------------------------------------
 
 
@@ -385,8 +413,19 @@ class CommentSerializer(serializers.Serializer):
         )
     )
 
+    translations = serializers.SerializerMethodField(
+        help_text=_(
+            "Published translations of the body into the languages asked for (?lang=), made from "
+            "its current text; the body above is the original, in `language`."
+        )
+    )
+
     def get_url(self, comment) -> str:
         return absolute(self.context.get("request"), comment_link(comment.pk))
+
+    @extend_schema_field(TranslationSerializer(many=True))
+    def get_translations(self, comment) -> list:
+        return _translations(comment, COMMENT_KIND, self.context.get("languages", LANGUAGE_CODES))
 
 
 # --- Amendments ----------------------------------------------------------------------------------
@@ -401,6 +440,11 @@ class VoteCountsSerializer(serializers.Serializer):
 
 def _counts(total: int, kr: int, jp: int) -> dict:
     return {"ALL": total, "KR": kr, "JP": jp, "OTHER": max(total - kr - jp, 0)}
+
+
+class AmendmentTranslationsSerializer(serializers.Serializer):
+    rationale = TranslationSerializer(many=True)
+    new_text = TranslationSerializer(many=True)
 
 
 class AmendmentSerializer(serializers.Serializer):
@@ -420,6 +464,26 @@ class AmendmentSerializer(serializers.Serializer):
     decision_reason = serializers.CharField(allow_blank=True)
     support = serializers.SerializerMethodField()
     oppose = serializers.SerializerMethodField()
+    rationale_language = serializers.SerializerMethodField(
+        help_text="The language the rationale is written in (not always the amended text's)."
+    )
+    translations = serializers.SerializerMethodField(
+        help_text=_(
+            "Published translations of the rationale and of the proposed text into the languages "
+            "asked for (?lang=); the texts above are the originals."
+        )
+    )
+
+    def get_rationale_language(self, amendment) -> str:
+        return rationale_language(amendment)
+
+    @extend_schema_field(AmendmentTranslationsSerializer)
+    def get_translations(self, amendment) -> dict:
+        languages = self.context.get("languages", LANGUAGE_CODES)
+        return {
+            "rationale": _translations(amendment, RATIONALE, languages),
+            "new_text": _translations(amendment, NEW_TEXT, languages),
+        }
 
     @extend_schema_field(VoteCountsSerializer)
     def get_support(self, amendment) -> dict:

@@ -27,6 +27,7 @@ from institutions.models import ProgressReport
 from institutions.services import ReportText
 from progress.models import Milestone
 from proposals.models import ProposalVersion
+from proposals.search import MAX_QUERY_LENGTH, normalise_query
 
 from . import exports, selectors
 from . import serializers as s
@@ -178,7 +179,19 @@ class VersionDetail(LocalisedMixin, generics.GenericAPIView):
         return Response(self.get_serializer(version).data)
 
 
-@extend_schema_view(get=extend_schema(tags=["comments"]))
+COMMENT_SEARCH_PARAMETER = OpenApiParameter(
+    "q",
+    OpenApiTypes.STR,
+    description=(
+        "Only comments containing this text (a substring, any language, case-insensitive) in their "
+        "body or in one of its published translations. At most 100 characters."
+    ),
+)
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=[LANG_PARAMETER, COMMENT_SEARCH_PARAMETER], tags=["comments"])
+)
 class CommentList(generics.ListAPIView):
     """Public comments (not hidden, not deleted) in the order written, 50 a page (at most 100) by
     cursor. Authors appear by display name and nationality group only."""
@@ -189,11 +202,17 @@ class CommentList(generics.ListAPIView):
 
     def list(self, request, slug: str):
         proposal = selectors.proposal(slug=slug)
-        page = self.paginate_queryset(selectors.comments(proposal=proposal))
+        q = normalise_query(request.query_params.get("q"))
+        if len(q) > MAX_QUERY_LENGTH:
+            raise serializers.ValidationError(
+                {"q": [_("Search for at most %(limit)d characters.") % {"limit": MAX_QUERY_LENGTH}]}
+            )
+        page = self.paginate_queryset(selectors.comments(proposal=proposal, q=q)) or []
+        selectors.attach_translations(comments=page, languages=requested_languages(request))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-@extend_schema_view(get=extend_schema(tags=["amendments"]))
+@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["amendments"]))
 class AmendmentList(generics.ListAPIView):
     """Amendments (except hidden ones), newest first, with state and support counts."""
 
@@ -202,11 +221,12 @@ class AmendmentList(generics.ListAPIView):
 
     def list(self, request, slug: str):
         proposal = selectors.proposal(slug=slug)
-        page = self.paginate_queryset(selectors.amendments(proposal=proposal))
+        page = self.paginate_queryset(selectors.amendments(proposal=proposal)) or []
+        selectors.attach_translations(amendments=page, languages=requested_languages(request))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-@extend_schema_view(get=extend_schema(tags=["amendments"]))
+@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["amendments"]))
 class AmendmentDetail(generics.GenericAPIView):
     """One amendment with a character diff of its proposed text."""
 
@@ -214,7 +234,9 @@ class AmendmentDetail(generics.GenericAPIView):
 
     def get(self, request, slug: str, pk: int):
         proposal = selectors.proposal(slug=slug)
-        return Response(self.get_serializer(selectors.amendment(proposal=proposal, pk=pk)).data)
+        amendment = selectors.amendment(proposal=proposal, pk=pk)
+        selectors.attach_translations(amendments=[amendment], languages=requested_languages(request))
+        return Response(self.get_serializer(amendment).data)
 
 
 @extend_schema_view(get=extend_schema(tags=["ratings"]))

@@ -11,8 +11,10 @@ from django.shortcuts import get_object_or_404
 
 from core.text import parse_id
 from proposals.models import Proposal
+from translations import selectors as translation_selectors
 
 from .models import Comment, CommentReaction
+from .translatable import KIND
 
 PAGE_SIZE = 20
 SORTS = {
@@ -210,3 +212,30 @@ def _assemble(roots: list[Comment], viewer, *, keep_roots: bool = False) -> tupl
     for comment in everything:
         comment.viewer_reaction = reactions.get(comment.pk, "")
     return threads, everything
+
+
+# --- Search ---------------------------------------------------------------------------------------
+
+SEARCH_RESULTS = 20
+PUBLIC = Q(hidden_at__isnull=True, deleted_at__isnull=True) & (
+    Q(amendment__isnull=True) | Q(amendment__hidden_at__isnull=True)
+)
+
+
+def search_condition(q: str) -> Q:
+    """Comments containing ``q`` (a substring: works without spaces, in Japanese) in their text or
+    in one of its published translations: a Korean query finds a Japanese comment through its
+    Korean translation. On PostgreSQL both sides have trigram indexes (comments 0003-style on the
+    body is not needed at this size; translations 0002 on the translation text)."""
+    return Q(body__icontains=q) | Q(pk__in=translation_selectors.matching_sources(kind=KIND, q=q))
+
+
+def search(*, q: str, limit: int = SEARCH_RESULTS) -> list[Comment]:
+    """The newest public comments matching ``q`` across proposals, with what a result shows
+    (author, proposal and its current version, the amendment): one query."""
+    return list(
+        Comment.objects.filter(PUBLIC)
+        .filter(search_condition(q))
+        .select_related("author", "proposal__current_version", "amendment")
+        .order_by("-created_at", "-pk")[:limit]
+    )

@@ -11,7 +11,9 @@ from . import views
 
 proposals = (
     [
-        *proposal_urls.urlpatterns,
+        # The list adds the comments a search finds (comments and translations sit above proposals).
+        path("", views.proposal_list, name="list"),
+        *(pattern for pattern in proposal_urls.urlpatterns if pattern.name != "list"),
         path("<slug:slug>/", views.proposal_detail, name="detail"),
     ],
     proposal_urls.app_name,

@@ -21,11 +21,13 @@ from accounts.services import profile_update
 from accounts.signals import switch_language
 from amendments import sections as amendment_sections
 from comments import sections as comment_sections
+from comments import selectors as comment_selectors
 from comments.ground import LABEL_NAMES as GROUND_LABELS
 from core import consensus
 from core.errors import DeliberationError
 from notifications.selectors import latest_for
 from proposals import selectors as proposal_selectors
+from proposals.search import MAX_QUERY_LENGTH, normalise_query
 from ratings import sections as rating_sections
 
 # The proposal page's sections, in the order the template shows them.
@@ -53,6 +55,22 @@ def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
     for section in PROPOSAL_SECTIONS:
         context.update(section(request, proposal, refusal))
     return render(request, "proposals/detail.html", context)
+
+
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    """The proposals (by policy area); with a search, also the comments that match it, in their
+    text or in a published translation (a Korean query finds a Japanese comment through its
+    Korean translation), each shown in the reader's language."""
+    q = normalise_query(request.GET.get("q"))[:MAX_QUERY_LENGTH]
+    areas = proposal_selectors.proposals_by_area(q)
+    context: dict[str, Any] = {
+        "areas": areas,
+        "proposal_count": sum(len(proposals) for _area, proposals in areas),
+        "q": q,
+        "comment_matches": comment_selectors.search(q=q) if q else [],
+    }
+    comment_sections.read(request, context["comment_matches"])
+    return render(request, "proposals/list.html", context)
 
 
 @login_required

@@ -657,13 +657,16 @@ BUDGETS = {
     "proposal": 5,
     "versions": 5,
     "version": 4,
-    "comments": 3,
-    "amendments": 4,
-    "amendment": 3,
+    # + the published translations of the page's comments (one query)
+    "comments": 4,
+    # amendments: + the published translations of their rationales and proposed texts (one query)
+    "amendments": 5,
+    "amendment": 4,
     "ratings": 3,
     "milestones": 4,
-    "export_json": 11,
-    "export_csv": 11,
+    # exports: + the translations of every comment and amendment (one query)
+    "export_json": 12,
+    "export_csv": 12,
 }
 
 

@@ -186,8 +186,8 @@ API_RATE_LIMIT = 6 if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCa
 PARTICIPANT_THROTTLE = 2 * 12 if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache") else 0
 # proposals: count, page (with version and publication), stages per jurisdiction
 API_PROPOSAL_LIST = 3
-# comments: the proposal, a page of 50 (with authors)
-API_COMMENT_PAGE = 2
+# comments: the proposal, a page of 50 (with authors), their published translations (one query)
+API_COMMENT_PAGE = 3
 # The new thread's page re-rendered for htmx: proposal; session, user, standing; in one transaction
 # standing again, the client token, insert (in a savepoint: 3), root, audit entry; then the page the
 # thread landed on: its number, counts, roots, replies, own reactions.

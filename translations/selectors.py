@@ -28,6 +28,28 @@ def published_for(
     return found
 
 
+def current_for(
+    texts: dict[str, dict[int, str]], *, languages: Iterable[str]
+) -> dict[tuple[str, int], dict[str, Translation]]:
+    """``{(kind, id): {language: translation}}``: the current published translations of the texts
+    ``{kind: {id: text}}`` (which the caller knows to be public) into ``languages``. One query
+    for all kinds (none without texts)."""
+    languages = tuple(languages)
+    pairs = {kind: list(items) for kind, items in texts.items() if items}
+    if not pairs or not languages:
+        return {}
+    found: dict[tuple[str, int], dict[str, Translation]] = {}
+    rows = (
+        Translation.objects.filter(any_of(pairs), target_language__in=languages, status=Status.PUBLISHED)
+        .select_related("translator")
+        .order_by("source_kind", "source_id", "target_language")
+    )
+    for row in rows:
+        if registry.text_hash(texts[row.source_kind].get(row.source_id, "")) == row.source_hash:
+            found.setdefault((row.source_kind, row.source_id), {})[row.target_language] = row
+    return found
+
+
 def published(*, kind: str, ids: list[int], languages: tuple[str, ...]) -> QuerySet[Translation]:
     """Published rows of ``kind`` for ``ids`` in ``languages`` with their translator (check the
     hash before showing one: ``published_for`` does)."""
