@@ -19,7 +19,7 @@ from .models import User
 
 logger = logging.getLogger(__name__)
 
-PROFILE_FIELDS = ("display_name", "nationality", "preferred_language", "affiliation")
+PROFILE_FIELDS = ("display_name", "nationality", "preferred_language", "age_band", "affiliation")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
+from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
@@ -12,7 +15,8 @@ from modeltranslation.admin import TranslationAdmin
 from audit.log import record
 from core.errors import DeliberationError
 
-from .models import Consent, Membership, NationalityChange, Programme, User
+from .guardians import guardian_consent_attest
+from .models import Consent, GuardianConsent, Membership, NationalityChange, Programme, User
 from .permissions import is_moderator
 from .services import nationality_change_decide, user_delete
 
@@ -89,6 +93,89 @@ class ConsentInline(admin.TabularInline):
         return False
 
 
+class GuardianConsentInline(admin.TabularInline):
+    """Guardians' consents (and organisers' attestations) for a young participant: read-only."""
+
+    model = GuardianConsent
+    fk_name = "user"
+    extra = 0
+    can_delete = False
+    fields = [
+        "requested_at",
+        "method",
+        "status",
+        "policy_version",
+        "scope",
+        "note",
+        "attested_by",
+        "decided_at",
+        "withdrawn_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AttestationForm(forms.Form):
+    note = forms.CharField(
+        label=_("Cohort"),
+        max_length=200,
+        help_text=_(
+            'The school class or group whose guardians\' consent the organiser holds, e.g. "Seoul High School, class 2-3".'
+        ),
+    )
+
+
+@admin.action(
+    description=_("Record the organiser's attestation of guardians' consent"), permissions=["change"]
+)
+def attest_guardian_consent(modeladmin, request, queryset):
+    """An intermediate page asks for the cohort; the second POST records it (accounts.guardians)."""
+    if not is_moderator(request.user):
+        raise PermissionDenied
+    if "confirm" in request.POST:
+        form = AttestationForm(request.POST)
+        if form.is_valid():
+            try:
+                done = guardian_consent_attest(
+                    moderator=request.user, users=list(queryset), note=form.cleaned_data["note"]
+                )
+            except DeliberationError as error:
+                modeladmin.message_user(request, error.message, messages.ERROR)
+            else:
+                modeladmin.message_user(
+                    request,
+                    _("Attestation recorded for %(count)d participant(s).") % {"count": done},
+                    messages.SUCCESS,
+                )
+            return None
+    else:
+        form = AttestationForm()
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Record the organiser's attestation"),
+        "intro": _(
+            "Only for participants who need a guardian's consent and have none in force. Record it only "
+            "when the programme organiser holds each guardian's written consent for this cohort."
+        ),
+        "opts": modeladmin.model._meta,
+        "form": form,
+        "objects": [f"{user.public_name} <{user.email}>" for user in queryset],
+        "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+        "action": "attest_guardian_consent",
+        "confirm": "confirm",
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media,
+    }
+    return TemplateResponse(
+        request, "admin/moderation/confirm_action.html", context, status=400 if form.is_bound else 200
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Moderators suspend and lift suspensions with the actions the moderation app attaches
@@ -104,11 +191,15 @@ class UserAdmin(DjangoUserAdmin):
         "is_staff",
         "suspension",
         "consent_state",
+        "age_band",
+        "guardian_state",
     ]
-    inlines = [ConsentInline]
+    inlines = [ConsentInline, GuardianConsentInline]
+    actions = [attest_guardian_consent]
     list_filter = [
         SuspensionFilter,
         ConsentFilter,
+        "age_band",
         "nationality",
         "preferred_language",
         "is_active",
@@ -125,14 +216,14 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
         (_("Suspension"), {"fields": ["suspended_at", "suspended_until", "suspension_reason"]}),
-        (_("Consent"), {"fields": ["policy_version", "research_consent"]}),
+        (_("Consent"), {"fields": ["policy_version", "research_consent", "age_band", "guardian_consent_at"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]}),
     ]
     suspension_fields = ["suspended_at", "suspended_until", "suspension_reason"]
     # Consent is given by the participant (or their guardian), never edited here.
-    consent_fields = ["policy_version", "research_consent"]
+    consent_fields = ["policy_version", "research_consent", "age_band", "guardian_consent_at"]
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:
@@ -173,6 +264,12 @@ class UserAdmin(DjangoUserAdmin):
         if user.research_consent:
             return _("%(state)s, research use") % {"state": state}
         return state
+
+    @admin.display(description=_("guardian"), ordering="guardian_consent_at")
+    def guardian_state(self, user: User) -> str | StrPromise:
+        if not user.needs_guardian_consent:
+            return ""
+        return _("consented") if user.guardian_consent_at else _("waiting")
 
     @admin.display(description=_("suspension"), ordering="suspended_until")
     def suspension(self, user: User) -> str | StrPromise:

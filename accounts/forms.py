@@ -14,7 +14,8 @@ from core.text import clean, without_bidi_controls
 from core.widgets import CountedTextarea
 
 from .consent import consents_give
-from .models import Nationality, User
+from .guardians import guardian_consent_request
+from .models import AgeBand, Nationality, User
 
 
 def _user_field(name: str) -> Field[Any, Any]:
@@ -114,11 +115,37 @@ class SignupForm(AllauthSignupForm):
         help_text=_("Optional: university, organisation or programme."),
     )
 
+    age_band = forms.ChoiceField(
+        label=_("Your age"),
+        choices=[("", _("Choose…")), *AgeBand.choices],
+        error_messages={"required": _("Choose your age band.")},
+        help_text=_(
+            "Not your birthdate, only the band. Below the age of consent (14 in Korea, 16 in Japan) you "
+            "can take part once a guardian consents."
+        ),
+    )
+    guardian_email = forms.EmailField(
+        label=_("Your guardian's email address"),
+        required=False,
+        help_text=_(
+            "Only if you need a guardian's consent: we email them a link to read what we collect and "
+            "to consent. You can read everything meanwhile."
+        ),
+    )
+
     consent_participation = ConsentFields.base_fields["consent_participation"]
     consent_cross_border = ConsentFields.base_fields["consent_cross_border"]
     consent_research = ConsentFields.base_fields["consent_research"]
 
-    field_order = ["email", "display_name", "nationality", "preferred_language", "affiliation"]
+    field_order = [
+        "email",
+        "display_name",
+        "nationality",
+        "preferred_language",
+        "age_band",
+        "guardian_email",
+        "affiliation",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,9 +167,31 @@ class SignupForm(AllauthSignupForm):
             raise forms.ValidationError(_("Enter a display name."))
         return name
 
+    def clean(self):
+        cleaned = super().clean()
+        probe = User(nationality=cleaned.get("nationality") or "", age_band=cleaned.get("age_band") or "")
+        guardian_email = cleaned.get("guardian_email") or ""
+        if probe.needs_guardian_consent:
+            if not guardian_email and "guardian_email" not in self.errors:
+                self.add_error(
+                    "guardian_email",
+                    _("At your age you need a guardian's consent: enter their email address."),
+                )
+            elif guardian_email and guardian_email.lower() == (cleaned.get("email") or "").lower():
+                self.add_error("guardian_email", _("Enter your guardian's email address, not your own."))
+        else:
+            cleaned["guardian_email"] = ""
+        if probe.is_minor:
+            # Never kept for participants under 18, so it can never be shown.
+            cleaned["affiliation"] = ""
+        return cleaned
+
     def signup(self, request, user) -> None:
-        """allauth calls this once the user is saved: record the consents (accounts.consent)."""
+        """allauth calls this once the user is saved: record the consents (accounts.consent) and,
+        for a participant under the guardian-consent age, email the guardian (accounts.guardians)."""
         consents_give(user=user, **ConsentFields.consent_answers(self))  # type: ignore[arg-type]
+        if user.needs_guardian_consent:
+            guardian_consent_request(user=user, guardian_email=self.cleaned_data["guardian_email"])
 
 
 class ProfileForm(forms.Form):

@@ -16,6 +16,20 @@ class Nationality(models.TextChoices):
     OTHER = "OTHER", pgettext_lazy("nationality", "Other")
 
 
+class AgeBand(models.TextChoices):
+    """Asked at sign-up instead of a birthdate: enough to apply the guardian-consent ages."""
+
+    UNDER_14 = "under14", _("Under 14")
+    FROM_14 = "14-15", _("14–15")
+    FROM_16 = "16-17", _("16–17")
+    ADULT = "18+", _("18 or over")
+
+
+# The youngest age in each band: a band needs a guardian when anyone in it may be under the age.
+AGE_BAND_FROM = {AgeBand.UNDER_14: 0, AgeBand.FROM_14: 14, AgeBand.FROM_16: 16, AgeBand.ADULT: 18}
+MINOR_BANDS = (AgeBand.UNDER_14, AgeBand.FROM_14, AgeBand.FROM_16)
+
+
 class NotificationFrequency(models.TextChoices):
     IMMEDIATELY = "immediately", _("Immediately")
     DAILY = "daily", _("Daily digest")
@@ -102,6 +116,15 @@ class User(AbstractUser):
         help_text=_("Version of the privacy notice whose required consents were given; empty: none yet."),
     )
     research_consent = models.BooleanField(_("research use consented"), default=False)
+    age_band = models.CharField(
+        _("age"),
+        max_length=8,
+        choices=AgeBand.choices,
+        blank=True,
+        help_text=_("Empty for accounts made before the age was asked."),
+    )
+    # Set while a guardian's (or the organiser's) consent is in force; cleared when withdrawn.
+    guardian_consent_at = models.DateTimeField(_("guardian consent since"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -128,6 +151,29 @@ class User(AbstractUser):
     def has_current_consent(self) -> bool:
         """Whether the required consents were given to the privacy notice in force (no query)."""
         return self.policy_version == settings.PRIVACY_POLICY_VERSION
+
+    @property
+    def is_minor(self) -> bool:
+        """Under 18 (by the declared band): affiliation never shown, identifiers never exported."""
+        return self.age_band in MINOR_BANDS
+
+    @property
+    def needs_guardian_consent(self) -> bool:
+        """Whether the band may be under the guardian-consent age for the nationality
+        (``settings.GUARDIAN_CONSENT_AGE``: Korea 14, Japan 16 by default). No query."""
+        if not self.is_minor:
+            return False
+        ages = settings.GUARDIAN_CONSENT_AGE
+        return AGE_BAND_FROM[AgeBand(self.age_band)] < ages.get(self.nationality, ages["OTHER"])
+
+    @property
+    def shown_affiliation(self) -> str:
+        return "" if self.is_minor else self.affiliation
+
+    @property
+    def shared_name(self) -> str:
+        """The name the API and exports carry: never a minor's."""
+        return str(_("Young participant")) if self.is_minor else self.public_name
 
     def is_suspended(self, now=None) -> bool:
         if self.suspended_at is None:
@@ -286,3 +332,47 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()}: {self.granted} ({self.policy_version})"
+
+
+class GuardianConsentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the guardian")
+    GRANTED = "granted", _("Given")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class GuardianConsent(models.Model):
+    """A guardian's consent for a participant under the guardian-consent age, asked by email
+    (``method`` guardian) or attested for a cohort by the programme organiser (``method``
+    organiser, ``attested_by`` the moderator who recorded it). ``accounts.guardians`` writes it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guardian_consents"
+    )
+    guardian_email = models.EmailField(_("guardian's email address"), blank=True)
+    method = models.CharField(_("method"), max_length=12, choices=ConsentMethod.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=GuardianConsentStatus.choices,
+        default=GuardianConsentStatus.PENDING,
+    )
+    policy_version = models.CharField(_("privacy notice version"), max_length=20)
+    scope = models.JSONField(_("scope"), default=list, help_text=_("The purposes consented to."))
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("For an attestation: the cohort.")
+    )
+    attested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("guardian consent")
+        verbose_name_plural = _("guardian consents")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()}: {self.get_status_display()}"

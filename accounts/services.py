@@ -48,6 +48,9 @@ def profile_update(
     """
     display_name = without_bidi_controls(clean(display_name)).strip()
     affiliation = without_bidi_controls(clean(affiliation)).strip()
+    if user.is_minor:
+        # Never kept for participants under 18, so it can never be shown.
+        affiliation = ""
     if not user.is_authenticated:
         raise PermissionRefused("login_required", _("Log in to edit your profile."))
     if not display_name:

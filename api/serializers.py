@@ -90,9 +90,10 @@ class StagesSerializer(serializers.Serializer):
 
 
 class AuthorSerializer(serializers.Serializer):
-    """A participant as the public sees them: display name and nationality group, nothing else."""
+    """A participant as the public sees them: display name and nationality group, nothing else;
+    a participant under 18 only as "Young participant" (``User.shared_name``)."""
 
-    name = serializers.CharField(source="public_name")
+    name = serializers.CharField(source="shared_name")
     nationality = serializers.ChoiceField(choices=Nationality.choices)
 
 

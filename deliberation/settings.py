@@ -312,6 +312,8 @@ GUARDIAN_CONSENT_AGE = {
     "JP": int(os.environ.get("GUARDIAN_CONSENT_AGE_JP", "16")),
     "OTHER": int(os.environ.get("GUARDIAN_CONSENT_AGE_OTHER", "16")),
 }
+# How long a guardian's emailed link can be used to answer (seconds; withdrawing has no limit).
+GUARDIAN_LINK_MAX_AGE = int(os.environ.get("GUARDIAN_LINK_MAX_AGE", str(30 * 24 * 3600)))
 
 # Moderation: this many distinct participants' open reports hide a comment or amendment pending
 # review, unless they all come from one nationality group (then it goes to the top of the queue).

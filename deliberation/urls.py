@@ -29,6 +29,8 @@ urlpatterns += i18n_patterns(
     # A comment's permalink: to its page, sort and anchor however far the discussion has grown.
     path("c/<int:pk>/", comment_permalink, name="comment_permalink"),
     path("privacy/", account_views.privacy_notice, name="privacy_notice"),
+    # A guardian's consent for a young participant, from the emailed link.
+    path("guardian/", include("accounts.guardian_urls")),
     # proposals:list and (composed in pages/) proposals:detail.
     path("proposals/", include(pages.proposals)),
     path("common-ground/", page_views.common_ground_method, name="common_ground_method"),

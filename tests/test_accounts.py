@@ -41,6 +41,7 @@ def signup_data(**overrides) -> dict:
         "display_name": "Sora",
         "nationality": Nationality.JAPAN,
         "preferred_language": "ja",
+        "age_band": "18+",
         "affiliation": "Waseda",
         "password1": "a-long-unusual-passphrase-77",
         "password2": "a-long-unusual-passphrase-77",
