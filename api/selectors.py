@@ -16,8 +16,9 @@ from proposals.models import Proposal, ProposalVersion, Publication
 from proposals.selectors import citations_prefetch, prefetch_authors, proposal_for_action, proposal_list
 from ratings.models import RatingAggregate
 
-# Only what an author shows publicly is loaded from the accounts table.
-AUTHOR_FIELDS = ("author__display_name", "author__nationality")
+# Only what an author shows publicly (and what decides how: minors appear as "Young participant")
+# is loaded from the accounts table.
+AUTHOR_FIELDS = ("author__display_name", "author__nationality", "author__age_band")
 
 
 def programmes() -> QuerySet[Programme]:

@@ -32,6 +32,7 @@ def signup_data(**overrides) -> dict:
         "affiliation": "",
         "password1": PASSWORD,
         "password2": PASSWORD,
+        "age_band": "18+",
         "consent_participation": "on",
         "consent_cross_border": "on",
     }
