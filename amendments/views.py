@@ -9,6 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.permissions import ensure_moderator, is_moderator
 from core import throttles
 from core.errors import DeliberationError
+from core.htmx import SUBMITTER, after_swap
 from proposals.selectors import proposal_for_action
 
 from . import sections, selectors, services
@@ -132,6 +133,7 @@ def _act(request, amendment, action, *, done):
         if request.htmx:
             context = sections.actions_context(request, amendment, notice=error.message, is_error=True)
             response = render(request, "amendments/_actions.html", context, status=error.status)
+            after_swap(response, focus="#amendment-actions .message", announce=error.message)
         else:
             messages.error(request, error.message)
             response = render(
@@ -144,8 +146,10 @@ def _act(request, amendment, action, *, done):
         return response
     if request.htmx:
         amendment = _amendment(amendment.proposal.slug, amendment.pk)
-        return render(
+        response = render(
             request, "amendments/_actions.html", sections.actions_context(request, amendment, notice=done)
         )
+        # The button just pressed (support/oppose, now in its new state), else the notice.
+        return after_swap(response, focus=[SUBMITTER, "#amendment-actions .message"], announce=done)
     messages.success(request, done)
     return redirect(amendment)

@@ -58,7 +58,7 @@ class CommentForm(forms.Form):
                 label=_("Also in %(language)s") % {"language": name},
                 max_length=MAX_LENGTH,
                 required=False,
-                widget=forms.Textarea(attrs={"rows": 3, "lang": code}),
+                widget=CountedTextarea(attrs={"rows": 3, "lang": code}),
             )
             self.fields[f"also_{code}"] = field
 

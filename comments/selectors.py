@@ -114,6 +114,11 @@ def thread_page(*, proposal: Proposal, amendment=None, sort: str, page: int, vie
     )
 
 
+def comment_count(*, proposal: Proposal, amendment=None) -> int:
+    """The discussion's comments not deleted, as the heading counts them (one query)."""
+    return discussion(proposal=proposal, amendment=amendment).filter(deleted_at__isnull=True).count()
+
+
 def single_thread(*, root: Comment, viewer) -> Comment:
     """One root thread with its replies and the viewer's reactions (two queries; ``root`` is
     expected with its author loaded). Pruned of deleted leaves like a page, though the root stays."""

@@ -17,6 +17,7 @@ from accounts.permissions import participation_refusal
 from amendments.models import Amendment
 from core import throttles
 from core.errors import DeliberationError
+from core.htmx import SUBMITTER, after_swap
 from core.text import parse_id
 from proposals.selectors import proposal_for_action
 
@@ -129,7 +130,13 @@ def comment_react(request, slug: str, pk: int):
     comment.refresh_from_db(fields=["agree_count", "disagree_count", "pass_count"])
     comment.viewer_reaction = selectors.viewer_reaction(comment=comment, viewer=request.user)
     decorate(section, [comment], request.user)
-    return render(request, FRAGMENTS["reactions"], {"section": section, "comment": comment})
+    response = render(request, FRAGMENTS["reactions"], {"section": section, "comment": comment})
+    # Focus stays on the control just pressed (now pressed, or released).
+    return after_swap(
+        response,
+        focus=[SUBMITTER, f"#reactions-{comment.pk} button"],
+        announce=_("Your reaction was recorded."),
+    )
 
 
 @require_GET
@@ -224,17 +231,29 @@ def _done(request, section: Section, comment, message, *, new_thread: bool = Fal
             sort=section.sort,
             page=page,
         )
-        return render(request, FRAGMENTS["section"], {"section": fresh})
-    return _thread_response(request, section, comment.root_id)
+        response = render(request, FRAGMENTS["section"], {"section": fresh})
+        return after_swap(response, focus=f"#comment-{comment.pk}", announce=message)
+    response = _thread_response(request, section, comment.root_id)
+    # The comment itself (new, edited, or its placeholder), else its thread when it is gone.
+    return after_swap(
+        response, focus=[f"#comment-{comment.pk}", f"#thread-{comment.root_id}"], announce=message
+    )
 
 
 def _thread_response(request, section: Section, root_id: int):
+    """The thread re-rendered, with the discussion's comment count out of band (a reply or a
+    deletion changes it; the heading is outside the thread)."""
     root = get_object_or_404(Comment.objects.select_related("author"), pk=root_id)
     thread = selectors.single_thread(root=root, viewer=request.user)
     comments = selectors.flatten(thread)
     decorate(section, comments, request.user)
     read(request, comments)
-    return render(request, FRAGMENTS["thread"], {"section": section, "thread": thread})
+    count = selectors.comment_count(proposal=section.proposal, amendment=section.amendment)
+    return render(
+        request,
+        "comments/_thread_update.html",
+        {"section": section, "thread": thread, "comment_count": count},
+    )
 
 
 def _form_response(request, section: Section, form, *, comment=None, error=None, status=200):
@@ -249,6 +268,9 @@ def _form_response(request, section: Section, form, *, comment=None, error=None,
         if request.method == "POST":
             response["HX-Retarget"] = f"#{form.form_id}"
             response["HX-Reswap"] = "outerHTML"
+        # Into the text box: the form just opened (reply, edit), or what to fix after a refusal.
+        problems = [str(message) for messages_ in form.errors.values() for message in messages_]
+        after_swap(response, focus=f"#{form.form_id} textarea[name=body]", announce=" ".join(problems))
     else:
         response = render(request, "comments/form_page.html", context, status=status)
     if error is not None:

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import participation_refusal
 from core import throttles
 from core.errors import DeliberationError
+from core.htmx import after_swap
 from proposals.selectors import proposal_for_action
 
 from . import services
@@ -24,7 +25,9 @@ def rating_set(request, slug: str):
         services.rating_set(user=request.user, proposal=proposal, **form.cleaned_data)
     except DeliberationError as error:
         return _refused(request, proposal, error)
-    return _done(request, proposal, _("Your rating is saved."))
+    # Focus on the score just chosen.
+    control = f"#rating-{form.cleaned_data['criterion']}-score-{form.cleaned_data['score']}"
+    return _done(request, proposal, _("Your rating is saved."), focus=control)
 
 
 @require_POST
@@ -38,13 +41,18 @@ def rating_withdraw(request, slug: str):
         services.rating_withdraw(user=request.user, proposal=proposal, **form.cleaned_data)
     except DeliberationError as error:
         return _refused(request, proposal, error)
-    return _done(request, proposal, _("Your rating is withdrawn."))
+    # Focus on the first score of that criterion, to rate again.
+    control = f"#rating-{form.cleaned_data['criterion']}-score-1"
+    return _done(request, proposal, _("Your rating is withdrawn."), focus=control)
 
 
-def _done(request, proposal, notice):
-    """htmx: the section re-rendered with the notice in it; otherwise back to the page with a message."""
+def _done(request, proposal, notice, *, focus: str):
+    """htmx: the section re-rendered with the notice in it, focus on ``focus``; otherwise back to
+    the page with a message."""
     if request.htmx:
-        return _section(request, proposal, notice=notice)
+        return after_swap(
+            _section(request, proposal, notice=notice), focus=[focus, "#ratings"], announce=notice
+        )
     messages.success(request, notice)
     return redirect(f"{proposal.get_absolute_url()}#ratings")
 
@@ -61,6 +69,8 @@ def _refused(request, proposal, error: DeliberationError):
         status=error.status,
         template=None if request.htmx else "ratings/page.html",
     )
+    if request.htmx:
+        after_swap(response, focus="#ratings .message", announce=error.message)
     return error.add_headers(response)
 
 

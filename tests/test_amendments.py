@@ -421,11 +421,11 @@ def test_page_shows_my_vote_as_pressed_and_clicking_again_withdraws(client, memb
     html = client.get(amendment_url(amendment)).content.decode()
 
     assert (
-        '<button type="submit" class="button" name="value" value="withdraw" aria-pressed="true">Support</button>'
+        '<button type="submit" class="button" id="vote-support" name="value" value="withdraw" aria-pressed="true">Support</button>'
         in html
     )
     assert (
-        '<button type="submit" class="button" name="value" value="oppose" aria-pressed="false">Oppose</button>'
+        '<button type="submit" class="button" id="vote-oppose" name="value" value="oppose" aria-pressed="false">Oppose</button>'
         in html
     )
 

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import re
 import uuid
 
@@ -652,11 +653,11 @@ def test_pressing_ones_reaction_again_withdraws_it(client, proposal, member, oth
     page = html(client.get(page_url(proposal)))
 
     agree = re.search(
-        r'<button type="submit" name="kind" value="(\w*)" class="reaction reaction-agree" aria-pressed="(\w+)"',
+        r'<button id="reaction-\d+-\w+" type="submit" name="kind" value="(\w*)" class="reaction reaction-agree" aria-pressed="(\w+)"',
         page,
     )
     disagree = re.search(
-        r'<button type="submit" name="kind" value="(\w*)" class="reaction reaction-disagree" aria-pressed="(\w+)"',
+        r'<button id="reaction-\d+-\w+" type="submit" name="kind" value="(\w*)" class="reaction reaction-disagree" aria-pressed="(\w+)"',
         page,
     )
     assert agree.groups() == ("agree", "false")
@@ -1047,3 +1048,108 @@ def test_page_links_elide_far_pages(current, last, expected):
     from comments.sections import elided_page_numbers
 
     assert elided_page_numbers(current, last) == expected
+
+
+# --- counts and focus after htmx updates (issue #14) ----------------------------------------------
+
+
+def _after_swap(response) -> dict:
+    return json.loads(response["HX-Trigger-After-Settle"])["dialogue:after-swap"]
+
+
+@pytest.mark.django_db
+def test_an_htmx_reply_updates_the_headings_count_out_of_band_and_focuses_the_reply(
+    client, proposal, member, other_member
+):
+    parent = CommentFactory(proposal=proposal, author=other_member)
+    CommentFactory(proposal=proposal, author=other_member)
+    login(client, member)
+
+    response = client.post(
+        action_url(parent, "reply", lang="ja"), {"body": "賛成です。", "language": "ja"}, **HTMX
+    )
+
+    assert response.status_code == 200
+    reply = Comment.objects.get(parent=parent)
+    body = html(response)
+    assert body.lstrip().startswith(f'<div class="thread" id="thread-{parent.pk}">')
+    assert '<span class="comments-count" id="comments-count" hx-swap-oob="true">コメント3件</span>' in body
+    assert _after_swap(response) == {
+        "focus": [f"#comment-{reply.pk}", f"#thread-{parent.pk}"],
+        "announce": "返信を投稿しました。",
+    }
+
+
+@pytest.mark.django_db
+def test_an_htmx_deletion_updates_the_count_out_of_band(client, proposal, member, other_member):
+    CommentFactory(proposal=proposal, author=other_member)
+    mine = CommentFactory(proposal=proposal, author=member)
+    login(client, member)
+
+    response = client.post(action_url(mine, "delete"), {}, **HTMX)
+
+    assert '<span class="comments-count" id="comments-count" hx-swap-oob="true">1 comment</span>' in html(
+        response
+    )
+    assert _after_swap(response)["focus"] == [f"#comment-{mine.pk}", f"#thread-{mine.pk}"]
+
+
+@pytest.mark.django_db
+def test_the_heading_count_has_the_id_the_updates_target(client, proposal):
+    CommentFactory(proposal=proposal)
+    assert '<span class="comments-count" id="comments-count">1 comment</span>' in html(
+        client.get(page_url(proposal))
+    )
+
+
+@pytest.mark.django_db
+def test_an_opened_reply_form_takes_the_focus_and_a_reaction_keeps_it(client, proposal, member, other_member):
+    comment = CommentFactory(proposal=proposal, author=other_member)
+    login(client, member)
+
+    opened = client.get(action_url(comment, "reply"), **HTMX)
+    assert _after_swap(opened)["focus"] == [f"#reply-form-{comment.pk} textarea[name=body]"]
+
+    reacted = client.post(action_url(comment, "react"), {"kind": "agree"}, **HTMX)
+    assert _after_swap(reacted) == {
+        "focus": ["@submitter", f"#reactions-{comment.pk} button"],
+        "announce": "Your reaction was recorded.",
+    }
+    assert f'id="reaction-{comment.pk}-agree"' in html(reacted)
+
+
+@pytest.mark.django_db
+def test_a_refused_htmx_comment_focuses_the_box_and_announces_why(client, proposal, member):
+    login(client, member)
+
+    response = post_comment(client, proposal, "x" * (MAX_LENGTH + 1), headers=HTMX)
+
+    after = _after_swap(response)
+    assert after["focus"] == ["#comment-form textarea[name=body]"]
+    assert str(MAX_LENGTH) in after["announce"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [1, 10])
+def test_htmx_reply_query_budget_does_not_grow(
+    client, proposal, member, other_member, django_assert_num_queries, size
+):
+    parent = CommentFactory(proposal=proposal, author=other_member)
+    for _ in range(size):
+        CommentFactory(proposal=proposal, author=other_member, parent=parent)
+        CommentFactory(proposal=proposal, author=other_member)
+    login(client, member)
+    # Warm the per-process caches (content types) with a first reply elsewhere.
+    client.post(
+        action_url(CommentFactory(proposal=proposal), "reply"), {"body": "First.", "language": "en"}, **HTMX
+    )
+
+    with django_assert_num_queries(HTMX_REPLY_QUERIES):
+        response = client.post(action_url(parent, "reply"), {"body": "Agreed.", "language": "en"}, **HTMX)
+    assert response.status_code == 200
+
+
+# The whole reply: session and user, the parent with its proposal, participation, the throttle's
+# counters, the write with its audit entry, notification and translation request, then the thread
+# re-rendered (root, replies, reactions, translations, read marks) and the heading's count (1).
+HTMX_REPLY_QUERIES = 43

@@ -67,5 +67,38 @@
   enhance(document);
   document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
 
+  /* --- Focus after htmx swaps (core.htmx.after_swap). -----------------------------------------
+     The server names where focus goes (first match of a list of selectors; "@submitter" is the
+     re-rendered button that sent the request) and what to announce. */
+  var lastSubmitter = null;
+  document.addEventListener("htmx:configRequest", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    var submitter = trigger && trigger.submitter;
+    lastSubmitter = submitter && submitter.id ? submitter.id : null;
+  });
+
+  function target(selector) {
+    if (selector === "@submitter") return lastSubmitter ? document.getElementById(lastSubmitter) : null;
+    try { return document.querySelector(selector); } catch (e) { return null; }
+  }
+
+  function focusable(element) {
+    return element.matches("a[href], button, input, select, textarea, summary, [tabindex]") && !element.disabled;
+  }
+
+  document.body.addEventListener("dialogue:after-swap", function (event) {
+    var detail = event.detail || {};
+    var selectors = detail.focus || [];
+    for (var i = 0; i < selectors.length; i++) {
+      var element = target(selectors[i]);
+      if (!element) continue;
+      if (!focusable(element)) element.setAttribute("tabindex", "-1");
+      element.focus({ preventScroll: true });
+      element.scrollIntoView({ block: "nearest" });
+      break;
+    }
+    announce(detail.announce);
+  });
+
   window.dialogue = { announce: announce };
 })();

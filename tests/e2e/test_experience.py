@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.test_participation import PASSWORD, SLUG, _log_in, _member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -116,3 +117,82 @@ def test_a_long_paste_is_counted_not_cut_and_the_server_says_what_to_do(page, se
 
     box.fill("가" * MAX_LENGTH)
     expect(page.locator("#comment-form .char-count")).not_to_have_class(re.compile(r"\bover\b"))
+
+
+def _active(page) -> str:
+    """The focused element, as ``tag#id`` (or its outerHTML's start when it has no id)."""
+    return page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return e.id ? `${e.tagName.toLowerCase()}#${e.id}` : e.outerHTML.slice(0, 80); }"
+    )
+
+
+def test_after_each_htmx_action_the_count_follows_and_focus_stays_on_what_changed(page, seeded):
+    author = _member("ja", "haruka@example.jp")
+    _member("ko", "minji@example.kr")
+    parent = _comment(author, "地方の大学と連携すべきです。")
+    _log_in(page, "ko", "minji@example.kr")
+    page.goto(f"{page.base_url}/ko/proposals/{SLUG}/")
+    count = page.locator("#comments-heading .comments-count")
+    expect(count).to_have_text("댓글 1개")
+
+    # Opening the reply form puts the cursor in its text box.
+    page.locator(f'#comment-{parent.pk} > .comment-actions a[href*="/reply/"]').click()
+    expect(page.locator(f"#reply-form-{parent.pk} textarea[name=body]")).to_be_focused()
+
+    # Replying: the new reply has the focus, the heading counts it, and it is announced.
+    page.keyboard.type("동의합니다.")
+    page.locator(f"#reply-form-{parent.pk} button[type=submit]").click()
+    reply = page.locator(f"#comment-{parent.pk} .replies article.comment")
+    expect(reply).to_be_focused()
+    expect(count).to_have_text("댓글 2개")  # without a reload
+    expect(page.locator("#live-announcer")).to_have_text("답글을 게시했습니다.")
+    page.shots("replied")
+
+    # Reacting keeps the focus on the pressed button (not <body>).
+    agree = page.locator(f"#reaction-{parent.pk}-agree")
+    agree.click()
+    expect(agree).to_have_attribute("aria-pressed", "true")
+    assert _active(page) == f"button#reaction-{parent.pk}-agree"
+    agree.click()
+    expect(agree).to_have_attribute("aria-pressed", "false")
+    assert _active(page) == f"button#reaction-{parent.pk}-agree"
+
+    # Rating: focus on the score chosen.
+    page.locator(
+        '#ratings form.rating-form:has(input[value="importance"]) input[name=score][value="4"]'
+    ).check()
+    page.locator('#ratings form.rating-form:has(input[value="importance"]) button[type=submit]').click()
+    expect(page.locator("#rating-importance-score-4")).to_be_focused()
+    expect(page.locator("#rating-importance-score-4")).to_be_checked()
+
+    # Deleting one's reply: the count goes down again.
+    page.locator(f"#comment-{parent.pk} .replies summary").first.click()
+    page.locator(f"#comment-{parent.pk} .replies form.comment-delete button").click()
+    expect(count).to_have_text("댓글 1개")
+    assert_accessible(page, include="#comments")
+
+
+def test_supporting_an_amendment_keeps_the_focus_on_the_button(page, seeded):
+    from amendments.services import amendment_create
+    from proposals.models import Proposal
+
+    proposal = Proposal.objects.get(slug=SLUG)
+    author = _member("ja", "haruka@example.jp")
+    amendment = amendment_create(
+        author=author,
+        proposal=proposal,
+        field="title",
+        language="ja",
+        new_text=proposal.current_version.title_ja + "（改訂）",
+        rationale="明確にするため。",
+        base_version_id=proposal.current_version_id,
+    )
+    _member("ko", "minji@example.kr")
+    _log_in(page, "ko", "minji@example.kr")
+    page.goto(f"{page.base_url}/ko/proposals/{SLUG}/amendments/{amendment.pk}/")
+
+    page.locator("#vote-support").click()
+    expect(page.locator("#vote-support")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#vote-support")).to_be_focused()
+    expect(page.locator("#live-announcer")).not_to_be_empty()
