@@ -94,7 +94,7 @@ def test_a_long_paste_is_counted_not_cut_and_the_server_says_what_to_do(page, se
     _log_in(page, "ko", "minji@example.kr")
     page.goto(f"{page.base_url}/ko/proposals/{SLUG}/")
     box = page.locator("#comment-form textarea[name=body]")
-    counter = page.locator("#comment-form .char-count")
+    counter = page.locator("#comment-form #id_body-count")
     expect(counter).to_have_text(f"0 / {MAX_LENGTH:,}자")
 
     box.fill("가" * 10_000)  # a paste far over the limit
@@ -112,11 +112,11 @@ def test_a_long_paste_is_counted_not_cut_and_the_server_says_what_to_do(page, se
     )
     box = page.locator("#comment-form textarea[name=body]")
     assert box.evaluate("el => el.value.length") == 10_000  # still all there after the refusal
-    expect(page.locator("#comment-form .char-count")).to_be_visible()  # the swapped form has it too
+    expect(page.locator("#comment-form #id_body-count")).to_be_visible()  # the swapped form has it too
     assert not Comment.objects.exists()
 
     box.fill("가" * MAX_LENGTH)
-    expect(page.locator("#comment-form .char-count")).not_to_have_class(re.compile(r"\bover\b"))
+    expect(page.locator("#comment-form #id_body-count")).not_to_have_class(re.compile(r"\bover\b"))
 
 
 def _active(page) -> str:
