@@ -200,7 +200,11 @@ class Programme(models.Model):
     )
     invite_code = models.CharField(_("invite code"), max_length=40, blank=True)
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="programmes", blank=True
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="programmes",
+        blank=True,
+        verbose_name=_("members"),
     )
 
     class Meta:
@@ -227,8 +231,15 @@ class Programme(models.Model):
 
 
 class Membership(models.Model):
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("programme")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("participant"),
+    )
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -259,7 +270,10 @@ class NationalityChange(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nationality_changes"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="nationality_changes",
+        verbose_name=_("participant"),
     )
     from_nationality = models.CharField(_("previous nationality"), max_length=5, choices=Nationality.choices)
     to_nationality = models.CharField(_("requested nationality"), max_length=5, choices=Nationality.choices)
@@ -273,7 +287,12 @@ class NationalityChange(models.Model):
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
 
     class Meta:

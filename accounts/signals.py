@@ -2,12 +2,14 @@
 and signups go to the audit log. A user deleted without ``services.user_delete`` (the shell, a
 cascade) is still recorded."""
 
+from urllib.parse import urlsplit
+
 from allauth.account.signals import user_logged_in, user_signed_up
 from django.conf import settings
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
-from django.urls import translate_url
+from django.urls import Resolver404, resolve, translate_url
 from django.utils import translation
 
 from audit.log import record
@@ -37,10 +39,23 @@ def switch_language(request: HttpRequest, response: HttpResponseBase | None, lan
     request.LANGUAGE_CODE = language
 
 
+def asks_for_the_admin(response: HttpResponseBase | None) -> bool:
+    """Whether the login redirects to a page of the admin (its ``next``)."""
+    if response is None or not response.has_header("Location"):
+        return False
+    try:
+        match = resolve(urlsplit(response["Location"]).path)
+    except Resolver404:
+        return False
+    return match.namespace == "admin"
+
+
 @receiver(user_logged_in, dispatch_uid="accounts.preferred_language_on_login")
 def apply_preferred_language(sender, request, user, response=None, **kwargs):
+    """The preferred language takes over the site after login, except on the way to the admin: a
+    moderator who opened ``/ko/admin/`` asked for the Korean admin, whatever their profile says."""
     language = language_for(user)
-    if language:
+    if language and not asks_for_the_admin(response):
         switch_language(request, response, language)
     record(action="account.logged_in", actor=user, target=user)
 

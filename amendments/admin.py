@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 
 from core import diff
 from core.errors import DeliberationError
+from proposals.adminfilters import ProposalFilter
 
 from . import services
 from .models import Amendment, AmendmentVote
@@ -37,7 +38,7 @@ class AmendmentAdmin(admin.ModelAdmin):
         "oppose_count",
         "created_at",
     ]
-    list_filter = ["state", "field", "language"]
+    list_filter = ["state", "field", "language", ProposalFilter]
     list_select_related = ["proposal__current_version", "author"]
     search_fields = ["proposal__slug", "new_text", "rationale", "author__display_name"]
     date_hierarchy = "created_at"

@@ -26,9 +26,14 @@ class AmendmentState(models.TextChoices):
 class Amendment(models.Model):
     """A proposed change to one language of one field of a specific version of a proposal."""
 
-    proposal = models.ForeignKey("proposals.Proposal", on_delete=models.CASCADE, related_name="amendments")
+    proposal = models.ForeignKey(
+        "proposals.Proposal", on_delete=models.CASCADE, related_name="amendments", verbose_name=_("proposal")
+    )
     base_version = models.ForeignKey(
-        "proposals.ProposalVersion", on_delete=models.PROTECT, related_name="amendments"
+        "proposals.ProposalVersion",
+        on_delete=models.PROTECT,
+        related_name="amendments",
+        verbose_name=_("base version"),
     )
     field = models.CharField(_("field"), max_length=10, choices=TargetField.choices)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
@@ -48,7 +53,12 @@ class Amendment(models.Model):
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
     result_version = models.OneToOneField(
@@ -63,13 +73,13 @@ class Amendment(models.Model):
     hidden_reason = models.TextField(_("reason for hiding"), blank=True)
     hidden_automatically = models.BooleanField(_("hidden automatically"), default=False)
     # Support / oppose counts, overall and per nationality group, kept by the vote service.
-    support_count = models.PositiveIntegerField(default=0)
-    oppose_count = models.PositiveIntegerField(default=0)
-    support_kr = models.PositiveIntegerField(default=0)
-    oppose_kr = models.PositiveIntegerField(default=0)
-    support_jp = models.PositiveIntegerField(default=0)
-    oppose_jp = models.PositiveIntegerField(default=0)
-    client_token = models.UUIDField(null=True, blank=True, editable=False)
+    support_count = models.PositiveIntegerField(default=0, verbose_name=_("support count"))
+    oppose_count = models.PositiveIntegerField(default=0, verbose_name=_("oppose count"))
+    support_kr = models.PositiveIntegerField(default=0, verbose_name=_("support from Korea"))
+    oppose_kr = models.PositiveIntegerField(default=0, verbose_name=_("opposition from Korea"))
+    support_jp = models.PositiveIntegerField(default=0, verbose_name=_("support from Japan"))
+    oppose_jp = models.PositiveIntegerField(default=0, verbose_name=_("opposition from Japan"))
+    client_token = models.UUIDField(null=True, blank=True, editable=False, verbose_name=_("client token"))
 
     class Meta:
         verbose_name = _("amendment")
@@ -100,11 +110,15 @@ class Vote(models.TextChoices):
 
 
 class AmendmentVote(models.Model):
-    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="votes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    value = models.CharField(max_length=10, choices=Vote.choices)
-    nationality = models.CharField(max_length=5)
-    created_at = models.DateTimeField(default=timezone.now)
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.CASCADE, related_name="votes", verbose_name=_("amendment")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("participant")
+    )
+    value = models.CharField(max_length=10, choices=Vote.choices, verbose_name=_("vote"))
+    nationality = models.CharField(max_length=5, verbose_name=_("nationality"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("voted at"))
 
     class Meta:
         verbose_name = _("amendment vote")

@@ -34,9 +34,11 @@ class AuditEntry(models.Model):
         help_text=_("A pseudonymous id of the actor; it stays when the account is deleted."),
     )
     action = models.CharField(_("action"), max_length=60, db_index=True)
-    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    target_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("target type")
+    )
     # Wide enough for string keys (an API key's id is "prefix.hash").
-    target_id = models.CharField(max_length=200, blank=True)
+    target_id = models.CharField(max_length=200, blank=True, verbose_name=_("target id"))
     target = GenericForeignKey("target_type", "target_id")
     target_repr = models.CharField(_("target"), max_length=200, blank=True)
     reason = models.TextField(_("reason"), blank=True)

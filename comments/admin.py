@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from proposals.adminfilters import ProposalFilter
+
 from .models import Comment
 
 
@@ -37,7 +39,7 @@ class CommentAdmin(admin.ModelAdmin):
     (moderation.adminactions.attach), with or without reports."""
 
     list_display = [
-        "pk",
+        "id",
         "excerpt",
         "author",
         "proposal",
@@ -51,14 +53,14 @@ class CommentAdmin(admin.ModelAdmin):
         "disagree_count",
         "pass_count",
     ]
-    list_display_links = ["pk", "excerpt"]
+    list_display_links = ["id", "excerpt"]
     list_filter = [
         StateFilter,
         "language",
         "stance",
         "depth",
         "created_at",
-        "proposal__slug",
+        ProposalFilter,
     ]
     list_select_related = ["author", "proposal__current_version"]
     search_fields = ["body", "author__display_name", "author__email", "proposal__slug"]

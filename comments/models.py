@@ -39,15 +39,29 @@ class Comment(models.Model):
     their replies is two queries however long the thread grows.
     """
 
-    proposal = models.ForeignKey("proposals.Proposal", on_delete=models.CASCADE, related_name="comments")
+    proposal = models.ForeignKey(
+        "proposals.Proposal", on_delete=models.CASCADE, related_name="comments", verbose_name=_("proposal")
+    )
     amendment = models.ForeignKey(
-        "amendments.Amendment", on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+        "amendments.Amendment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("amendment"),
     )
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("in reply to"),
     )
-    root = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    depth = models.PositiveSmallIntegerField(default=0)
+    root = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("thread")
+    )
+    depth = models.PositiveSmallIntegerField(default=0, verbose_name=_("depth"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -63,29 +77,31 @@ class Comment(models.Model):
     hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
     hidden_reason = models.TextField(_("reason for hiding"), blank=True)
     hidden_automatically = models.BooleanField(_("hidden automatically"), default=False)
-    agree_count = models.PositiveIntegerField(default=0)
-    disagree_count = models.PositiveIntegerField(default=0)
-    pass_count = models.PositiveIntegerField(default=0)
+    agree_count = models.PositiveIntegerField(default=0, verbose_name=_("agree count"))
+    disagree_count = models.PositiveIntegerField(default=0, verbose_name=_("disagree count"))
+    pass_count = models.PositiveIntegerField(default=0, verbose_name=_("pass count"))
     # The same reactions split by the nationality each was made with (``group_counter``), kept
     # exact with the totals above; the common-ground scores are read from these, never recounted.
-    agree_kr = models.PositiveIntegerField(default=0)
-    disagree_kr = models.PositiveIntegerField(default=0)
-    pass_kr = models.PositiveIntegerField(default=0)
-    agree_jp = models.PositiveIntegerField(default=0)
-    disagree_jp = models.PositiveIntegerField(default=0)
-    pass_jp = models.PositiveIntegerField(default=0)
-    agree_other = models.PositiveIntegerField(default=0)
-    disagree_other = models.PositiveIntegerField(default=0)
-    pass_other = models.PositiveIntegerField(default=0)
+    agree_kr = models.PositiveIntegerField(default=0, verbose_name=_("agree from Korea"))
+    disagree_kr = models.PositiveIntegerField(default=0, verbose_name=_("disagree from Korea"))
+    pass_kr = models.PositiveIntegerField(default=0, verbose_name=_("pass from Korea"))
+    agree_jp = models.PositiveIntegerField(default=0, verbose_name=_("agree from Japan"))
+    disagree_jp = models.PositiveIntegerField(default=0, verbose_name=_("disagree from Japan"))
+    pass_jp = models.PositiveIntegerField(default=0, verbose_name=_("pass from Japan"))
+    agree_other = models.PositiveIntegerField(default=0, verbose_name=_("agree from elsewhere"))
+    disagree_other = models.PositiveIntegerField(default=0, verbose_name=_("disagree from elsewhere"))
+    pass_other = models.PositiveIntegerField(default=0, verbose_name=_("pass from elsewhere"))
     # The common-ground label and bridging score (core.consensus) of the counters above, stored by
     # the reaction that changed them so lists filter and sort in SQL. ``ground_version`` is the
     # metric_version they were computed with (``manage.py common_ground_refresh`` recomputes).
-    ground_label = models.CharField(max_length=20, default="needs_votes")
-    bridging_score = models.FloatField(default=0.0)
-    ground_version = models.CharField(max_length=20, blank=True)
-    reply_count = models.PositiveIntegerField(default=0)
+    ground_label = models.CharField(max_length=20, default="needs_votes", verbose_name=_("common ground"))
+    bridging_score = models.FloatField(default=0.0, verbose_name=_("bridging score"))
+    ground_version = models.CharField(
+        max_length=20, blank=True, verbose_name=_("common-ground metric version")
+    )
+    reply_count = models.PositiveIntegerField(default=0, verbose_name=_("reply count"))
     # Sent with the form; a second submission of the same form finds the first comment.
-    client_token = models.UUIDField(null=True, blank=True, editable=False)
+    client_token = models.UUIDField(null=True, blank=True, editable=False, verbose_name=_("client token"))
 
     class Meta:
         verbose_name = _("comment")
@@ -127,12 +143,16 @@ class Comment(models.Model):
 class CommentReaction(models.Model):
     """One participant's agree / disagree / pass on a comment; changeable and withdrawable."""
 
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reactions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=Reaction.choices)
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="reactions", verbose_name=_("comment")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("participant")
+    )
+    kind = models.CharField(max_length=10, choices=Reaction.choices, verbose_name=_("reaction"))
     # The reacting user's nationality when they reacted: the common-ground view groups by it.
-    nationality = models.CharField(max_length=5)
-    created_at = models.DateTimeField(default=timezone.now)
+    nationality = models.CharField(max_length=5, verbose_name=_("nationality"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("reacted at"))
 
     class Meta:
         verbose_name = _("reaction")

@@ -32,11 +32,20 @@ def summary() -> list[Pending]:
             distinct=True,
         ),
     )
+    # Items, not reports: the queue lists each reported item once with all its reports.
+    reported = Report.objects.filter(status=ReportStatus.OPEN).aggregate(
+        comments=Count("comment", distinct=True), amendments=Count("amendment", distinct=True)
+    )
     return [
         Pending(
-            _("Open reports"),
-            Report.objects.filter(status=ReportStatus.OPEN).count(),
-            reverse("admin:moderation_report_changelist") + "?status__exact=open",
+            _("Reported comments to review"),
+            reported["comments"],
+            reverse("admin:moderation_reportedcomment_changelist"),
+        ),
+        Pending(
+            _("Reported amendments to review"),
+            reported["amendments"],
+            reverse("admin:moderation_reportedamendment_changelist"),
         ),
         Pending(
             _("Amendments awaiting a decision"),

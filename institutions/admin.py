@@ -54,6 +54,7 @@ class InstitutionAdmin(TranslationAdmin):
     list_display = ["name", "country", "contact_email", "active", "created_at"]
     list_filter = ["country", "active"]
     search_fields = ["name_en", "name_ko", "name_ja", "contact_email"]
+    readonly_fields = ["created_at"]
     inlines = [WebhookEndpointInline]
 
 
@@ -81,7 +82,7 @@ class InstitutionAPIKeyAdmin(APIKeyModelAdmin):
         "scope_list",
         "created",
         "expiry_date",
-        "_has_expired",
+        "expired",
         "revoked",
         "last_used_at",
     ]
@@ -98,6 +99,11 @@ class InstitutionAPIKeyAdmin(APIKeyModelAdmin):
             if obj.revoked:
                 fields += ("name", "scopes", "revoked", "expiry_date")
         return fields
+
+    @admin.display(description=_("expired"), boolean=True)
+    def expired(self, api_key: InstitutionAPIKey) -> bool:
+        # The library's own column (_has_expired) has an English label no catalogue translates.
+        return api_key.has_expired
 
     @admin.display(description=_("scopes"))
     def scope_list(self, api_key: InstitutionAPIKey) -> str:
@@ -182,6 +188,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     fields = ["institution", "url", "active", "secret", "created_at"]
     readonly_fields = ["created_at"]
 
+    def get_fields(self, request, obj=None):
+        # Those who may only look (moderators) never see a secret.
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [name for name in fields if name != "secret"]
+        return fields
+
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
@@ -232,3 +245,35 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             _("Deliveries due again: %(count)d. They are sent by the next run of deliver_webhooks.")
             % {"count": count},
         )
+
+
+# --- Who submitted a milestone, on the milestones list (progress sits below this app) --------------
+
+
+@admin.display(description=_("submitted by"))
+def submitted_by(milestone) -> str:
+    report = getattr(milestone, "institution_report", None)
+    return str(report.institution) if report is not None else "—"
+
+
+@admin.display(description=_("submitted at"), ordering="institution_report__created_at")
+def submitted_at(milestone):
+    report = getattr(milestone, "institution_report", None)
+    return report.created_at if report is not None else None
+
+
+def attach_report_columns(site: admin.AdminSite) -> None:
+    """Give the milestones list the partner institution that submitted each one over the API and
+    when (empty for those entered in the admin), read in the list's one query."""
+    from progress.models import Milestone
+
+    milestones = site.get_model_admin(Milestone)
+    columns = list(milestones.list_display)
+    if submitted_by not in columns:
+        position = columns.index("evidence") + 1 if "evidence" in columns else len(columns)
+        columns[position:position] = [submitted_by, submitted_at]
+    milestones.list_display = columns
+    milestones.list_select_related = [
+        *milestones.list_select_related,
+        "institution_report__institution",
+    ]

@@ -13,3 +13,10 @@ class InstitutionsConfig(AppConfig):
         from .signals import on_stage_changed
 
         stage_changed.connect(on_stage_changed, dispatch_uid="institutions.webhooks.stage_changed")
+
+        # The admin (earlier in INSTALLED_APPS) has discovered every admin module by now.
+        from django.contrib import admin
+
+        from .admin import attach_report_columns
+
+        attach_report_columns(admin.site)

@@ -50,6 +50,30 @@ class InstitutionAPIKey(AbstractAPIKey):
     usable while not revoked, not expired and its institution is active.
     """
 
+    # The library's fields again, with labels and help in our catalogues (it ships no ko or ja).
+    prefix = models.CharField(_("prefix"), max_length=8, unique=True, editable=False)
+    created = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    name = models.CharField(
+        _("name"),
+        max_length=50,
+        blank=False,
+        default=None,
+        help_text=_(
+            "What the key is for, e.g. the institution's system that uses it (50 characters at most)."
+        ),
+    )
+    revoked = models.BooleanField(
+        _("revoked"),
+        blank=True,
+        default=False,
+        help_text=_("A revoked key stops working at once. This cannot be undone."),
+    )
+    expiry_date = models.DateTimeField(
+        _("expires"),
+        blank=True,
+        null=True,
+        help_text=_("After this moment the key stops working. Empty: it does not expire."),
+    )
     institution = models.ForeignKey(
         Institution, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("institution")
     )
@@ -79,12 +103,17 @@ class ProgressReport(models.Model):
         verbose_name=_("milestone"),
     )
     api_key = models.ForeignKey(
-        InstitutionAPIKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        InstitutionAPIKey,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("API key"),
     )
     # The language the institution wrote in, or "" when it sent all three.
     language = models.CharField(_("language"), max_length=8, blank=True)
     # Sent by the client; the same token again returns the first report instead of a duplicate.
-    client_token = models.UUIDField(null=True, blank=True, editable=False)
+    client_token = models.UUIDField(null=True, blank=True, editable=False, verbose_name=_("client token"))
     created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
 
     class Meta:

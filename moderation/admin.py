@@ -29,6 +29,61 @@ def _kind(model) -> str:
     return "comment" if issubclass(model, Comment) else "amendment"
 
 
+def current_view(request) -> str:
+    """The queue's view asked for in the URL (``?view=``); what awaits review otherwise."""
+    view = request.GET.get("view")
+    return view if view in selectors.VIEWS else selectors.REVIEW
+
+
+class ViewFilter(admin.SimpleListFilter):
+    """The queue's three views. Not a filter of the rows themselves: the view decides which items
+    and which of their reports the queue counts (``QueueAdmin.get_queryset``)."""
+
+    title = _("show")
+    parameter_name = "view"
+
+    def lookups(self, request, model_admin):
+        return [
+            (selectors.REVIEW, _("Needs review")),
+            (selectors.HIDDEN, _("Hidden")),
+            (selectors.DISMISSED, _("Reports dismissed")),
+        ]
+
+    def value(self):
+        value = super().value()
+        return value if value in selectors.VIEWS else selectors.REVIEW
+
+    def choices(self, changelist):
+        # No "All": every view is one of the three.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup}, ["hidden", "reason", "one_nationality", "proposal"]
+                ),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        return queryset
+
+
+class QueueHiddenStateFilter(HiddenStateFilter):
+    """Only the states items of the current view can be in: an item awaiting review is visible or
+    hidden automatically (hiding it by hand closes its reports), a hidden one is hidden by hand or
+    automatically, a dismissed one is visible."""
+
+    STATES = {
+        selectors.REVIEW: ("visible", "automatic"),
+        selectors.HIDDEN: ("manual", "automatic"),
+        selectors.DISMISSED: (),
+    }
+
+    def lookups(self, request, model_admin):
+        allowed = self.STATES[current_view(request)]
+        return [(value, label) for value, label in super().lookups(request, model_admin) if value in allowed]
+
+
 class ReasonFilter(admin.SimpleListFilter):
     title = _("reason")
     parameter_name = "reason"
@@ -39,7 +94,8 @@ class ReasonFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in ReportReason.values:
             return queryset
-        return queryset.filter(Exists(selectors.open_reports(_kind(queryset.model), reason=self.value())))
+        reports = selectors.view_reports(_kind(queryset.model), current_view(request), reason=self.value())
+        return queryset.filter(Exists(reports))
 
 
 class OneNationalityFilter(admin.SimpleListFilter):
@@ -65,7 +121,8 @@ class ProposalFilter(admin.SimpleListFilter):
     parameter_name = "proposal"
 
     def lookups(self, request, model_admin):
-        return [(str(pk), title) for pk, title in selectors.queue_proposals(_kind(model_admin.model))]
+        proposals = selectors.queue_proposals(_kind(model_admin.model), current_view(request))
+        return [(str(pk), title) for pk, title in proposals]
 
     def queryset(self, request, queryset):
         pk = parse_id(self.value())
@@ -76,12 +133,17 @@ class QueueAdmin(admin.ModelAdmin):
     """What the two queues share. Subclasses set ``kind`` and the columns about the item."""
 
     kind = ""
-    list_filter = [ReasonFilter, HiddenStateFilter, OneNationalityFilter, ProposalFilter]
+    list_filter = [ViewFilter, ReasonFilter, QueueHiddenStateFilter, OneNationalityFilter, ProposalFilter]
     list_per_page = 50
     show_full_result_count = False
 
     def get_queryset(self, request):
-        return selectors.comment_queue() if self.kind == "comment" else selectors.amendment_queue()
+        # The list shows one view; an item's own page and the actions reach any reported or
+        # hidden item, whichever view it was picked from.
+        match = request.resolver_match
+        listing = match is not None and (match.url_name or "").endswith("_changelist")
+        view = current_view(request) if listing else selectors.ANY
+        return selectors.comment_queue(view) if self.kind == "comment" else selectors.amendment_queue(view)
 
     def get_ordering(self, request):
         return selectors.QUEUE_ORDERING

@@ -31,24 +31,41 @@ REASON_MAX_LENGTH = 1000
 class Report(models.Model):
     """A participant's report of a comment or an amendment (exactly one of the two)."""
 
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports", verbose_name=_("reporter")
+    )
     comment = models.ForeignKey(
-        "comments.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+        "comments.Comment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("comment"),
     )
     amendment = models.ForeignKey(
-        "amendments.Amendment", on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+        "amendments.Amendment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("amendment"),
     )
     reason = models.CharField(_("reason"), max_length=20, choices=ReportReason.choices)
     note = models.TextField(_("note"), max_length=NOTE_MAX_LENGTH, blank=True)
     # The reporter's nationality when they reported: the one-nationality safeguard counts these.
-    reporter_nationality = models.CharField(max_length=5)
+    reporter_nationality = models.CharField(max_length=5, verbose_name=_("reporter nationality"))
     status = models.CharField(
         _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN
     )
     created_at = models.DateTimeField(_("reported at"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
 
     class Meta:

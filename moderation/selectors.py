@@ -32,14 +32,35 @@ COMMENT, AMENDMENT = "comment", "amendment"
 QUEUE_ORDERING = ["-one_nationality", "-report_count", "first_reported_at"]
 
 
+# The queue's views: what awaits a decision (open reports), what is hidden (to restore it), and
+# what was reported but dismissed (to reconsider it).
+REVIEW, HIDDEN, DISMISSED = "review", "hidden", "dismissed"
+VIEWS = (REVIEW, HIDDEN, DISMISSED)
+# Every item a moderator may open from one of the views (its change page, an action on it).
+ANY = "any"
+
+
 def open_reports(target: str, **filters) -> QuerySet[Report]:
     """Open reports on the outer query's item (``target`` is "comment" or "amendment")."""
     return Report.objects.filter(**{target: OuterRef("pk")}, status=ReportStatus.OPEN, **filters)
 
 
-def _count(target: str, *conditions: Q, field: str = "pk", distinct: bool = False, **filters) -> Coalesce:
+def view_reports(target: str, view: str, **filters) -> QuerySet[Report]:
+    """The reports on the outer query's item that ``view`` counts: open ones while they await
+    review, dismissed ones in the dismissed view, all of them otherwise."""
+    reports = Report.objects.filter(**{target: OuterRef("pk")}, **filters)
+    if view == REVIEW:
+        return reports.filter(status=ReportStatus.OPEN)
+    if view == DISMISSED:
+        return reports.filter(status=ReportStatus.DISMISSED)
+    return reports
+
+
+def _count(
+    target: str, view: str, *conditions: Q, field: str = "pk", distinct: bool = False, **filters
+) -> Coalesce:
     counted = (
-        open_reports(target, **filters)
+        view_reports(target, view, **filters)
         .filter(*conditions)
         .order_by()
         .values(target)
@@ -49,25 +70,41 @@ def _count(target: str, *conditions: Q, field: str = "pk", distinct: bool = Fals
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def annotate_reports(queryset: QuerySet, target: str) -> QuerySet:
-    """Items of ``queryset`` with at least one open report, annotated with:
+def in_view(queryset: QuerySet, target: str, view: str) -> QuerySet:
+    """The items of ``view``: with open reports (review); hidden, reported or not (hidden);
+    reported, all reports dismissed and shown (dismissed); any of these (``ANY``)."""
+    if view == REVIEW:
+        return queryset.filter(Exists(open_reports(target)))
+    if view == HIDDEN:
+        return queryset.filter(hidden_at__isnull=False)
+    dismissed = Q(Exists(view_reports(target, DISMISSED))) & ~Q(Exists(open_reports(target)))
+    if view == DISMISSED:
+        return queryset.filter(dismissed, hidden_at__isnull=True)
+    return queryset.filter(Q(Exists(view_reports(target, ANY))) | Q(hidden_at__isnull=False))
+
+
+def annotate_reports(queryset: QuerySet, target: str, view: str = REVIEW) -> QuerySet:
+    """Items of ``queryset`` in ``view`` (open reports by default), annotated with figures on the
+    reports that view counts:
 
     ``report_count`` (= distinct reporters: one report per participant and item), ``reports_kr``,
     ``reports_jp``, ``reports_other``, ``nationality_groups``, ``reason_<code>`` per reason,
     ``first_reported_at`` and ``one_nationality`` (past the threshold, all from one group).
     """
     threshold = settings.MODERATION_REPORT_THRESHOLD
-    first = open_reports(target).order_by("created_at").values("created_at")[:1]
+    first = view_reports(target, view).order_by("created_at").values("created_at")[:1]
     return (
-        queryset.filter(Exists(open_reports(target)))
+        in_view(queryset, target, view)
         .annotate(
-            report_count=_count(target),
-            reports_kr=_count(target, reporter_nationality=Nationality.KOREA),
-            reports_jp=_count(target, reporter_nationality=Nationality.JAPAN),
-            reports_other=_count(target, ~Q(reporter_nationality__in=[Nationality.KOREA, Nationality.JAPAN])),
-            nationality_groups=_count(target, field="reporter_nationality", distinct=True),
+            report_count=_count(target, view),
+            reports_kr=_count(target, view, reporter_nationality=Nationality.KOREA),
+            reports_jp=_count(target, view, reporter_nationality=Nationality.JAPAN),
+            reports_other=_count(
+                target, view, ~Q(reporter_nationality__in=[Nationality.KOREA, Nationality.JAPAN])
+            ),
+            nationality_groups=_count(target, view, field="reporter_nationality", distinct=True),
             first_reported_at=Subquery(first),
-            **{f"reason_{reason}": _count(target, reason=reason) for reason in ReportReason.values},
+            **{f"reason_{reason}": _count(target, view, reason=reason) for reason in ReportReason.values},
         )
         .annotate(
             one_nationality=Case(
@@ -79,24 +116,26 @@ def annotate_reports(queryset: QuerySet, target: str) -> QuerySet:
     )
 
 
-def comment_queue() -> QuerySet[ReportedComment]:
-    """Reported comments with their report figures, author, proposal and parent (one query)."""
+def comment_queue(view: str = REVIEW) -> QuerySet[ReportedComment]:
+    """Reported comments of ``view`` with their report figures, author, proposal and parent (one
+    query)."""
     return annotate_reports(
-        ReportedComment.objects.select_related("author", "proposal__current_version", "parent"), COMMENT
+        ReportedComment.objects.select_related("author", "proposal__current_version", "parent"), COMMENT, view
     ).order_by(*QUEUE_ORDERING, "pk")
 
 
-def amendment_queue() -> QuerySet[ReportedAmendment]:
-    """Reported amendments with their report figures, author and proposal (one query)."""
+def amendment_queue(view: str = REVIEW) -> QuerySet[ReportedAmendment]:
+    """Reported amendments of ``view`` with their report figures, author and proposal (one query)."""
     return annotate_reports(
-        ReportedAmendment.objects.select_related("author", "proposal__current_version"), AMENDMENT
+        ReportedAmendment.objects.select_related("author", "proposal__current_version"), AMENDMENT, view
     ).order_by(*QUEUE_ORDERING, "pk")
 
 
-def queue_proposals(target: str) -> list[tuple[int, str]]:
-    """(pk, current title) of the proposals that have items of ``target`` in the queue (one query)."""
-    reported = Report.objects.filter(status=ReportStatus.OPEN, **{f"{target}__proposal": OuterRef("pk")})
-    proposals = Proposal.objects.filter(Exists(reported)).select_related("current_version")
+def queue_proposals(target: str, view: str = REVIEW) -> list[tuple[int, str]]:
+    """(pk, current title) of the proposals that have items of ``target`` in ``view`` (one query)."""
+    model = ReportedComment if target == COMMENT else ReportedAmendment
+    items = in_view(model.objects.order_by(), target, view).values("proposal_id")
+    proposals = Proposal.objects.filter(pk__in=items).select_related("current_version")
     # str(): the current version's title in the active language (modeltranslation's fallbacks).
     return [(proposal.pk, str(proposal)) for proposal in proposals.order_by("position", "slug")]
 

@@ -17,17 +17,20 @@ class Notification(models.Model):
     per the recipient's setting; ``emailed_at`` makes sending idempotent."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
     # What the email needs to be rendered in the recipient's language later (ids, slugs, titles per language).
-    data = models.JSONField(default=dict)
-    url = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, verbose_name=_("details"))
+    url = models.CharField(max_length=300, blank=True, verbose_name=_("link"))
     # What the notification is about, e.g. "proposal:12": the storm guard allows one immediate email
     # per recipient, kind and topic in a time window.
-    topic = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    topic = models.CharField(max_length=100, blank=True, verbose_name=_("topic"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    emailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("emailed at"))
 
     class Meta:
         verbose_name = _("notification")

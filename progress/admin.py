@@ -5,8 +5,11 @@ Every write goes through ``progress.services``, which validates, keeps the stage
 in step with the published milestones, records the audit trail and notifies participants.
 """
 
+import base64
+
 from django import forms
 from django.contrib import admin, messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponse
@@ -14,8 +17,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from accounts.permissions import is_moderator
@@ -154,15 +159,59 @@ def export_proposal_milestones(modeladmin, request, queryset):
 # --- Milestone list ------------------------------------------------------------------------------
 
 
+IMPORT_SALT = "progress.milestones.import"
+# How long a preview may be confirmed.
+IMPORT_PREVIEW_SECONDS = 60 * 60
+
+
 class ImportForm(forms.Form):
+    """Step one: the file, checked and previewed; nothing is saved yet."""
+
     file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, with the columns of an export."))
-    dry_run = forms.BooleanField(label=_("Only check the file, save nothing"), required=False)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > services.MAX_IMPORT_BYTES:
             raise forms.ValidationError(_("The file is too large (at most 2 MB)."))
         return upload
+
+
+class ConfirmImportForm(forms.Form):
+    """Step two: the previewed file again (signed, so it is the very file that was checked) and the
+    fingerprint of what the preview showed."""
+
+    payload = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_payload(self) -> dict:
+        try:
+            payload = signing.loads(
+                self.cleaned_data["payload"], salt=IMPORT_SALT, max_age=IMPORT_PREVIEW_SECONDS
+            )
+        except signing.SignatureExpired as error:
+            raise forms.ValidationError(
+                _("This preview is more than an hour old: upload the file again.")
+            ) from error
+        except signing.BadSignature as error:
+            raise forms.ValidationError(_("This preview cannot be used: upload the file again.")) from error
+        return {"data": base64.b64decode(payload["data"]), "expected": payload["expected"]}
+
+    @staticmethod
+    def sign(data: bytes, expected: str) -> str:
+        return signing.dumps(
+            {"data": base64.b64encode(data).decode("ascii"), "expected": expected},
+            salt=IMPORT_SALT,
+            compress=True,
+        )
+
+
+def status_changed_message(status: str, count: int) -> str:
+    if status == MilestoneStatus.PUBLISHED:
+        text = ngettext("%(count)d milestone published.", "%(count)d milestones published.", count)
+    elif status == MilestoneStatus.DECLINED:
+        text = ngettext("%(count)d milestone declined.", "%(count)d milestones declined.", count)
+    else:
+        text = ngettext("%(count)d milestone changed.", "%(count)d milestones changed.", count)
+    return text % {"count": count}
 
 
 @admin.register(Milestone)
@@ -177,6 +226,7 @@ class MilestoneAdmin(ModeratorPermissions, TranslationAdmin):
         "status",
         "title",
         "institution",
+        "evidence",
         "next_review_on",
         "review_overdue",
     ]
@@ -207,6 +257,17 @@ class MilestoneAdmin(ModeratorPermissions, TranslationAdmin):
     def proposal_title(self, milestone: Milestone) -> str:
         return Truncator(str(milestone.proposal)).chars(60)
 
+    @admin.display(description=_("evidence"))
+    def evidence(self, milestone: Milestone) -> str:
+        """The evidence a moderator checks before publishing: the link, else the document
+        reference; a plain "none" when there is neither (publishing it would be refused)."""
+        if milestone.evidence_url:
+            label = milestone.evidence_reference or _("link")
+            return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', milestone.evidence_url, label)
+        if milestone.evidence_reference:
+            return milestone.evidence_reference
+        return format_html('<span class="evidence-missing">{}</span>', _("none"))
+
     @admin.display(description=_("review overdue"), boolean=True)
     def review_overdue(self, milestone: Milestone) -> bool:
         return selectors.milestone_is_overdue(milestone, is_current=getattr(milestone, "is_current", False))
@@ -234,14 +295,20 @@ class MilestoneAdmin(ModeratorPermissions, TranslationAdmin):
         self._set_status(request, queryset, MilestoneStatus.DECLINED)
 
     def _set_status(self, request, queryset, status: str) -> None:
+        """One milestone at a time: those that can move do; each one that cannot gets its own
+        message saying why, and stays as it was."""
         try:
-            count = services.milestones_set_status(
+            result = services.milestones_set_status_each(
                 milestones=list(queryset.order_by("date", "pk")), status=status, actor=request.user
             )
         except DeliberationError as error:
             self.message_user(request, error.message, messages.ERROR)
             return
-        self.message_user(request, _("%(count)d milestones changed.") % {"count": count}, messages.SUCCESS)
+        for _milestone, error in result.refused:
+            self.message_user(request, error.message, messages.ERROR)
+        count = len(result.changed)
+        if count or not result.refused:
+            self.message_user(request, status_changed_message(status, count), messages.SUCCESS)
 
     # --- CSV views ---
 
@@ -257,35 +324,65 @@ class MilestoneAdmin(ModeratorPermissions, TranslationAdmin):
             raise PermissionDenied
         return csv_response(selectors.milestones_for_export())
 
+    def _preview(self, request, data: bytes):
+        """The import of ``data`` checked and rolled back, and the form that confirms it (None
+        when the file changes nothing)."""
+        result = services.milestones_import(actor=request.user, data=data, dry_run=True)
+        if not result.rows:
+            return result, None
+        return result, ConfirmImportForm(
+            initial={"payload": ConfirmImportForm.sign(data, result.fingerprint)}
+        )
+
     def import_view(self, request):
+        """Upload (step one) shows exactly the rows the file changes, with a button to import them;
+        the confirmation (step two) imports that same file, refusing if the milestones changed in
+        between. Nothing is saved by step one."""
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
-        problems, result, status = [], None, 200
-        form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = services.milestones_import(
-                    actor=request.user,
-                    data=form.cleaned_data["file"].read(),
-                    dry_run=form.cleaned_data["dry_run"],
-                )
-            except services.ImportRefused as refusal:
-                problems, status = refusal.problems, 400
-                self.message_user(request, refusal.message, messages.ERROR)
-            except DeliberationError as error:
-                status = error.status
-                self.message_user(request, error.message, messages.ERROR)
-            else:
-                self.message_user(request, services.import_summary(result), messages.SUCCESS)
-                if not result.dry_run:
+        problems, result, status, confirm = [], None, 200, None
+        form = ImportForm()
+        if request.method == "POST" and "payload" in request.POST:
+            confirmation = ConfirmImportForm(request.POST)
+            if confirmation.is_valid():
+                payload = confirmation.cleaned_data["payload"]
+                try:
+                    result = services.milestones_import(
+                        actor=request.user, data=payload["data"], expected=payload["expected"]
+                    )
+                except DeliberationError as error:
+                    status = error.status
+                    self.message_user(request, error.message, messages.ERROR)
+                    if error.code == "preview_outdated":
+                        result, confirm = self._preview(request, payload["data"])
+                else:
+                    self.message_user(request, services.import_summary(result), messages.SUCCESS)
                     return redirect(reverse("admin:progress_milestone_changelist"))
+            else:
+                status = 400
+                for error in confirmation.errors.get("payload", []):
+                    self.message_user(request, error, messages.ERROR)
         elif request.method == "POST":
+            form = ImportForm(request.POST, request.FILES)
             status = 400
+            if form.is_valid():
+                data = form.cleaned_data["file"].read()
+                try:
+                    result, confirm = self._preview(request, data)
+                except services.ImportRefused as refusal:
+                    problems = refusal.problems
+                    self.message_user(request, refusal.message, messages.ERROR)
+                except DeliberationError as error:
+                    status = error.status
+                    self.message_user(request, error.message, messages.ERROR)
+                else:
+                    status = 200
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Import milestones from CSV"),
             "form": form,
+            "confirm": confirm,
             "problems": problems,
             "result": result,
             "columns": csv_io.COLUMNS,

@@ -28,7 +28,9 @@ class Milestone(models.Model):
     latest published milestone there.
     """
 
-    proposal = models.ForeignKey("proposals.Proposal", on_delete=models.CASCADE, related_name="milestones")
+    proposal = models.ForeignKey(
+        "proposals.Proposal", on_delete=models.CASCADE, related_name="milestones", verbose_name=_("proposal")
+    )
     date = models.DateField(_("date"))
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=10, choices=Jurisdiction.choices)
@@ -44,7 +46,12 @@ class Milestone(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -64,14 +71,22 @@ class JurisdictionStage(models.Model):
     """A proposal's current stage in one jurisdiction (kept by the milestone services)."""
 
     proposal = models.ForeignKey(
-        "proposals.Proposal", on_delete=models.CASCADE, related_name="jurisdiction_stages"
+        "proposals.Proposal",
+        on_delete=models.CASCADE,
+        related_name="jurisdiction_stages",
+        verbose_name=_("proposal"),
     )
     jurisdiction = models.CharField(_("jurisdiction"), max_length=10, choices=Jurisdiction.choices)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
     milestone = models.ForeignKey(
-        Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Milestone,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("milestone"),
     )
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("stage per jurisdiction")

@@ -8,6 +8,8 @@ stage rows, records ``proposal.stage_changed`` in the audit log and notifies the
 participants (people who rated, commented on or amended it) in the same transaction.
 """
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,12 +78,35 @@ class StageChange:
 
 
 @dataclass
+class PlannedRow:
+    """One row of an import that changes something: the milestone it creates or updates and, for
+    an update, the fields whose values change."""
+
+    number: int
+    milestone: Milestone
+    created: bool
+    fields: list[str]
+
+    @property
+    def field_labels(self) -> list[str]:
+        return [str(getattr(Milestone._meta.get_field(name), "verbose_name", name)) for name in self.fields]
+
+
+@dataclass
 class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     dry_run: bool = False
     changes: list[StageChange] = field(default_factory=list)
+    rows: list[PlannedRow] = field(default_factory=list)
+
+    @property
+    def fingerprint(self) -> str:
+        """What the import changes, in a few characters: a confirmation that carries the
+        fingerprint of its preview applies exactly what the preview showed, or nothing."""
+        plan = [(row.number, row.milestone.pk if not row.created else None, row.fields) for row in self.rows]
+        return hashlib.sha256(json.dumps(plan).encode()).hexdigest()[:32]
 
 
 class ImportRefused(DeliberationError):
@@ -205,28 +230,68 @@ def milestones_set_status(*, milestones: Iterable[Milestone], status: str, actor
     of each proposal concerned once. All or nothing: one invalid milestone refuses the batch.
     Returns how many milestones changed."""
     with transaction.atomic():
-        ensure_moderator(actor)
-        if status not in MilestoneStatus.values:
-            raise DeliberationError("unknown_status", _("Choose a status from the list."), field="status")
-        changed = []
-        for milestone in milestones:
-            if milestone.status == status:
-                continue
-            previous = milestone.status
-            milestone.status = status
-            problems = milestone_problems(milestone)
-            if problems:
-                raise DeliberationError(
-                    problems[0].code,
-                    _("“%(milestone)s”: %(problem)s")
-                    % {"milestone": milestone, "problem": problems[0].message},
-                )
-            milestone.save(update_fields=["status"])
-            _record_saved(milestone, actor, created=False, previous_status=previous)
-            changed.append(milestone)
-        for proposal_id in sorted({m.proposal_id for m in changed}):
-            stages_recompute(proposal=Proposal.objects.get(pk=proposal_id), actor=actor)
+        _check_status_change(actor, status)
+        changed = [milestone for milestone in milestones if _set_status(milestone, status, actor)]
+        _recompute_stages(changed, actor)
         return len(changed)
+
+
+@dataclass
+class StatusChanges:
+    """What ``milestones_set_status_each`` did: the milestones changed and, for each one refused,
+    why."""
+
+    changed: list[Milestone]
+    refused: list[tuple[Milestone, DeliberationError]]
+
+
+def milestones_set_status_each(*, milestones: Iterable[Milestone], status: str, actor: User) -> StatusChanges:
+    """Like ``milestones_set_status``, one milestone at a time: those that may move do, each one
+    refused stays as it was and is returned with its reason (a moderator publishing a batch of
+    progress reports gets the good ones out and a word about each of the others)."""
+    result = StatusChanges(changed=[], refused=[])
+    with transaction.atomic():
+        _check_status_change(actor, status)
+        for milestone in milestones:
+            previous = milestone.status
+            try:
+                with transaction.atomic():
+                    if _set_status(milestone, status, actor):
+                        result.changed.append(milestone)
+            except DeliberationError as error:
+                milestone.status = previous
+                result.refused.append((milestone, error))
+        _recompute_stages(result.changed, actor)
+    return result
+
+
+def _check_status_change(actor: User, status: str) -> None:
+    ensure_moderator(actor)
+    if status not in MilestoneStatus.values:
+        raise DeliberationError("unknown_status", _("Choose a status from the list."), field="status")
+
+
+def _set_status(milestone: Milestone, status: str, actor: User) -> bool:
+    """Move one milestone to ``status`` (False if it is there already); refuses an invalid one."""
+    if milestone.status == status:
+        return False
+    previous = milestone.status
+    milestone.status = status
+    problems = milestone_problems(milestone)
+    if problems:
+        milestone.status = previous
+        raise DeliberationError(
+            problems[0].code,
+            _("“%(milestone)s”: %(problem)s") % {"milestone": milestone, "problem": problems[0].message},
+        )
+    milestone.save(update_fields=["status"])
+    _record_saved(milestone, actor, created=False, previous_status=previous)
+    return True
+
+
+def _recompute_stages(changed: list[Milestone], actor: User) -> None:
+    for proposal_id in sorted({m.proposal_id for m in changed}):
+        stages_recompute(proposal=Proposal.objects.get(pk=proposal_id), actor=actor)
 
 
 def milestone_publish(*, milestone: Milestone, actor: User) -> Milestone:
@@ -377,13 +442,17 @@ def _per_language(text) -> dict[str, str]:
 # --- CSV import ----------------------------------------------------------------------------------
 
 
-def milestones_import(*, actor: User, data: bytes, dry_run: bool = False) -> ImportResult:
+def milestones_import(
+    *, actor: User, data: bytes, dry_run: bool = False, expected: str | None = None
+) -> ImportResult:
     """Create and update milestones from a CSV file (the columns of ``csv_io.COLUMNS``).
 
     Every row is checked first; if any is wrong, ImportRefused lists each problem with its row and
     nothing is written. Otherwise all rows are written in one transaction (rows identical to the
     stored milestone are left alone), then the stages of the proposals that changed are recomputed.
-    ``dry_run`` checks and counts, then rolls everything back.
+    ``dry_run`` checks and counts, then rolls everything back (the preview). ``expected`` is the
+    fingerprint of that preview: when the file would now change something else (the milestones
+    changed in between), nothing is written and ``DeliberationError("preview_outdated")`` says so.
     """
     with transaction.atomic():
         ensure_moderator(actor)
@@ -396,9 +465,20 @@ def milestones_import(*, actor: User, data: bytes, dry_run: bool = False) -> Imp
         if problems:
             raise ImportRefused(problems)
         result = ImportResult(dry_run=dry_run)
+        result.rows = [
+            PlannedRow(number=number, milestone=milestone, created=previous_status is None, fields=fields)
+            for milestone, previous_status, fields, number in plan
+            if fields
+        ]
+        if expected is not None and expected != result.fingerprint:
+            raise DeliberationError(
+                "preview_outdated",
+                _("The milestones changed since the preview: nothing was imported. Check the new preview."),
+                status=409,
+            )
         touched: set[int] = set()
-        for milestone, previous_status, changed in plan:
-            if not changed:
+        for milestone, previous_status, fields, _number in plan:
+            if not fields:
                 result.unchanged += 1
                 continue
             milestone.save()
@@ -422,8 +502,12 @@ def milestones_import(*, actor: User, data: bytes, dry_run: bool = False) -> Imp
         return result
 
 
-def _plan_import(rows, problems: list[RowProblem], actor) -> list[tuple[Milestone, str | None, bool]]:
-    """Match rows to proposals and milestones (two queries) and check each resulting milestone."""
+def _plan_import(
+    rows, problems: list[RowProblem], actor
+) -> list[tuple[Milestone, str | None, list[str], int]]:
+    """Match rows to proposals and milestones (two queries) and check each resulting milestone.
+    Each planned row: the milestone, its status before (None: a new one), the fields that change
+    (every imported field for a new one; none: the row matches what is stored), the row number."""
     slugs = {row.values["proposal"] for row in rows if "proposal" in row.values}
     proposals = {p.slug: p for p in Proposal.objects.filter(slug__in=slugs)}
     ids = [row.values["id"] for row in rows if row.values.get("id")]
@@ -486,10 +570,12 @@ def _plan_import(rows, problems: list[RowProblem], actor) -> list[tuple[Mileston
         clean_milestone(milestone)
         for problem in milestone_problems(milestone):
             problems.append(RowProblem(number, problem.field or "", problem.message))
-        changed = previous_status is None or any(
-            before[name] != _comparable(getattr(milestone, name)) for name in IMPORTED_FIELDS
-        )
-        plan.append((milestone, previous_status, changed))
+        changed = [
+            name
+            for name in IMPORTED_FIELDS
+            if previous_status is None or before[name] != _comparable(getattr(milestone, name))
+        ]
+        plan.append((milestone, previous_status, changed, number))
     return plan
 
 

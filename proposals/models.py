@@ -63,7 +63,9 @@ class Publication(models.Model):
 
 
 class PublicationAuthor(models.Model):
-    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="authors")
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="authors", verbose_name=_("publication")
+    )
     name = models.CharField(_("name"), max_length=120)
     affiliation = models.CharField(_("affiliation"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -81,7 +83,9 @@ class Citation(models.Model):
     """A further source a proposal's text draws on, beside its main publication: where in that
     paper, and a short passage from it."""
 
-    proposal = models.ForeignKey("Proposal", on_delete=models.CASCADE, related_name="citations")
+    proposal = models.ForeignKey(
+        "Proposal", on_delete=models.CASCADE, related_name="citations", verbose_name=_("proposal")
+    )
     publication = models.ForeignKey(
         Publication, on_delete=models.PROTECT, related_name="citations", verbose_name=_("publication")
     )
@@ -148,7 +152,9 @@ class ProposalVersion(models.Model):
     """One text of a proposal (title, summary, body in every language). Versions are never edited
     once superseded; a change makes a new version."""
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="versions")
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="versions", verbose_name=_("proposal")
+    )
     number = models.PositiveIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"))

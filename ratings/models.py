@@ -19,14 +19,21 @@ class Group(models.TextChoices):
 
 
 class Rating(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
-    proposal = models.ForeignKey("proposals.Proposal", on_delete=models.CASCADE, related_name="ratings")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ratings",
+        verbose_name=_("participant"),
+    )
+    proposal = models.ForeignKey(
+        "proposals.Proposal", on_delete=models.CASCADE, related_name="ratings", verbose_name=_("proposal")
+    )
     criterion = models.CharField(_("criterion"), max_length=12, choices=Criterion.choices)
     score = models.PositiveSmallIntegerField(_("score"))
     # The rater's nationality when they rated, so withdrawing takes it out of the right bucket.
-    group = models.CharField(max_length=5, choices=Group.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    group = models.CharField(max_length=5, choices=Group.choices, verbose_name=_("group"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("rating")
@@ -45,17 +52,20 @@ class RatingAggregate(models.Model):
     (atomic F() updates in the same transaction), so reading them never scans ratings."""
 
     proposal = models.ForeignKey(
-        "proposals.Proposal", on_delete=models.CASCADE, related_name="rating_aggregates"
+        "proposals.Proposal",
+        on_delete=models.CASCADE,
+        related_name="rating_aggregates",
+        verbose_name=_("proposal"),
     )
-    criterion = models.CharField(max_length=12, choices=Criterion.choices)
-    group = models.CharField(max_length=5, choices=Group.choices)
-    count = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    n1 = models.PositiveIntegerField(default=0)
-    n2 = models.PositiveIntegerField(default=0)
-    n3 = models.PositiveIntegerField(default=0)
-    n4 = models.PositiveIntegerField(default=0)
-    n5 = models.PositiveIntegerField(default=0)
+    criterion = models.CharField(max_length=12, choices=Criterion.choices, verbose_name=_("criterion"))
+    group = models.CharField(max_length=5, choices=Group.choices, verbose_name=_("group"))
+    count = models.PositiveIntegerField(default=0, verbose_name=_("count"))
+    total = models.PositiveIntegerField(default=0, verbose_name=_("sum of scores"))
+    n1 = models.PositiveIntegerField(default=0, verbose_name=_("score 1"))
+    n2 = models.PositiveIntegerField(default=0, verbose_name=_("score 2"))
+    n3 = models.PositiveIntegerField(default=0, verbose_name=_("score 3"))
+    n4 = models.PositiveIntegerField(default=0, verbose_name=_("score 4"))
+    n5 = models.PositiveIntegerField(default=0, verbose_name=_("score 5"))
 
     class Meta:
         verbose_name = _("rating aggregate")

@@ -106,6 +106,7 @@ def moderator_group():
         for migration in (
             "moderation.migrations.0003_moderator_permissions",
             "proposals.migrations.0006_moderator_permissions",
+            "institutions.migrations.0003_partner_manager_group",
         ):
             granted = importlib.import_module(migration).MODERATOR_PERMISSIONS
             for label, codenames in granted.items():

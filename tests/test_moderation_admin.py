@@ -110,6 +110,11 @@ def test_moderator_group_has_exactly_what_moderators_need():
         ("progress", "view_milestone"),
         ("progress", "delete_milestone"),
         ("progress", "view_jurisdictionstage"),
+        # Partner institutions, read-only (institutions 0003; managed by the Partner manager group).
+        ("institutions", "view_institution"),
+        ("institutions", "view_institutionapikey"),
+        ("institutions", "view_webhookendpoint"),
+        ("institutions", "view_progressreport"),
     }
     assert granted == expected
     assert not any(codename.startswith("delete_") for app, codename in granted if app != "progress")
@@ -126,7 +131,8 @@ def test_moderator_sees_the_queues_and_the_open_reports_link_of_the_index(
 
     assert QUEUE in index and AMENDMENT_QUEUE in index
     assert reports.status_code == 200
-    assert "?status__exact=open" in index
+    # "What awaits" opens the queue itself, where moderators act, not the read-only report list.
+    assert f'href="{QUEUE}"' in index
 
 
 # --- The queue -----------------------------------------------------------------------------------------

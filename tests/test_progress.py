@@ -66,6 +66,14 @@ def upload(data: bytes, name="milestones.csv", **extra) -> dict:
     return {"file": SimpleUploadedFile(name, data, content_type="text/csv"), **extra}
 
 
+def import_file(client, data: bytes, url=IMPORT_URL):
+    """Both steps of an import: the upload (a preview that saves nothing), then its confirmation."""
+    preview = client.post(url, upload(data))
+    assert preview.status_code == 200, preview.content.decode()[:2000]
+    assert preview.context["confirm"] is not None, "the file changes nothing"
+    return client.post(url, {"payload": preview.context["confirm"].initial["payload"]}, follow=True)
+
+
 def csv_text(rows: list[dict], *, bom=True) -> bytes:
     """A CSV file with the export's columns; missing cells are empty."""
     out = io.StringIO()
@@ -509,11 +517,12 @@ def test_export_then_import_changes_nothing(client, moderator, varied_milestones
     response = client.post(IMPORT_URL, upload(exported), follow=True)
 
     assert response.status_code == 200
-    assert "Created: 0, updated: 0, unchanged: 4." in response.content.decode()
+    page = response.content.decode()
+    assert "create 0, update 0 and leave 4 unchanged" in page
+    assert "there is nothing to import" in page and 'name="payload"' not in page
     assert milestone_rows() == before
     assert list(JurisdictionStage.objects.order_by("pk").values()) == stages_before
-    assert AuditEntry.objects.latest("pk").action == "milestones.imported"
-    assert AuditEntry.objects.count() == audit_count + 1  # only the import summary
+    assert AuditEntry.objects.count() == audit_count  # a preview records nothing
     # The same file once more: still the same rows.
     exported_again = client.get(f"{MILESTONES_URL}export/").content
     assert exported_again == exported
@@ -554,7 +563,13 @@ def test_import_creates_and_updates_and_moves_the_stages(client, moderator, prop
         new_row(proposal, date="2025/4/1"),  # as Excel writes it back in Japanese
     ]
 
-    response = client.post(IMPORT_URL, upload(csv_text(rows)), follow=True)
+    preview = client.post(IMPORT_URL, upload(csv_text(rows)))
+    planned = preview.context["result"].rows
+    assert [(row.number, row.created) for row in planned] == [(2, False), (3, True)]
+    assert "stage" in planned[0].fields and "date" not in planned[0].fields
+    assert planned[1].fields == list(services.IMPORTED_FIELDS)
+    assert stages_of(proposal) == {"KR": "submitted"}  # nothing saved by the preview
+    response = import_file(client, csv_text(rows))
 
     assert "Created: 1, updated: 1, unchanged: 0." in response.content.decode()
     assert stages_of(proposal) == {"KR": "under_review", "JP": "submitted"}
@@ -612,7 +627,7 @@ def test_import_problems_are_listed_on_the_admin_page_in_the_moderators_language
 @pytest.mark.parametrize("bom", [True, False])
 def test_a_byte_order_mark_is_tolerated(client, moderator, proposal, bom):
     client.force_login(moderator)
-    response = client.post(IMPORT_URL, upload(csv_text([new_row(proposal)], bom=bom)), follow=True)
+    response = import_file(client, csv_text([new_row(proposal)], bom=bom))
     assert "Created: 1, updated: 0, unchanged: 0." in response.content.decode()
     assert Milestone.objects.get().title_ko == "일본 외무성에 제출"
 
@@ -640,14 +655,52 @@ def test_posting_the_import_form_without_a_file_shows_the_form_again(client, mod
     assert response.context["form"].errors["file"]
 
 
-def test_a_dry_run_checks_and_saves_nothing(client, moderator, proposal):
+def test_an_upload_previews_the_rows_and_saves_nothing_until_confirmed(client, moderator, proposal):
     client.force_login(moderator)
-    response = client.post(IMPORT_URL, upload(csv_text([new_row(proposal)]), dry_run="on"))
+    response = client.post(IMPORT_URL, upload(csv_text([new_row(proposal)])))
+    page = response.content.decode()
     assert response.status_code == 200
-    assert "would create 1" in response.content.decode()
+    assert "will create 1" in page and 'id="import-preview"' in page and "Submitted to MOFA" in page
+    assert 'name="dry_run"' not in page  # no box to forget ticked
     assert not Milestone.objects.exists()
     assert stages_of(proposal) == {}
     assert not AuditEntry.objects.exists()
+
+
+def test_a_confirmation_imports_nothing_when_the_milestones_changed_since_the_preview(
+    client, moderator, proposal
+):
+    existing = publish(proposal, date=dt.date(2025, 1, 1), stage="submitted", jurisdiction="KR")
+    client.force_login(moderator)
+    same = {
+        name: getattr(existing, name)
+        for name in services.IMPORTED_FIELDS
+        if name not in ("date", "next_review_on")
+    }
+    row = new_row(proposal, **{**same, "id": str(existing.pk), "date": "2025-01-01", "stage": "under_review"})
+    preview = client.post(IMPORT_URL, upload(csv_text([row])))
+    assert [row.fields for row in preview.context["result"].rows] == [["stage"]]
+    Milestone.objects.filter(pk=existing.pk).update(institution="Changed meanwhile")
+
+    response = client.post(IMPORT_URL, {"payload": preview.context["confirm"].initial["payload"]})
+
+    assert response.status_code == 409
+    assert "changed since the preview" in response.content.decode()
+    existing.refresh_from_db()
+    assert (existing.stage, existing.institution) == ("submitted", "Changed meanwhile")
+    assert [row.fields for row in response.context["result"].rows] == [["stage", "institution"]]
+
+
+def test_a_tampered_confirmation_is_refused(client, moderator, proposal):
+    client.force_login(moderator)
+    preview = client.post(IMPORT_URL, upload(csv_text([new_row(proposal)])))
+    payload = preview.context["confirm"].initial["payload"]
+
+    response = client.post(IMPORT_URL, {"payload": payload[:-3] + "abc"})
+
+    assert response.status_code == 400
+    assert "cannot be used" in response.content.decode()
+    assert not Milestone.objects.exists()
 
 
 def test_the_milestone_list_links_to_the_import_form(client, moderator):
@@ -663,9 +716,8 @@ def test_admin_actions_publish_and_decline_through_the_services(client, moderato
     client.force_login(moderator)
 
     client.post(MILESTONES_URL, {"action": "publish", "_selected_action": [draft.pk, bare.pk]})
-    assert Milestone.objects.filter(status="published").count() == 0  # all or nothing
-
-    client.post(MILESTONES_URL, {"action": "publish", "_selected_action": [draft.pk]})
+    # One by one: the one with evidence is published, the bare one stays a draft.
+    assert set(Milestone.objects.filter(status="published")) == {draft}
     assert stages_of(proposal) == {"KR": "piloted"}
     client.post(MILESTONES_URL, {"action": "decline", "_selected_action": [draft.pk]})
     assert stages_of(proposal) == {}
