@@ -18,6 +18,13 @@ LABELS: dict[str, StrPromise] = {
     "account.nationality_change_declined": pgettext_lazy("audit action", "Nationality change declined"),
     "account.consented": pgettext_lazy("audit action", "Consent given"),
     "account.research_consent_changed": pgettext_lazy("audit action", "Research consent changed"),
+    "account.guardian_consent_requested": pgettext_lazy("audit action", "Guardian's consent requested"),
+    "account.guardian_consent_given": pgettext_lazy("audit action", "Guardian's consent given"),
+    "account.guardian_consent_refused": pgettext_lazy("audit action", "Guardian's consent refused"),
+    "account.guardian_consent_withdrawn": pgettext_lazy("audit action", "Guardian's consent withdrawn"),
+    "account.guardian_consent_attested": pgettext_lazy(
+        "audit action", "Guardian's consent attested by staff"
+    ),
     "account.password_set_by_admin": pgettext_lazy("audit action", "Password set by an administrator"),
     "membership.joined": pgettext_lazy("audit action", "Joined a programme"),
     "admin.added": pgettext_lazy("audit action", "Added in the admin"),
