@@ -15,6 +15,7 @@ from modeltranslation.admin import TranslationAdmin
 from audit.log import record
 from core.errors import DeliberationError
 
+from .datarights import account_erase
 from .guardians import guardian_consent_attest
 from .models import Consent, GuardianConsent, Membership, NationalityChange, Programme, User
 from .permissions import is_moderator
@@ -176,6 +177,70 @@ def attest_guardian_consent(modeladmin, request, queryset):
     )
 
 
+class ErasureForm(forms.Form):
+    contributions = forms.ChoiceField(
+        label=_("Their comments and amendments"),
+        choices=[("keep", _("Keep, without the name")), ("delete", _("Delete the text"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Request"),
+        max_length=200,
+        help_text=_("Who asked and how (e.g. the participant's email of 3 May, their guardian)."),
+    )
+
+
+@admin.action(description=_("Erase the selected accounts (an erasure request)"), permissions=["change"])
+def erase_accounts(modeladmin, request, queryset):
+    """Moderators process erasure requests (by a participant, or a guardian for a minor) with the
+    same erasure a participant does themselves (accounts.datarights.account_erase)."""
+    if not is_moderator(request.user):
+        raise PermissionDenied
+    if "confirm" in request.POST:
+        form = ErasureForm(request.POST)
+        if form.is_valid():
+            done = 0
+            for user in queryset:
+                try:
+                    account_erase(
+                        user=user,
+                        actor=request.user,
+                        keep_contributions=form.cleaned_data["contributions"] == "keep",
+                        reason=form.cleaned_data["reason"],
+                    )
+                except DeliberationError as error:
+                    modeladmin.message_user(request, error.message, messages.ERROR)
+                else:
+                    done += 1
+            if done:
+                modeladmin.message_user(
+                    request, _("%(count)d account(s) erased.") % {"count": done}, messages.SUCCESS
+                )
+            return None
+    else:
+        form = ErasureForm()
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Erase accounts"),
+        "intro": _(
+            "Profile, ratings, reactions, votes, reports and notifications are erased and the figures "
+            'recounted; comments and amendments pass to "Withdrawn participant", kept or emptied as chosen. '
+            "This cannot be undone."
+        ),
+        "opts": modeladmin.model._meta,
+        "form": form,
+        "objects": [f"{user.public_name} <{user.email}>" for user in queryset],
+        "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+        "action": "erase_accounts",
+        "confirm": "confirm",
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media,
+    }
+    return TemplateResponse(
+        request, "admin/moderation/confirm_action.html", context, status=400 if form.is_bound else 200
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Moderators suspend and lift suspensions with the actions the moderation app attaches
@@ -195,7 +260,7 @@ class UserAdmin(DjangoUserAdmin):
         "guardian_state",
     ]
     inlines = [ConsentInline, GuardianConsentInline]
-    actions = [attest_guardian_consent]
+    actions = [attest_guardian_consent, erase_accounts]
     list_filter = [
         SuspensionFilter,
         ConsentFilter,

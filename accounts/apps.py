@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import checks, signals  # noqa: F401  (registers the checks, connects the receivers)
+        from . import checks, datarights, signals  # noqa: F401  (checks, personal data kinds, receivers)

@@ -184,6 +184,8 @@ class User(AbstractUser):
     def public_name(self) -> str:
         """The name shown to other participants: never the email address, and without the
         invisible characters that would make it read otherwise than it is stored."""
+        if self.email == WITHDRAWN_EMAIL:
+            return str(_("Withdrawn participant"))
         return without_bidi_controls(self.display_name) or _("Participant")
 
 
@@ -395,3 +397,27 @@ class GuardianConsent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()}: {self.get_status_display()}"
+
+
+# The account written contributions are handed to when their author deletes their account.
+WITHDRAWN_EMAIL = "withdrawn-participant@invalid"
+
+
+class DataExport(models.Model):
+    """A participant's copy of their data, prepared by the task queue and fetched through an
+    emailed link until ``expires_at`` (only by them, logged in)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports")
+    token = models.CharField(max_length=64, unique=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    payload = models.JSONField(_("data"), default=dict)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.requested_at:%Y-%m-%d}"

@@ -8,6 +8,7 @@ class AmendmentsConfig(AppConfig):
     verbose_name = _("Amendments")
 
     def ready(self):
+        from . import personaldata  # noqa: F401  (registers with core.personaldata)
         from .translatable import register_texts
 
         # Rationales and proposed texts can be translated (translations.registry).

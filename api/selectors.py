@@ -16,9 +16,9 @@ from proposals.models import Proposal, ProposalVersion, Publication
 from proposals.selectors import citations_prefetch, prefetch_authors, proposal_for_action, proposal_list
 from ratings.models import RatingAggregate
 
-# Only what an author shows publicly (and what decides how: minors appear as "Young participant")
-# is loaded from the accounts table.
-AUTHOR_FIELDS = ("author__display_name", "author__nationality", "author__age_band")
+# Only what an author shows publicly (and what decides how) is loaded from the accounts table.
+# age_band: minors are exported as "Young participant"; email: the withdrawn participant (never output).
+AUTHOR_FIELDS = ("author__display_name", "author__nationality", "author__age_band", "author__email")
 
 
 def programmes() -> QuerySet[Programme]:
@@ -149,7 +149,7 @@ def amendments(*, proposal: Proposal) -> QuerySet[Amendment]:
         .annotate(
             base_version_number=F("base_version__number"), result_version_number=F("result_version__number")
         )
-        .defer("author__email", "author__password", "author__affiliation")
+        .defer("author__password", "author__affiliation")
         .order_by("-created_at", "-pk")
     )
 

@@ -10,6 +10,7 @@ class CommentsConfig(AppConfig):
     def ready(self):
         from core import sections
 
+        from . import personaldata  # noqa: F401  (registers with core.personaldata)
         from .sections import amendment_section
         from .translatable import register_texts
 

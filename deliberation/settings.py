@@ -312,6 +312,12 @@ GUARDIAN_CONSENT_AGE = {
     "JP": int(os.environ.get("GUARDIAN_CONSENT_AGE_JP", "16")),
     "OTHER": int(os.environ.get("GUARDIAN_CONSENT_AGE_OTHER", "16")),
 }
+# Minors' personal data is deleted this many days after their last programme ends
+# (manage.py purge_minor_data, daily), with a notice this many days before.
+MINOR_DATA_RETENTION_DAYS = int(os.environ.get("MINOR_DATA_RETENTION_DAYS", "30"))
+MINOR_DATA_NOTICE_DAYS = int(os.environ.get("MINOR_DATA_NOTICE_DAYS", "14"))
+# How long the link to a participant's copy of their data works (seconds).
+DATA_EXPORT_MAX_AGE = int(os.environ.get("DATA_EXPORT_MAX_AGE", str(7 * 24 * 3600)))
 # How long a guardian's emailed link can be used to answer (seconds; withdrawing has no limit).
 GUARDIAN_LINK_MAX_AGE = int(os.environ.get("GUARDIAN_LINK_MAX_AGE", str(30 * 24 * 3600)))
 

@@ -12,6 +12,7 @@ class ModerationConfig(AppConfig):
         # discovered every admin module by now.
         from django.contrib import admin
 
+        from . import personaldata  # noqa: F401  (registers with core.personaldata)
         from .adminactions import attach
 
         attach(admin.site)

@@ -1,0 +1,49 @@
+"""What the amendments app holds about a participant (core.personaldata): amendments and votes."""
+
+from core.personaldata import register
+
+from .models import Amendment, AmendmentState, AmendmentVote
+from .services import _move_counters
+
+
+def export_amendments(user) -> list[dict]:
+    return [
+        {
+            "id": a.pk,
+            "proposal": a.proposal.slug,
+            "field": a.field,
+            "language": a.language,
+            "new_text": a.new_text,
+            "rationale": a.rationale,
+            "state": a.state,
+            "created_at": a.created_at.isoformat(),
+        }
+        for a in Amendment.objects.filter(author=user).select_related("proposal").order_by("pk")
+    ]
+
+
+def export_votes(user) -> list[dict]:
+    return [
+        {"amendment": v.amendment_id, "value": v.value, "created_at": v.created_at.isoformat()}
+        for v in AmendmentVote.objects.filter(user=user).order_by("pk")
+    ]
+
+
+def erase_amendments(user, *, keep_contributions: bool, stand_in) -> None:
+    """Kept: under the withdrawn participant. Deleted: the rationale is emptied and an open
+    amendment is withdrawn; the text of one already accepted stays in the proposal's versions."""
+    mine = Amendment.objects.filter(author=user)
+    if not keep_contributions:
+        mine.filter(state=AmendmentState.OPEN).update(state=AmendmentState.WITHDRAWN)
+        mine.update(rationale="")
+    mine.update(author=stand_in)
+
+
+def erase_votes(user, *, keep_contributions: bool, stand_in) -> None:
+    for vote in AmendmentVote.objects.filter(user=user).select_related("amendment"):
+        _move_counters(vote.amendment, remove=(vote.value, vote.nationality))
+        vote.delete()
+
+
+register("amendments", export=export_amendments, erase=erase_amendments)
+register("amendment_votes", export=export_votes, erase=erase_votes)

@@ -1,0 +1,306 @@
+"""Participants' data rights: a copy of all their data (JSON and a readable summary, prepared by
+the task queue, emailed as a link that expires) and the erasure of their account after
+re-authenticating (aggregates and counters recomputed exactly, contributions kept anonymised or
+emptied, replies kept, no personal data left in any table, the audit log pseudonymous)."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from accounts.consent import consents_give
+from accounts.datarights import account_erase
+from accounts.models import WITHDRAWN_EMAIL, DataExport, Nationality, User
+from amendments.models import Amendment, AmendmentVote
+from amendments.services import amendment_vote
+from audit.log import pseudonym
+from audit.models import AuditEntry
+from comments.models import Comment, CommentReaction
+from comments.services import comment_create, comment_react
+from moderation.services import report_create
+from ratings.models import Rating, RatingAggregate
+from tests.factories import AmendmentFactory, CommentFactory, MembershipFactory, RatingFactory, UserFactory
+
+LINK = re.compile(r"https?://\S+")
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(db):
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def member_of(proposal, **fields):
+    user = UserFactory(**fields)
+    MembershipFactory(user=user, programme=proposal.programme)
+    return user
+
+
+@pytest.fixture
+def world(proposal):
+    """Sora (whose data it is) and Minji (someone else), each with one of every kind of data."""
+    sora = member_of(
+        proposal,
+        email="sora-private@example.jp",
+        display_name="SoraUniqueName",
+        nationality=Nationality.JAPAN,
+        preferred_language="ja",
+    )
+    minji = member_of(proposal, email="minji-private@example.kr", display_name="MinjiUniqueName")
+    consents_give(user=sora, participation=True, cross_border=True, research=True)
+    data = {}
+    for me in (sora, minji):
+        comment = comment_create(
+            author=me, proposal=proposal, body=f"Hello from {me.nationality}", language="ja"
+        )
+        data[me] = {"comment": comment}
+    for me, other in ((sora, minji), (minji, sora)):
+        comment_react(user=me, comment=data[other]["comment"], kind="agree")
+        RatingFactory(user=me, proposal=proposal, criterion="importance", score=5 if me == sora else 2)
+        RatingFactory(user=me, proposal=proposal, criterion="feasibility", score=4)
+        amendment = AmendmentFactory(proposal=proposal, author=me)
+        data[me]["amendment"] = amendment
+    for me, other in ((sora, minji), (minji, sora)):
+        amendment_vote(user=me, amendment=data[other]["amendment"], value="support")
+        report_create(
+            reporter=me, comment=data[other]["comment"], reason="spam", note=f"note by {me.display_name}"
+        )
+    # A reply from Minji to Sora: a notification to Sora that names Minji.
+    reply = comment_create(
+        author=minji, proposal=proposal, body="Minji replies", language="ko", parent=data[sora]["comment"]
+    )
+    data[minji]["reply"] = reply
+    return sora, minji, data
+
+
+# --- download my data ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_export_holds_every_kind_of_the_participants_data_and_nothing_of_anyone_elses(
+    client, world, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    sora, minji, _data = world
+    client.force_login(sora)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/ja/accounts/data/export/")
+    assert response.status_code == 302
+    message = mail.outbox[-1]
+    assert message.to == [sora.email]
+    assert "[日韓未来対話]" in message.subject  # in Sora's language
+    link = next(url for url in LINK.findall(message.body) if "/accounts/data/" in url)
+
+    with django_assert_max_num_queries(6):
+        download = client.get(link)
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    exported = json.loads(download.content)
+    data = exported["data"]
+    for kind in (
+        "profile",
+        "consents",
+        "memberships",
+        "comments",
+        "reactions",
+        "ratings",
+        "amendments",
+        "amendment_votes",
+        "reports",
+        "notifications",
+    ):
+        assert data[kind], kind
+    assert data["profile"][0]["email"] == sora.email
+    assert {c["body"] for c in data["comments"]} == {"Hello from JP"}
+    assert len(data["ratings"]) == 2 and len(data["reactions"]) == 1
+    assert data["reports"][0]["note"] == "note by SoraUniqueName"
+    text = download.content.decode()
+    assert minji.email not in text
+    assert "Minji replies" in text  # the reply notification Sora received is Sora's data
+    assert "note by MinjiUniqueName" not in text and "Hello from KR" not in text
+
+    summary = client.get(link + "?format=html")
+    assert summary.status_code == 200
+    page = summary.content.decode()
+    assert "Hello from JP" in page and 'data-kind="ratings"' in page
+
+
+@pytest.mark.django_db
+def test_the_export_link_is_only_for_its_owner_and_expires(client, world):
+    sora, minji, _ = world
+    export = DataExport.objects.create(
+        user=sora, token="t" * 40, ready_at=timezone.now(), expires_at=timezone.now() + timedelta(days=1)
+    )
+    client.force_login(minji)
+    assert client.get(f"/en/accounts/data/{export.token}/").status_code == 404
+    client.force_login(sora)
+    assert client.get(f"/en/accounts/data/{export.token}/").status_code == 200
+    export.expires_at = timezone.now() - timedelta(seconds=1)
+    export.save()
+    assert client.get(f"/en/accounts/data/{export.token}/").status_code == 404
+
+
+# --- delete my account ---------------------------------------------------------------------------
+
+
+def rating_recount(proposal) -> dict:
+    rows = Rating.objects.filter(proposal=proposal)
+    counted = {}
+    for criterion in ("importance", "feasibility"):
+        for group in ("ALL", "KR", "JP", "OTHER"):
+            mine = (
+                rows.filter(criterion=criterion)
+                if group == "ALL"
+                else rows.filter(criterion=criterion, group=group)
+            )
+            agg = mine.aggregate(count=Count("pk"), total=Sum("score"))
+            counted[(criterion, group)] = (agg["count"], agg["total"] or 0)
+    return counted
+
+
+def stored(proposal) -> dict:
+    return {
+        (a.criterion, a.group): (a.count, a.total) for a in RatingAggregate.objects.filter(proposal=proposal)
+    }
+
+
+def reaction_recount(comment) -> tuple[int, int]:
+    comment.refresh_from_db()
+    return comment.agree_count, CommentReaction.objects.filter(comment=comment, kind="agree").count()
+
+
+def rows_mentioning(*needles: str) -> list[str]:
+    """Every row of every table whose text contains one of ``needles`` (case-insensitive)."""
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - table names from introspection
+            for row in cursor.fetchall():
+                text = " ".join(str(value) for value in row).lower()
+                found += [f"{table}: {needle}" for needle in needles if needle.lower() in text]
+    return found
+
+
+def reauthenticate(client, lang="en"):
+    """Enter the password again on allauth's page: the suspended request then goes through."""
+    return client.post(f"/{lang}/accounts/reauthenticate/", {"password": PASSWORD})
+
+
+@pytest.mark.django_db
+def test_deleting_needs_the_password_again(client, world):
+    sora, _minji, _ = world
+    client.force_login(sora)  # a session without a recent password
+    response = client.post("/en/accounts/delete/", {"contributions": "keep", "confirm": "on"})
+    assert response.status_code == 302 and "/accounts/reauthenticate/" in response["Location"]
+    assert User.objects.filter(pk=sora.pk).exists()
+
+
+@pytest.mark.django_db
+def test_refused_deletion_form_says_why_and_deletes_nothing(client, world):
+    sora, _minji, _ = world
+    client.force_login(sora)
+    reauthenticate(client, "ja")
+    response = client.post("/ja/accounts/delete/", {"contributions": "keep"})
+    assert response.status_code == 400 and 'class="errorlist' in response.content.decode()
+    assert User.objects.filter(pk=sora.pk).exists()
+
+
+def _erase_through_the_page(client, user, contributions):
+    client.force_login(user)
+    asked = client.post("/en/accounts/delete/", {"contributions": contributions, "confirm": "on"})
+    assert "/accounts/reauthenticate/" in asked["Location"]
+    assert User.objects.filter(pk=user.pk).exists()
+    # The password again (allauth's page), then the form once more: the deletion goes through.
+    assert reauthenticate(client).status_code == 302
+    response = client.post("/en/accounts/delete/", {"contributions": contributions, "confirm": "on"})
+    assert response.status_code == 302 and response["Location"] == "/en/proposals/"
+    assert not User.objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.django_db
+def test_deleting_keeps_contributions_anonymised_recounts_and_leaves_no_personal_data(
+    client, world, proposal
+):
+    sora, minji, data = world
+    pseudonymous = pseudonym(sora)
+    _erase_through_the_page(client, sora, "keep")
+
+    assert stored(proposal) == {
+        key: value for key, value in rating_recount(proposal).items() if key in stored(proposal)
+    }
+    assert stored(proposal)[("importance", "JP")] == (0, 0) and stored(proposal)[("importance", "ALL")] == (
+        1,
+        2,
+    )
+    assert reaction_recount(data[minji]["comment"]) == (0, 0)
+    amendment = Amendment.objects.get(pk=data[minji]["amendment"].pk)
+    assert (
+        amendment.support_count
+        == AmendmentVote.objects.filter(amendment=amendment, value="support").count()
+        == 0
+    )
+
+    kept = Comment.objects.get(pk=data[sora]["comment"].pk)
+    assert kept.body == "Hello from JP"  # the text stays
+    assert kept.author.email == WITHDRAWN_EMAIL and kept.author.public_name == "Withdrawn participant"
+    assert Comment.objects.get(pk=data[minji]["reply"].pk).parent_id == kept.pk
+    assert rows_mentioning(sora.email, "SoraUniqueName") == []
+    assert AuditEntry.objects.filter(actor_ref=pseudonymous, action="account.erased").exists()
+
+
+@pytest.mark.django_db
+def test_deleting_the_text_leaves_replies_under_a_deleted_placeholder_and_no_name_anywhere(
+    client, world, proposal
+):
+    sora, minji, data = world
+    _erase_through_the_page(client, sora, "delete")
+
+    gone = Comment.objects.get(pk=data[sora]["comment"].pk)
+    assert gone.body == "" and gone.deleted_at is not None and gone.author.email == WITHDRAWN_EMAIL
+    reply = Comment.objects.get(pk=data[minji]["reply"].pk)
+    assert reply.parent_id == gone.pk and reply.body == "Minji replies"
+    assert Amendment.objects.get(pk=data[sora]["amendment"].pk).rationale == ""
+    assert rows_mentioning(sora.email, "SoraUniqueName") == []
+    # Minji's data is untouched.
+    assert Rating.objects.filter(user=minji).count() == 2
+    assert User.objects.get(pk=minji.pk).display_name == "MinjiUniqueName"
+
+
+@pytest.mark.django_db
+def test_a_moderator_processes_an_erasure_request_in_the_admin(client, world, make_actor):
+    sora, _minji, _ = world
+    moderator = make_actor("moderator")
+    client.force_login(moderator)
+    page = client.post(
+        "/en/admin/accounts/user/", {"action": "erase_accounts", "_selected_action": [sora.pk]}
+    )
+    assert page.status_code == 200 and 'name="reason"' in page.content.decode()
+    done = client.post(
+        "/en/admin/accounts/user/",
+        {
+            "action": "erase_accounts",
+            "_selected_action": [sora.pk],
+            "confirm": "1",
+            "contributions": "keep",
+            "reason": "Guardian's email of 1 Dec",
+        },
+    )
+    assert done.status_code == 302
+    assert not User.objects.filter(pk=sora.pk).exists()
+    assert AuditEntry.objects.get(action="account.erased").actor_id == moderator.pk
+
+
+@pytest.mark.django_db
+def test_only_moderators_erase_someone_else(world):
+    sora, minji, _ = world
+    from core.errors import PermissionRefused
+
+    with pytest.raises(PermissionRefused):
+        account_erase(user=sora, actor=minji, keep_contributions=True)
+    assert CommentFactory  # factories module loaded
