@@ -1,6 +1,7 @@
 from typing import Any
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.socialaccount.forms import SignupForm as AllauthSocialSignupForm
 from django import forms
 from django.conf import settings
 from django.db.models import Field
@@ -168,30 +169,79 @@ class SignupForm(AllauthSignupForm):
         return name
 
     def clean(self):
-        cleaned = super().clean()
-        probe = User(nationality=cleaned.get("nationality") or "", age_band=cleaned.get("age_band") or "")
-        guardian_email = cleaned.get("guardian_email") or ""
-        if probe.needs_guardian_consent:
-            if not guardian_email and "guardian_email" not in self.errors:
-                self.add_error(
-                    "guardian_email",
-                    _("At your age you need a guardian's consent: enter their email address."),
-                )
-            elif guardian_email and guardian_email.lower() == (cleaned.get("email") or "").lower():
-                self.add_error("guardian_email", _("Enter your guardian's email address, not your own."))
-        else:
-            cleaned["guardian_email"] = ""
-        if probe.is_minor:
-            # Never kept for participants under 18, so it can never be shown.
-            cleaned["affiliation"] = ""
-        return cleaned
+        return participant_clean(self, super().clean())
 
     def signup(self, request, user) -> None:
         """allauth calls this once the user is saved: record the consents (accounts.consent) and,
         for a participant under the guardian-consent age, email the guardian (accounts.guardians)."""
-        consents_give(user=user, **ConsentFields.consent_answers(self))  # type: ignore[arg-type]
-        if user.needs_guardian_consent:
-            guardian_consent_request(user=user, guardian_email=self.cleaned_data["guardian_email"])
+        participant_signup(self, user)
+
+
+def participant_clean(self: forms.Form, cleaned: dict) -> dict:
+    """Shared by the email and the social sign-up: a guardian's email below the age of consent,
+    and no affiliation kept for a minor."""
+    probe = User(nationality=cleaned.get("nationality") or "", age_band=cleaned.get("age_band") or "")
+    guardian_email = cleaned.get("guardian_email") or ""
+    if probe.needs_guardian_consent:
+        if not guardian_email and "guardian_email" not in self.errors:
+            self.add_error(
+                "guardian_email",
+                _("At your age you need a guardian's consent: enter their email address."),
+            )
+        elif guardian_email and guardian_email.lower() == (cleaned.get("email") or "").lower():
+            self.add_error("guardian_email", _("Enter your guardian's email address, not your own."))
+    else:
+        cleaned["guardian_email"] = ""
+    if probe.is_minor:
+        # Never kept for participants under 18, so it can never be shown.
+        cleaned["affiliation"] = ""
+    return cleaned
+
+
+def participant_signup(self: forms.Form, user: User) -> None:
+    consents_give(user=user, **ConsentFields.consent_answers(self))  # type: ignore[arg-type]
+    if user.needs_guardian_consent:
+        guardian_consent_request(user=user, guardian_email=self.cleaned_data["guardian_email"])
+
+
+class SocialSignupForm(AllauthSocialSignupForm):
+    """The first sign-in with Kakao, Naver or LINE completes the same profile and consents as the
+    email sign-up (the email comes from the provider, editable; no password)."""
+
+    display_name = SignupForm.base_fields["display_name"]
+    nationality = SignupForm.base_fields["nationality"]
+    preferred_language = SignupForm.base_fields["preferred_language"]
+    age_band = SignupForm.base_fields["age_band"]
+    guardian_email = SignupForm.base_fields["guardian_email"]
+    affiliation = SignupForm.base_fields["affiliation"]
+    consent_participation = ConsentFields.base_fields["consent_participation"]
+    consent_cross_border = ConsentFields.base_fields["consent_cross_border"]
+    consent_research = ConsentFields.base_fields["consent_research"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("consent_participation", "consent_cross_border", "consent_research"):
+            self.fields[name] = self.fields.pop(name)
+        ConsentFields.link_notice(self)
+        self.fields["preferred_language"].initial = _current_language()
+        name = getattr(getattr(self, "sociallogin", None), "account", None)
+        extra = name.extra_data if name is not None else {}
+        nickname = (
+            (extra.get("properties") or {}).get("nickname")
+            or extra.get("nickname")
+            or extra.get("name")
+            or ""
+        )
+        self.fields["display_name"].initial = nickname[:60]
+
+    def clean_display_name(self) -> str:
+        return SignupForm.clean_display_name(self)
+
+    def clean(self):
+        return participant_clean(self, super().clean())
+
+    def signup(self, request, user) -> None:
+        participant_signup(self, user)
 
 
 class ProfileForm(forms.Form):

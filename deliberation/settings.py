@@ -88,6 +88,11 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Sign in with Kakao, Naver (Korea) and LINE (Japan): each shown only once configured (below).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.kakao",
+    "allauth.socialaccount.providers.naver",
+    "allauth.socialaccount.providers.line",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -250,6 +255,34 @@ ACCOUNT_RATE_LIMITS = {
 RATE_LIMIT_RETRY_AFTER = 300
 # Behind a proxy, the client address is the Nth from the right in X-Forwarded-For; 0 trusts no header.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Social sign-in: a provider appears on the log-in and sign-up pages only when its client id and
+# secret are in the environment (KAKAO_CLIENT_ID / KAKAO_CLIENT_SECRET, NAVER_…, LINE_…). The first
+# sign-in still completes the profile (display name, nationality, language, age band, consents):
+# there is no automatic sign-up. A logged-in participant connects a provider on the account page.
+SOCIAL_PROVIDER_SCOPES = {
+    "kakao": ["account_email", "profile_nickname"],
+    "naver": [],
+    "line": ["profile", "openid", "email"],
+}
+SOCIALACCOUNT_PROVIDERS = {
+    provider: {
+        "APPS": [
+            {
+                "client_id": os.environ[f"{provider.upper()}_CLIENT_ID"],
+                "secret": os.environ.get(f"{provider.upper()}_CLIENT_SECRET", ""),
+            }
+        ],
+        "SCOPE": scope,
+    }
+    for provider, scope in SOCIAL_PROVIDER_SCOPES.items()
+    if os.environ.get(f"{provider.upper()}_CLIENT_ID")
+}
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_FORMS = {"signup": "accounts.forms.SocialSignupForm"}
+# The providers vouch for the address they return only when they say it is verified; otherwise
+# our own verification email applies, as for any sign-up.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
 
 # Second factor (TOTP) for staff: required before the admin lets them in, on in production so the
 # demo moderator of `make run` can log in with a password.
