@@ -49,6 +49,17 @@ CSV_COLUMNS = (
     "agree",
     "disagree",
     "pass",
+    "agree_kr",
+    "disagree_kr",
+    "pass_kr",
+    "agree_jp",
+    "disagree_jp",
+    "pass_jp",
+    "low",
+    "high",
+    "label",
+    "bridging_score",
+    "metric_version",
     "url",
 )
 
@@ -153,6 +164,14 @@ def deliberation_rows(data: dict):
             "agree": comment["agree_count"],
             "disagree": comment["disagree_count"],
             "pass": comment["pass_count"],
+            **{
+                f"{kind}_{group.lower()}": comment["reactions"][group][kind]
+                for group in ("KR", "JP")
+                for kind in ("agree", "disagree", "pass")
+            },
+            "label": comment["common_ground"]["label"],
+            "bridging_score": comment["common_ground"]["bridging_score"],
+            "metric_version": comment["common_ground"]["metric_version"],
             "url": comment["url"],
         }
         yield from _translation_rows(base, "comment", comment["id"], comment["translations"])
@@ -165,7 +184,24 @@ def deliberation_rows(data: dict):
                 "group": group["group"],
                 "count": group["count"],
                 "mean": "" if group["mean"] is None else group["mean"],
-                "text": " ".join(str(n) for n in group["distribution"]),
+                "text": ""
+                if group["distribution"] is None
+                else " ".join(str(n) for n in group["distribution"]),
+            }
+    for posterior in data["ratings"]["posteriors"]:
+        for group in ("KR", "JP"):
+            side = posterior[group]
+            yield {
+                **base,
+                "record": "rating_posterior",
+                "criterion": posterior["criterion"],
+                "group": group,
+                "count": "" if side is None else side["raters"],
+                "mean": "" if side is None else side["mean"],
+                "low": "" if side is None else side["low"],
+                "high": "" if side is None else side["high"],
+                "state": "supported_on_both_sides" if posterior["supported_on_both_sides"] else "",
+                "metric_version": data["ratings"]["metric_version"],
             }
     for milestone in data["milestones"]:
         for code in LANGUAGE_CODES:

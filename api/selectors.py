@@ -19,6 +19,10 @@ from ratings.models import RatingAggregate
 # Only what an author shows publicly (and what decides how) is loaded from the accounts table.
 # age_band: minors are exported as "Young participant"; email: the withdrawn participant (never output).
 AUTHOR_FIELDS = ("author__display_name", "author__nationality", "author__age_band", "author__email")
+# A comment's reactions per nationality group (comments.models.group_counter).
+GROUP_COUNTERS = tuple(
+    f"{kind}_{suffix}" for suffix in ("kr", "jp", "other") for kind in ("agree", "disagree", "pass")
+)
 
 
 def programmes() -> QuerySet[Programme]:
@@ -136,6 +140,9 @@ def comments(*, proposal: Proposal, q: str = "") -> QuerySet[Comment]:
             "disagree_count",
             "pass_count",
             "reply_count",
+            *GROUP_COUNTERS,
+            "ground_label",
+            "bridging_score",
             *AUTHOR_FIELDS,
         )
     )

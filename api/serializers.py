@@ -15,9 +15,11 @@ from rest_framework import serializers
 from accounts.models import Nationality
 from amendments.models import AmendmentState, TargetField
 from amendments.translatable import NEW_TEXT, RATIONALE, rationale_language
+from comments import ground
 from comments.models import Stance
 from comments.services import comment_link
 from comments.translatable import KIND as COMMENT_KIND
+from core import consensus
 from core.diff import DELETE, INSERT, inline_diff
 from core.languages import LANGUAGE_CODES
 from institutions.models import Country, Scope
@@ -391,6 +393,49 @@ def _translations(obj, kind: str, languages) -> list:
 # --- Comments ------------------------------------------------------------------------------------
 
 
+class ReactionCountsSerializer(serializers.Serializer):
+    agree = serializers.IntegerField()
+    disagree = serializers.IntegerField()
+    # "pass" is a Python keyword: declared below.
+
+
+ReactionCountsSerializer._declared_fields["pass"] = serializers.IntegerField()
+
+
+class GroupReactionsSerializer(serializers.Serializer):
+    KR = ReactionCountsSerializer()
+    JP = ReactionCountsSerializer()
+    OTHER = ReactionCountsSerializer()
+
+
+class SideSupportSerializer(serializers.Serializer):
+    votes = serializers.IntegerField(help_text="Agree + disagree + pass of this side.")
+    support = serializers.FloatField(help_text="Shown support (agree + 1) / (votes + 2).")
+    lower = serializers.FloatField(
+        help_text="Wilson lower bound of agree / votes at z = 1.2816 (0 without votes)."
+    )
+    low = serializers.FloatField(help_text="Wilson 95 % interval of agree / votes: low end.")
+    high = serializers.FloatField(help_text="Wilson 95 % interval of agree / votes: high end.")
+
+
+class CommonGroundSerializer(serializers.Serializer):
+    label = serializers.ChoiceField(choices=[(label.value, label.value) for label in consensus.Label])
+    bridging_score = serializers.FloatField(help_text="√(lower_KR · lower_JP), in [0, 1].")
+    KR = SideSupportSerializer()
+    JP = SideSupportSerializer()
+    metric_version = serializers.CharField()
+
+
+def _side(side: consensus.SideScore) -> dict:
+    return {
+        "votes": side.votes,
+        "support": round(side.support, 4),
+        "lower": round(side.lower, 4),
+        "low": round(side.interval.low, 4),
+        "high": round(side.interval.high, 4),
+    }
+
+
 class CommentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     parent = serializers.IntegerField(source="parent_id", allow_null=True)
@@ -407,6 +452,27 @@ class CommentSerializer(serializers.Serializer):
     disagree_count = serializers.IntegerField()
     pass_count = serializers.IntegerField()
     reply_count = serializers.IntegerField()
+    reactions = serializers.SerializerMethodField()
+    common_ground = serializers.SerializerMethodField()
+
+    @extend_schema_field(GroupReactionsSerializer)
+    def get_reactions(self, comment) -> dict:
+        return {
+            group: dict(zip(("agree", "disagree", "pass"), comment.group_counts(group), strict=True))
+            for group in ("KR", "JP", "OTHER")
+        }
+
+    @extend_schema_field(CommonGroundSerializer)
+    def get_common_ground(self, comment) -> dict:
+        score = ground.score_of(comment, self.context.get("thresholds"))
+        return {
+            "label": comment.ground_label,
+            "bridging_score": round(comment.bridging_score, 4),
+            "KR": _side(score.kr),
+            "JP": _side(score.jp),
+            "metric_version": consensus.METRIC_VERSION,
+        }
+
     url = serializers.SerializerMethodField(
         help_text=_(
             "The comment's permalink on the site: it opens the page the comment is on, at the "
@@ -506,12 +572,72 @@ class AmendmentDetailSerializer(AmendmentSerializer):
 # --- Ratings -------------------------------------------------------------------------------------
 
 
+def _nullable_object(description: str, **properties: dict) -> dict:
+    return {
+        "type": "object",
+        "nullable": True,
+        "description": description,
+        "properties": properties,
+        "required": list(properties),
+    }
+
+
+NUMBER = {"type": "number", "format": "double"}
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "integer"}, "minItems": 5, "maxItems": 5, "nullable": True}
+)
+class NullableDistributionField(serializers.JSONField):
+    """Counts of scores 1 to 5, or null (schema only: the ratings document is built as a dict)."""
+
+
+@extend_schema_field(
+    _nullable_object(
+        "Posterior mean of the 1–5 score under a Dirichlet(1) prior with its 95 % interval; null "
+        "below the small-group threshold.",
+        raters={"type": "integer"},
+        mean=NUMBER,
+        low=NUMBER,
+        high=NUMBER,
+    )
+)
+class PosteriorField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(
+    _nullable_object(
+        "Posterior mean KR − JP with its 95 % interval; null unless both sides are shown.",
+        value=NUMBER,
+        low=NUMBER,
+        high=NUMBER,
+    )
+)
+class GapField(serializers.JSONField):
+    pass
+
+
 class GroupAggregateSerializer(serializers.Serializer):
     group = serializers.ChoiceField(choices=Group.choices)
     count = serializers.IntegerField(help_text="How many participants rated.")
-    mean = serializers.FloatField(allow_null=True)
-    distribution = serializers.ListField(
-        child=serializers.IntegerField(), min_length=5, max_length=5, help_text="Counts of scores 1 to 5."
+    mean = serializers.FloatField(allow_null=True, help_text="Null while a nationality group is withheld.")
+    distribution = NullableDistributionField(
+        help_text="Counts of scores 1 to 5; null while a nationality group is withheld."
+    )
+    withheld = serializers.BooleanField(
+        help_text="True for a nationality group with fewer raters than the small-group threshold "
+        "(its mean and distribution are not shown)."
+    )
+
+
+class CriterionPosteriorSerializer(serializers.Serializer):
+    criterion = serializers.ChoiceField(choices=Criterion.choices)
+    KR = PosteriorField()
+    JP = PosteriorField()
+    gap = GapField()
+    supported_on_both_sides = serializers.BooleanField(
+        help_text="On each side at least 10 raters and the Wilson lower bound of the share of 4s and 5s ≥ 0.5."
     )
 
 
@@ -523,26 +649,72 @@ class CriterionAggregateSerializer(serializers.Serializer):
 class RatingsSerializer(serializers.Serializer):
     proposal = serializers.SlugField()
     criteria = CriterionAggregateSerializer(many=True)
+    posteriors = CriterionPosteriorSerializer(many=True)
+    metric_version = serializers.CharField()
+    min_raters = serializers.IntegerField(help_text="Nationality groups with fewer raters are withheld.")
 
 
 def ratings_data(proposal, aggregates) -> dict:
     """Every criterion × group, zeros where nobody rated yet. Only aggregates, never a rating."""
     rows = {(row.criterion, row.group): row for row in aggregates}
+    thresholds = consensus.current_thresholds()
     criteria = []
     for criterion in Criterion.values:
         groups = []
         for group in Group.values:
             row = rows.get((criterion, group))
+            count = row.count if row else 0
+            # Small nationality groups are withheld (privacy); everyone together is always shown.
+            withheld = group != Group.ALL and 0 < count < thresholds.min_raters
             groups.append(
                 {
                     "group": group,
-                    "count": row.count if row else 0,
-                    "mean": round(row.mean, 3) if row and row.mean is not None else None,
-                    "distribution": row.distribution if row else [0, 0, 0, 0, 0],
+                    "count": count,
+                    "mean": round(row.mean, 3) if row and row.mean is not None and not withheld else None,
+                    "distribution": None if withheld else (row.distribution if row else [0, 0, 0, 0, 0]),
+                    "withheld": withheld,
                 }
             )
         criteria.append({"criterion": criterion, "groups": groups})
-    return {"proposal": proposal.slug, "criteria": criteria}
+    posteriors = []
+    for criterion in Criterion.values:
+        kr, jp = (rows.get((criterion, group)) for group in (Group.KOREA, Group.JAPAN))
+        compared = consensus.compare_ratings(
+            kr.distribution if kr else [0] * 5, jp.distribution if jp else [0] * 5, thresholds
+        )
+        posteriors.append(
+            {
+                "criterion": criterion,
+                "KR": _posterior(compared.kr),
+                "JP": _posterior(compared.jp),
+                "gap": None
+                if compared.gap is None or compared.gap_interval is None
+                else {
+                    "value": round(compared.gap, 4),
+                    "low": round(compared.gap_interval.low, 4),
+                    "high": round(compared.gap_interval.high, 4),
+                },
+                "supported_on_both_sides": compared.supported_on_both_sides,
+            }
+        )
+    return {
+        "proposal": proposal.slug,
+        "criteria": criteria,
+        "posteriors": posteriors,
+        "metric_version": consensus.METRIC_VERSION,
+        "min_raters": thresholds.min_raters,
+    }
+
+
+def _posterior(posterior: consensus.Posterior | None) -> dict | None:
+    if posterior is None:
+        return None
+    return {
+        "raters": posterior.raters,
+        "mean": round(posterior.mean, 4),
+        "low": round(posterior.interval.low, 4),
+        "high": round(posterior.interval.high, 4),
+    }
 
 
 # --- Milestones and reports ----------------------------------------------------------------------

@@ -2,7 +2,9 @@
 the schema, query budgets and Korean/Japanese search. Every API response in these tests is
 validated against the generated OpenAPI schema by the ``api`` client (tests/test_api_support.py)."""
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 from html.parser import HTMLParser
@@ -432,14 +434,29 @@ def test_ratings_are_aggregates_per_criterion_and_nationality(reader, proposal):
     importance = {g["group"]: g for g in body["criteria"][0]["groups"]}
     assert body["criteria"][0]["criterion"] == "importance"
     assert importance["ALL"]["count"] == 2 and importance["ALL"]["mean"] == 3.5
-    assert importance["KR"]["distribution"] == [0, 0, 0, 0, 1]
-    assert importance["JP"]["mean"] == 2.0
+    # One rater a side: the nationality groups are withheld (fewer than 5 raters), counts stay.
+    assert importance["KR"] == {
+        "group": "KR",
+        "count": 1,
+        "mean": None,
+        "distribution": None,
+        "withheld": True,
+    }
+    assert importance["JP"]["mean"] is None and importance["JP"]["withheld"]
     assert importance["OTHER"] == {
         "group": "OTHER",
         "count": 0,
         "mean": None,
         "distribution": [0, 0, 0, 0, 0],
+        "withheld": False,
     }
+    for score in (1, 2, 3, 4):
+        RatingFactory(
+            user=UserFactory(nationality="KR"), proposal=proposal, criterion="importance", score=score
+        )
+    body = reader.get_json(f"{API}proposals/{proposal.slug}/ratings/")
+    importance = {g["group"]: g for g in body["criteria"][0]["groups"]}
+    assert importance["KR"]["distribution"] == [1, 1, 1, 1, 1] and importance["KR"]["mean"] == 3.0
 
 
 def test_milestones_are_published_ones_and_stages_follow_them(reader, proposal):
@@ -804,3 +821,93 @@ def test_trigram_index_serves_the_search_expression(hydrogen):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "proposals_pv_title_ja_trgm" in plan, plan
+
+
+# --- Common ground ---------------------------------------------------------------------------------
+
+
+def test_comments_carry_counts_per_group_and_common_ground(reader, proposal):
+    from comments import services as comment_services
+    from tests.factories import MembershipFactory
+
+    comment = CommentFactory(proposal=proposal, body="both sides")
+    for nationality, kind, n in (
+        ("KR", "agree", 5),
+        ("JP", "agree", 4),
+        ("JP", "disagree", 1),
+        ("OTHER", "pass", 2),
+    ):
+        for _ in range(n):
+            user = UserFactory(nationality=nationality)
+            MembershipFactory(user=user, programme=proposal.programme)
+            comment_services.comment_react(user=user, comment=comment, kind=kind)
+
+    item = reader.get_json(f"{API}proposals/{proposal.slug}/comments/")["results"][0]
+
+    assert item["reactions"] == {
+        "KR": {"agree": 5, "disagree": 0, "pass": 0},
+        "JP": {"agree": 4, "disagree": 1, "pass": 0},
+        "OTHER": {"agree": 0, "disagree": 0, "pass": 2},
+    }
+    ground = item["common_ground"]
+    assert ground["label"] == "common_ground"
+    assert ground["metric_version"] == "2026.1"
+    # KR 5/5: support 6/7, L = 1/(1 + 1.6425/5) = 0.7527; JP 4/5: L = 0.5135; √(0.7527·0.5135) = 0.6217.
+    assert ground["KR"] == {"votes": 5, "support": 0.8571, "lower": 0.7527, "low": 0.5655, "high": 1.0}
+    assert ground["JP"]["votes"] == 5 and ground["JP"]["lower"] == 0.5135
+    assert ground["bridging_score"] == 0.6217
+
+
+def test_ratings_carry_posteriors_and_withhold_small_groups(reader, proposal):
+    for score in (4, 4, 5, 5, 5):
+        RatingFactory(
+            user=UserFactory(nationality="KR"), proposal=proposal, criterion="importance", score=score
+        )
+    RatingFactory(user=UserFactory(nationality="JP"), proposal=proposal, criterion="importance", score=1)
+
+    body = reader.get_json(f"{API}proposals/{proposal.slug}/ratings/")
+
+    importance = {g["group"]: g for g in body["criteria"][0]["groups"]}
+    assert importance["JP"] == {
+        "group": "JP",
+        "count": 1,
+        "mean": None,
+        "distribution": None,
+        "withheld": True,
+    }
+    assert importance["KR"]["distribution"] == [0, 0, 0, 2, 3] and not importance["KR"]["withheld"]
+    assert importance["ALL"]["count"] == 6
+    posterior = body["posteriors"][0]
+    assert posterior["criterion"] == "importance"
+    # KR: α = (1,1,1,3,4), α₀ = 10, mean (1+2+3+12+20)/10 = 3.8.
+    assert posterior["KR"]["raters"] == 5 and posterior["KR"]["mean"] == 3.8
+    assert posterior["JP"] is None and posterior["gap"] is None
+    assert posterior["supported_on_both_sides"] is False
+    assert body["metric_version"] == "2026.1" and body["min_raters"] == 5
+
+
+def test_export_carries_common_ground_and_withholds_small_groups(reader, proposal):
+    from comments.models import Comment
+
+    comment = CommentFactory(proposal=proposal, body="exported")
+    Comment.objects.filter(pk=comment.pk).update(agree_kr=3, agree_count=3, ground_label="needs_votes")
+    RatingFactory(user=UserFactory(nationality="JP"), proposal=proposal, criterion="importance", score=1)
+
+    text = reader.get(f"{API}proposals/{proposal.slug}/export.csv").content.decode("utf-8-sig")
+
+    rows = list(csv.DictReader(io.StringIO(text)))
+    exported = next(row for row in rows if row["record"] == "comment")
+    assert (exported["agree_kr"], exported["label"], exported["metric_version"]) == (
+        "3",
+        "needs_votes",
+        "2026.1",
+    )
+    japanese = next(
+        r for r in rows if r["record"] == "rating" and r["group"] == "JP" and r["criterion"] == "importance"
+    )
+    assert (japanese["count"], japanese["mean"], japanese["text"]) == ("1", "", "")
+    posterior = [r for r in rows if r["record"] == "rating_posterior"]
+    assert {(r["criterion"], r["group"]) for r in posterior} == {
+        (c, g) for c in ("importance", "feasibility") for g in ("KR", "JP")
+    }
+    assert all(r["mean"] == "" for r in posterior)  # nobody has 5 raters yet
