@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import is_moderator
 from proposals.adminfilters import ProposalFilter
 
-from .models import Comment
+from . import services
+from .models import Comment, CommentReaction
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -90,3 +92,53 @@ class CommentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # Deleting rows would break threads and counters; authors soft-delete, moderators hide.
         return False
+
+
+class HeldFilter(admin.SimpleListFilter):
+    title = _("counted toward labels")
+    parameter_name = "held"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Held (new account)")), ("no", _("Counted"))]
+
+    def queryset(self, request, queryset):
+        from django.utils import timezone
+
+        match self.value():
+            case "yes":
+                return queryset.filter(held_until__gt=timezone.now())
+            case "no":
+                return queryset.exclude(held_until__gt=timezone.now())
+        return queryset
+
+
+@admin.register(CommentReaction)
+class CommentReactionAdmin(admin.ModelAdmin):
+    """Read-only list of reactions for moderators, to confirm a burst from new accounts (held
+    reactions count toward common-ground labels once confirmed or once the accounts are old enough)."""
+
+    list_display = ["pk", "comment", "user", "kind", "nationality", "via", "created_at", "held_until"]
+    list_filter = [HeldFilter, "kind", "nationality", "via"]
+    list_select_related = ["comment", "user"]
+    actions = ["confirm_held"]
+    date_hierarchy = "created_at"
+
+    def has_module_permission(self, request):
+        return is_moderator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_moderator(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Confirm: count these reactions toward the labels now"))
+    def confirm_held(self, request, queryset):
+        count = services.held_reactions_confirm(moderator=request.user, reactions=list(queryset))
+        self.message_user(request, _("%(count)d held reactions now count.") % {"count": count})

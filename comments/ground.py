@@ -2,12 +2,14 @@
 ``core.consensus``. Kept apart from the services so pages, the API and the refresh command
 compute them the same way."""
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 from core.consensus import (
@@ -23,7 +25,7 @@ from core.consensus import (
 from core.text import parse_id
 from proposals.models import Proposal
 
-from .models import Comment
+from .models import GROUP_SUFFIXES, OTHER_SUFFIX, Comment, CommentReaction, Reaction
 
 # The tabs of the common-ground view and the labels each shows. "Both sides reject" is common
 # ground too: both societies agree on it.
@@ -34,6 +36,7 @@ TABS: dict[str, tuple[Label, ...]] = {
     "needs_votes": (Label.NEEDS_VOTES,),
 }
 DEFAULT_TAB = "common"
+KINDS = tuple(Reaction.values)  # agree, disagree, pass
 COUNTER_FIELDS = ("agree_kr", "disagree_kr", "pass_kr", "agree_jp", "disagree_jp", "pass_jp")
 
 
@@ -59,12 +62,78 @@ def stored_fields(comment: Comment, thresholds: Thresholds | None = None) -> dic
     }
 
 
+def most_active(proposal_id: int, share: float) -> list[int]:
+    """The ``share`` (rounded down) of the proposal's reactors with the most reactions, most active
+    first: two queries (how many reactors, then the top ones)."""
+    if share <= 0:
+        return []
+    reactors = (
+        CommentReaction.objects.filter(comment__proposal_id=proposal_id)
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    top = math.floor(reactors.count() * share)
+    if not top:
+        return []
+    return list(reactors.order_by("-n", "user_id").values_list("user_id", flat=True)[:top])
+
+
+def _without(kr: Side, jp: Side, reactions: Iterable[tuple[str, str]]) -> tuple[Side, Side]:
+    """The two sides less ``reactions`` ((kind, nationality) pairs)."""
+    counts = {
+        "KR": [kr.agree, kr.disagree, kr.passed],
+        "JP": [jp.agree, jp.disagree, jp.passed],
+    }
+    for kind, nationality in reactions:
+        if nationality in counts:
+            counts[nationality][KINDS.index(kind)] -= 1
+    return Side(*counts["KR"]), Side(*counts["JP"])
+
+
+def label_fields(
+    comment: Comment, thresholds: Thresholds | None = None, *, top: list[int] | None = None
+) -> dict[str, object]:
+    """The stored label fields of ``comment`` with the manipulation rules applied:
+
+    - reactions still held (new accounts, ``held_until`` in the future) are left out;
+    - a label other than "needs votes" must survive leaving out the reactions of the proposal's
+      most active reactors (``robust_share`` of them, ``top`` when the caller has them already),
+      else the comment needs votes.
+
+    A few queries (held reactions; for a label, the most active reactors and their reactions here).
+    """
+    t = thresholds or current_thresholds()
+    now = timezone.now()
+    mine = CommentReaction.objects.filter(comment_id=comment.pk, nationality__in=("KR", "JP"))
+    kr, jp = _without(*sides(comment), mine.filter(held_until__gt=now).values_list("kind", "nationality"))
+    score = comment_score(kr, jp, t)
+    found, bridging = score.label, score.bridging
+    if found != Label.NEEDS_VOTES and t.robust_share > 0:
+        if top is None:
+            top = most_active(comment.proposal_id, t.robust_share)
+        theirs = (
+            list(mine.filter(user_id__in=top).exclude(held_until__gt=now).values_list("kind", "nationality"))
+            if top
+            else []
+        )
+        if theirs:
+            reduced = comment_score(*_without(kr, jp, theirs), t)
+            if reduced.label != found:
+                found, bridging = Label.NEEDS_VOTES, min(bridging, reduced.bridging)
+    return {"ground_label": found.value, "bridging_score": bridging, "ground_version": METRIC_VERSION}
+
+
 def refresh(comments: Iterable[Comment], thresholds: Thresholds | None = None) -> int:
-    """Recompute and store the label of each comment; returns how many changed."""
+    """Recompute and store the label of each comment (rules included); returns how many changed.
+    For commands and tasks: a few queries a comment."""
     thresholds = thresholds or current_thresholds()
     changed = []
+    tops: dict[int, list[int]] = {}
     for comment in comments:
-        values = stored_fields(comment, thresholds)
+        if comment.proposal_id not in tops:
+            tops[comment.proposal_id] = most_active(comment.proposal_id, thresholds.robust_share)
+        values = label_fields(comment, thresholds, top=tops[comment.proposal_id])
         if any(getattr(comment, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(comment, name, value)
@@ -207,6 +276,26 @@ TAB_LABELS = {
     "unsure": pgettext_lazy("common ground tab", "Unsure"),
     "needs_votes": pgettext_lazy("common ground tab", "Needs votes"),
 }
+
+
+QUEUE_SIZE = 5
+
+
+def queue_for(*, proposal: Proposal, viewer, limit: int = QUEUE_SIZE) -> list[Comment]:
+    """Visible comments of the proposal that ``viewer`` has not reacted to and did not write, the
+    fewest votes from the viewer's own nationality group first (then the oldest), so that new
+    comments collect enough votes on each side to be judged. One query."""
+    suffix = GROUP_SUFFIXES.get(viewer.nationality, OTHER_SUFFIX)
+    own_votes = F(f"agree_{suffix}") + F(f"disagree_{suffix}") + F(f"pass_{suffix}")
+    reacted = CommentReaction.objects.filter(comment_id=OuterRef("pk"), user_id=viewer.pk)
+    return list(
+        Comment.objects.filter(VISIBLE, proposal=proposal, amendment__isnull=True)
+        .exclude(author_id=viewer.pk)
+        .exclude(Exists(reacted))
+        .annotate(own_votes=own_votes)
+        .select_related("author")
+        .order_by("own_votes", "created_at", "pk")[:limit]
+    )
 
 
 def ground_page(*, proposal: Proposal, tab: str | None, page=None) -> GroundPage:

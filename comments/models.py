@@ -140,6 +140,11 @@ class Comment(models.Model):
         return self.hidden_at is not None
 
 
+class ReactionSource(models.TextChoices):
+    THREAD = "thread", _("reading the discussion")
+    QUEUE = "queue", _("the voting queue")
+
+
 class CommentReaction(models.Model):
     """One participant's agree / disagree / pass on a comment; changeable and withdrawable."""
 
@@ -153,6 +158,13 @@ class CommentReaction(models.Model):
     # The reacting user's nationality when they reacted: the common-ground view groups by it.
     nationality = models.CharField(max_length=5, verbose_name=_("nationality"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("reacted at"))
+    # Where the participant reacted: in the discussion, or in "vote on comments your side hasn't seen".
+    via = models.CharField(
+        _("reacted from"), max_length=10, choices=ReactionSource.choices, default=ReactionSource.THREAD
+    )
+    # A reaction by a new account counts in the totals at once but toward the common-ground label
+    # only from this time on, or once a moderator confirms it (null: it counts).
+    held_until = models.DateTimeField(_("held until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reaction")

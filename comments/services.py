@@ -1,6 +1,8 @@
 """Writes to comments and reactions. Each function authorises, validates, then writes in one
 transaction and raises ``DeliberationError`` / ``PermissionRefused`` when it refuses."""
 
+import datetime as dt
+import logging
 import uuid
 from collections.abc import Callable
 from functools import partial
@@ -11,21 +13,24 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.permissions import ensure_can_participate
+from accounts.permissions import ensure_can_participate, is_moderator
 from audit.log import record
 from core import once
 from core.choices import Choice, set_choice
-from core.errors import DeliberationError
+from core.consensus import current_thresholds
+from core.errors import DeliberationError, PermissionRefused
 from core.languages import LANGUAGE_CODES, per_language
+from core.tasks import supports_defer
 from core.text import clean_text
 from notifications.models import Kind
 from notifications.services import notify
 from translations import services as translation_services
 
 from . import ground, permissions
-from .models import MAX_LENGTH, Comment, CommentReaction, Reaction, Stance, group_counter
+from .models import MAX_LENGTH, Comment, CommentReaction, Reaction, ReactionSource, Stance, group_counter
 from .translatable import KIND
 
+logger = logging.getLogger(__name__)
 EXCERPT_LENGTH = 200
 COUNTER_FIELDS: dict[str, str] = {
     Reaction.AGREE: "agree_count",
@@ -253,27 +258,99 @@ def comment_delete(*, user, comment: Comment) -> Comment:
     return comment
 
 
-def comment_react(*, user, comment: Comment, kind: str | None) -> CommentReaction | None:
+def comment_react(
+    *, user, comment: Comment, kind: str | None, via: str = ReactionSource.THREAD
+) -> CommentReaction | None:
     """Set ``user``'s reaction on ``comment`` to ``kind``, or withdraw it when ``kind`` is None.
 
     Idempotent: setting the reaction one already has changes nothing, so a double click cannot
     undo itself. The comment's counters move with F() in the same transaction and stay exact
     under concurrent writes. One cannot react to one's own, a deleted or a hidden comment.
+
+    ``via`` records where the participant reacted (the discussion, or the voting queue). A
+    reaction by an account younger than ``COMMON_GROUND["hold_hours"]`` is held: it counts in the
+    totals, but toward the common-ground label only when the account reaches that age (a task
+    recomputes the label then) or a moderator confirms it (``held_reactions_confirm``).
     """
     with transaction.atomic():
         ensure_can_participate(user, comment.proposal.programme)
         if kind is not None and kind not in Reaction.values:
             raise DeliberationError("invalid_reaction", _("Choose agree, disagree or pass."))
         _refuse(permissions.react_problem(user, comment))
+        if via not in ReactionSource.values:
+            via = ReactionSource.THREAD
+        held_until = _held_until(user)
 
-        return set_choice(
+        reaction = set_choice(
             CommentReaction,
             key={"comment": comment, "user": user},
             field="kind",
             value=kind,
             nationality=user.nationality,
             move_counters=partial(_move_counters, comment),
+            extra={"via": via, "held_until": held_until},
         )
+        if held_until is not None and reaction is not None:
+            _refresh_later(comment.pk, held_until)
+        return reaction
+
+
+def _held_until(user) -> dt.datetime | None:
+    """When a reaction by ``user`` made now starts counting toward labels; None: at once."""
+    hold = dt.timedelta(hours=current_thresholds().hold_hours)
+    if not hold or user.date_joined is None:
+        return None
+    until = user.date_joined + hold
+    return until if until > timezone.now() else None
+
+
+def _refresh_later(comment_id: int, at: dt.datetime) -> None:
+    """Recompute the comment's label when the hold ends (``manage.py common_ground_refresh``
+    sweeps up a lost task)."""
+    from . import tasks
+
+    if supports_defer():
+        transaction.on_commit(lambda: _enqueue_refresh(tasks.refresh_common_ground, comment_id, at))
+
+
+def _enqueue_refresh(task, comment_id: int, at: dt.datetime) -> None:
+    try:
+        task.using(run_after=at).enqueue(comment_id)
+    except Exception:
+        logger.exception("could not queue the common-ground refresh of comment %s", comment_id)
+
+
+def common_ground_refresh(*, comment_id: int) -> None:
+    """Recompute one comment's stored label (a hold ended, a moderator confirmed reactions)."""
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
+        if comment is None:
+            return
+        Comment.objects.filter(pk=comment_id).update(**ground.label_fields(comment))
+
+
+def held_reactions_confirm(*, moderator, reactions) -> int:
+    """A moderator confirms held reactions (a burst of new accounts judged genuine): they count
+    toward labels at once. Returns how many were held. Records ``reaction.hold_confirmed``."""
+    if not is_moderator(moderator):
+        raise PermissionRefused("not_moderator", _("Only moderators can confirm held reactions."))
+    with transaction.atomic():
+        held = list(
+            CommentReaction.objects.filter(pk__in=[r.pk for r in reactions], held_until__isnull=False)
+            .select_for_update()
+            .select_related("comment")
+        )
+        CommentReaction.objects.filter(pk__in=[r.pk for r in held]).update(held_until=None)
+        for comment_id in sorted({r.comment_id for r in held}):
+            common_ground_refresh(comment_id=comment_id)
+        for reaction in held:
+            record(
+                action="reaction.hold_confirmed",
+                actor=moderator,
+                target=reaction.comment,
+                reaction=reaction.pk,
+            )
+    return len(held)
 
 
 def _move_counters(comment: Comment, *, add: Choice | None = None, remove: Choice | None = None) -> None:
@@ -296,5 +373,5 @@ def _move_counters(comment: Comment, *, add: Choice | None = None, remove: Choic
     rows.update(**changes)
     # The UPDATE holds the row's lock until commit, so these counters are the ones this
     # transaction leaves, and a concurrent reaction recomputes after it.
-    counted = rows.only(*ground.COUNTER_FIELDS).get()
-    rows.update(**ground.stored_fields(counted))
+    counted = rows.only("proposal_id", *ground.COUNTER_FIELDS).get()
+    rows.update(**ground.label_fields(counted))

@@ -23,7 +23,7 @@ from proposals.selectors import proposal_for_action
 
 from . import ground, selectors, services
 from .forms import ReactionForm
-from .models import Comment
+from .models import Comment, ReactionSource
 from .sections import Section, build_section, decorate, edit_form, read, reply_form, root_form
 from .services import discussion_url
 
@@ -113,6 +113,21 @@ def common_ground(request, slug: str):
     return render(request, "comments/_ground_panel.html", context)
 
 
+@require_GET
+def vote_queue(request, slug: str):
+    """Comments the viewer's own nationality group has voted on least, for them to judge."""
+    proposal = proposal_for_action(slug=slug)
+    refusal = participation_refusal(request.user, proposal.programme)
+    comments = [] if refusal else ground.queue_for(proposal=proposal, viewer=request.user)
+    context = {
+        "proposal": proposal,
+        "version": proposal.current_version,
+        "refusal": refusal,
+        "comments": comments,
+    }
+    return render(request, "comments/queue.html", context)
+
+
 @require_POST
 def comment_react(request, slug: str, pk: int):
     comment = selectors.comment_for_proposal(slug=slug, pk=pk)
@@ -121,11 +136,14 @@ def comment_react(request, slug: str, pk: int):
     kind = (form.cleaned_data["kind"] or None) if form.is_valid() else request.POST.get("kind")
     try:
         throttles.check(request, "reaction")
-        services.comment_react(user=request.user, comment=comment, kind=kind)
+        via = request.POST.get("via") or ReactionSource.THREAD
+        services.comment_react(user=request.user, comment=comment, kind=kind, via=via)
     except DeliberationError as error:
         return _refused(request, section, comment, error)
     if not request.htmx:
         messages.success(request, _("Your reaction was recorded."))
+        if via == ReactionSource.QUEUE:
+            return redirect("comments:queue", slug=comment.proposal.slug)
         return redirect(_anchor_url(section, comment))
     comment.refresh_from_db(fields=["agree_count", "disagree_count", "pass_count"])
     comment.viewer_reaction = selectors.viewer_reaction(comment=comment, viewer=request.user)

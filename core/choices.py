@@ -18,6 +18,7 @@ def set_choice(
     value: str | None,
     nationality: str,
     move_counters: Callable[..., None],
+    extra: dict | None = None,
 ) -> Any:
     """Set the row of ``model`` identified by ``key`` (unique) to ``value``, or delete it when
     ``value`` is None; return the row, or None when there is none now.
@@ -26,14 +27,16 @@ def set_choice(
     nothing, so a double click cannot undo itself. ``move_counters(add=Choice|None,
     remove=Choice|None)`` is called only by the request that actually changed the row (creates,
     updates and deletes are conditional), so counters stay exact under concurrent writes.
+    ``extra`` fields are written with the choice (when it is made or changed).
     """
+    extra = extra or {}
     existing = model.objects.filter(**key).first()
     if existing is None:
         if value is None:
             return None
         try:
             with transaction.atomic():
-                row = model.objects.create(**key, **{field: value}, nationality=nationality)
+                row = model.objects.create(**key, **{field: value}, nationality=nationality, **extra)
         except IntegrityError:
             # A concurrent request by the same user created it first: treat as a change.
             existing = model.objects.get(**key)
@@ -50,8 +53,12 @@ def set_choice(
         if unchanged_since_read.delete()[0]:
             move_counters(remove=old)
         return None
-    if unchanged_since_read.update(**{field: value}, nationality=nationality, created_at=timezone.now()):
+    if unchanged_since_read.update(
+        **{field: value}, nationality=nationality, created_at=timezone.now(), **extra
+    ):
         move_counters(add=(value, nationality), remove=old)
     setattr(existing, field, value)
     existing.nationality = nationality
+    for name, extra_value in extra.items():
+        setattr(existing, name, extra_value)
     return existing

@@ -56,6 +56,9 @@ class Thresholds:
     min_raters: int = 5  # per side, below this a side's figures are withheld
     support_raters: int = 10  # per side, for "supported on both sides"
     support_score: int = 4  # a rating at least this counts as support
+    # Manipulation (applied by the comments app, not by the pure functions here)
+    hold_hours: float = 24  # reactions of accounts younger than this wait before they count
+    robust_share: float = 0.01  # a label must survive without this share of the most active reactors
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> "Thresholds":

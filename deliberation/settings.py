@@ -464,6 +464,12 @@ COMMON_GROUND = {
     "unsure_pass_share": float(os.environ.get("COMMON_GROUND_UNSURE_PASS_SHARE", "0.5")),
     "min_raters": int(os.environ.get("COMMON_GROUND_MIN_RATERS", "5")),
     "support_raters": int(os.environ.get("COMMON_GROUND_SUPPORT_RATERS", "10")),
+    # Reactions by accounts created less than this many hours before count toward a label only
+    # once that age is reached or a moderator confirms them (admin: Reactions, "held").
+    "hold_hours": float(os.environ.get("COMMON_GROUND_HOLD_HOURS", "24")),
+    # A label must survive recomputation without this share (rounded down) of the proposal's most
+    # active reactors, else the comment shows "needs votes".
+    "robust_share": float(os.environ.get("COMMON_GROUND_ROBUST_SHARE", "0.01")),
 }
 
 # Webhooks (institutions.webhooks): how long to wait for a receiver before counting a failure.

@@ -826,8 +826,10 @@ def test_trigram_index_serves_the_search_expression(hydrogen):
 # --- Common ground ---------------------------------------------------------------------------------
 
 
-def test_comments_carry_counts_per_group_and_common_ground(reader, proposal):
+def test_comments_carry_counts_per_group_and_common_ground(reader, proposal, settings):
     from comments import services as comment_services
+
+    settings.COMMON_GROUND = {**settings.COMMON_GROUND, "hold_hours": 0}  # the accounts are new
     from tests.factories import MembershipFactory
 
     comment = CommentFactory(proposal=proposal, body="both sides")

@@ -15,6 +15,15 @@ from comments.models import Comment, CommentReaction, Reaction, group_counter
 from tests.factories import CommentFactory
 
 KR, JP, OTHER = Nationality.KOREA, Nationality.JAPAN, Nationality.OTHER
+
+
+@pytest.fixture(autouse=True)
+def _no_hold(settings):
+    """Accounts made here are minutes old: without this their reactions would be held for a day
+    before counting toward labels (that rule is tested in test_common_ground_rules)."""
+    settings.COMMON_GROUND = {**settings.COMMON_GROUND, "hold_hours": 0}
+
+
 GROUP_FIELDS = [f"{kind}_{suffix}" for suffix in ("kr", "jp", "other") for kind in Reaction.values]
 
 

@@ -4,8 +4,10 @@ progress dashboard shortlists a proposal rated 4 or 5 by at least ten participan
 
 The label thresholds are lowered for this test (``settings.COMMON_GROUND``: two votes a side, a
 margin of one), so that four participants are enough: with the published thresholds (five votes a
-side, a margin of three) it would take ten. The rule is the same; only the numbers differ. The live
-server runs in this process, so the override reaches it.
+side, a margin of three) it would take ten. The rule is the same; only the numbers differ. The
+accounts are made for the test, minutes old: the 24-hour hold on new accounts' reactions is turned
+off here (``hold_hours``: 0; tests/test_common_ground_rules.py covers it). The live server runs in
+this process, so the override reaches it.
 
 Assertions use structure (ids, classes, hrefs) and what people typed; labels come from the
 catalogue with ``translation.override``.
@@ -50,7 +52,7 @@ def _member(proposal, nationality: str, lang: str):
 
 @pytest.mark.parametrize("lang", ["ko", "ja"])
 def test_four_participants_put_a_comment_on_common_ground(page, settings, lang):
-    settings.COMMON_GROUND = {**settings.COMMON_GROUND, "min_votes": 2, "margin": 1}
+    settings.COMMON_GROUND = {**settings.COMMON_GROUND, "min_votes": 2, "margin": 1, "hold_hours": 0}
     proposal = ProposalFactory()
     author = _member(proposal, Nationality.KOREA if lang == "ko" else Nationality.JAPAN, lang)
     comment = CommentFactory(proposal=proposal, author=author, body=COMMENTS[lang], language=lang)
@@ -120,3 +122,29 @@ def test_dashboard_shortlists_what_both_sides_rate_highly(page, lang):
 
     page.goto(f"{page.base_url}/{lang}/common-ground/")
     assert_accessible(page, label=f"method page ({lang})")
+
+
+@pytest.mark.parametrize("lang", ["ko", "ja"])
+def test_the_queue_brings_the_least_voted_comment_first(page, lang):
+    from comments.models import Comment, CommentReaction
+
+    proposal = ProposalFactory()
+    author = _member(proposal, Nationality.KOREA, lang)
+    voted, unseen = (CommentFactory(proposal=proposal, author=author, language=lang) for _ in range(2))
+    Comment.objects.filter(pk=voted.pk).update(agree_jp=4, agree_count=4)
+    voter = _member(proposal, Nationality.JAPAN, lang)
+    _log_in(page, lang, voter.email)
+
+    page.goto(f"{page.base_url}/{lang}/proposals/{proposal.slug}/")
+    page.locator(".ground-queue-link a").click()
+    items = page.locator(".vote-queue .ground-item")
+    expect(items.first).to_have_attribute("id", f"queue-{unseen.pk}")
+    assert_accessible(page, label=f"vote queue ({lang})")
+    page.shots("queue")
+
+    items.first.locator("button[value=agree]").click()
+
+    expect(page.locator(f"#queue-{unseen.pk}")).to_have_count(0)
+    expect(items.first).to_have_attribute("id", f"queue-{voted.pk}")
+    reaction = CommentReaction.objects.get(user=voter)
+    assert (reaction.comment_id, reaction.kind, reaction.via) == (unseen.pk, "agree", "queue")
