@@ -53,6 +53,7 @@ urlpatterns += i18n_patterns(
         name="account_confirm_email",
     ),
     path("accounts/", include("allauth.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,
 )

@@ -31,6 +31,8 @@ class Notification(models.Model):
     topic = models.CharField(max_length=100, blank=True, verbose_name=_("topic"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     emailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("emailed at"))
+    # Seen on the notifications page (the header's badge counts those without it).
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -39,6 +41,7 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "emailed_at"]),
             models.Index(fields=["recipient", "kind", "topic", "emailed_at"]),
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,8 @@
 - ``off``: never emailed; still listed on the profile page.
 """
 
+from django.utils import timezone
+
 from accounts.models import NotificationFrequency, User
 from core import siteurl
 from core.tasks import enqueue_on_commit
@@ -49,3 +51,15 @@ def notify(*, recipient: User, kind: Kind | str, data: dict, url: str = "", topi
         # The worker has no request: the links' scheme and host go with the task.
         enqueue_on_commit(tasks.send_notification_email, notification.pk, base_url=siteurl.in_request())
     return notification
+
+
+def mark_read(*, user: User, ids: list[int]) -> int:
+    """Mark ``user``'s notifications ``ids`` read (others' are left alone); returns how many changed."""
+    return Notification.objects.filter(recipient=user, pk__in=ids, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of ``user`` read; returns how many changed."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

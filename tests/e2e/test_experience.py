@@ -196,3 +196,28 @@ def test_supporting_an_amendment_keeps_the_focus_on_the_button(page, seeded):
     expect(page.locator("#vote-support")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#vote-support")).to_be_focused()
     expect(page.locator("#live-announcer")).not_to_be_empty()
+
+
+def test_a_reply_shows_as_an_unread_badge_until_it_is_read(page, seeded):
+    from comments.services import comment_create
+
+    haruka = _member("ja", "haruka@example.jp")
+    minji = _member("ko", "minji@example.kr")
+    parent = _comment(haruka, "地方の大学と連携すべきです。")
+    comment_create(author=minji, proposal=parent.proposal, body="동의합니다.", language="ko", parent=parent)
+
+    _log_in(page, "ja", "haruka@example.jp")
+    badge = page.locator("#notifications-link .unread-badge")
+    expect(badge).to_contain_text("1")  # loaded once with the page, no reload needed
+    page.locator("#notifications-link").click()
+    expect(page).to_have_url(re.compile(r"/ja/notifications/$"))
+    item = page.locator(".notification.unread")
+    expect(item).to_contain_text("김민지")  # who
+    expect(item.locator(".notification-snippet")).to_have_text("동의합니다.")  # what they wrote
+    assert_accessible(page)
+    page.shots("notifications")
+
+    page.locator("#notification-list form button[type=submit]").first.click()  # mark all as read
+    expect(page.locator(".notification.unread")).to_have_count(0)
+    expect(badge).to_have_count(0)  # the header follows without a reload
+    expect(page.locator("#notifications-heading")).to_be_focused()
