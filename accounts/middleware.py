@@ -11,7 +11,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 # URL names (and namespaces) a participant can use before consenting again.
-EXEMPT_NAMES = {"accounts:consent", "privacy_notice", "set_language", "healthz"}
+# The header's unread badge (a count, read-only) too: it is fetched by every page, the consent
+# page included, and must not redirect the page that fetched it.
+EXEMPT_NAMES = {"accounts:consent", "privacy_notice", "set_language", "healthz", "notifications:badge"}
 EXEMPT_NAMESPACES = {"admin", "guardian", "api"}
 EXEMPT_PREFIXES = ("account_", "mfa_", "socialaccount_")
 

@@ -41,7 +41,7 @@ def notification_open(request, pk: int):
     """Follow a notification's link, marking it read."""
     notification = selectors.own(request.user, pk)
     services.mark_read(user=request.user, ids=[notification.pk])
-    target = notification.local_url
+    target: str = getattr(notification, "local_url", "")
     if not target or not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect("notifications:list")
     return redirect(target)

@@ -142,6 +142,7 @@ def test_participant_signs_up_joins_rates_comments_and_replies(page, seeded, lan
     expect(form.locator("select[name=preferred_language]")).to_have_value(lang)
     form.locator("select[name=age_band]").select_option("18+")
     form.locator("input[name=affiliation]").fill(person["affiliation"])
+    form.locator("select[name=age_band]").select_option("18+")
     form.locator("input[name=consent_participation]").check()
     form.locator("input[name=consent_cross_border]").check()
     page.shots("signup-form")
