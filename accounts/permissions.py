@@ -43,11 +43,6 @@ def participation_refusal(user, programme: Programme) -> PermissionRefused | Non
             "consent_required",
             _("Read the privacy notice and give your consent to take part: see Your consents."),
         )
-    if user.needs_guardian_consent and user.guardian_consent_at is None:
-        return PermissionRefused(
-            "guardian_consent_required",
-            _("You can take part once your guardian consents: we have emailed them a link."),
-        )
     if not programme.is_in_session(timezone.localdate()):
         return PermissionRefused("window_closed", _("The deliberation window for this programme is closed."))
     # Both facts in one query: this runs on every proposal page a participant opens.
@@ -66,6 +61,12 @@ def participation_refusal(user, programme: Programme) -> PermissionRefused | Non
         return PermissionRefused("unverified", _("Verify your email address to take part."))
     if not standing["member"]:
         return PermissionRefused("not_member", _("Join the programme to take part in its deliberation."))
+    # After joining, which a young participant may do while their guardian has not yet answered.
+    if user.needs_guardian_consent and user.guardian_consent_at is None:
+        return PermissionRefused(
+            "guardian_consent_required",
+            _("You can take part once your guardian consents: we have emailed them a link."),
+        )
     return None
 
 
