@@ -155,9 +155,18 @@ def build_routes(data: dict) -> tuple[list[Route], list[str]]:
             f"/ko/proposals/{hot}/",
             "reader",
             min_ratio=0.05,
-            max_queries=12,
+            # + the translations of the page's comments (one query: translations.reading)
+            max_queries=13,
         ),
         Route("page50_anon", "Proposal page, thread page 50", f"{page}?page=50", "anonymous"),
+        # The hot thread's Korean comments carry Japanese machine translations (bench.seed).
+        Route(
+            "page1_translated",
+            "Proposal page, translations on (Japanese reader, Korean comments translated)",
+            f"/ja/proposals/{hot}/",
+            "reader",
+            max_queries=13,
+        ),
         Route("page50_member", "Proposal page, thread page 50", f"/ko/proposals/{hot}/?page=50", "reader"),
         Route(
             "ground_tab",

@@ -34,10 +34,13 @@ from amendments.models import Amendment, AmendmentState, AmendmentVote, Vote
 from audit.log import record
 from audit.models import AuditEntry
 from comments.models import MAX_DEPTH, Comment
+from comments.translatable import KIND as COMMENT_KIND
 from core import consensus
 from proposals.models import Proposal, ProposalVersion, Stage
 from ratings.models import Criterion, Rating, RatingAggregate
 from ratings.models import Group as RatingGroup
+from translations.models import Origin, Status, Translation
+from translations.registry import text_hash
 
 from . import bulk, texts
 
@@ -143,6 +146,7 @@ class _Generator:
         start = dt.datetime.combine(programme.starts_on, dt.time(9), tzinfo=dt.UTC)
         self.start = min(start, self.now - dt.timedelta(days=30))
         self.counts: dict[str, int] = {}
+        self.hot_thread: list[dict] = []
         self._seen = 0
         # Popularity of each proposal: uneven, the hot one the most visited.
         weights = [1 / (index + 1) ** 0.8 for index in range(len(proposals))]
@@ -154,6 +158,7 @@ class _Generator:
         self.users()
         self.amendments()
         self.comments()
+        self.translations()
         self.ratings()
         self.reports()
         self.milestones()
@@ -527,11 +532,41 @@ class _Generator:
                 continue
             after = self.amendment_created.get(amendment_id) if amendment_id else None
             rows = self._discussion(proposal_id, amendment_id, n, next_id, after)
+            if proposal_id == self.hot.pk and amendment_id is None:
+                self.hot_thread = rows
             next_id += len(rows)
             writer.extend(rows)
         self.counts["comments"] = writer.close()
         bulk.reset_sequences(Comment)
         self.log(f"comments: {self.counts['comments']} in {len(discussions)} discussions")
+
+    def translations(self) -> None:
+        """The hot thread read across the language line: each public Korean comment has a
+        published machine translation into Japanese and each Japanese one into Korean (as DeepL
+        would have made them), so the proposal page shows translations to its readers."""
+        rows = []
+        for row in self.hot_thread:
+            if row.get("deleted_at") or row.get("hidden_at") or row["language"] not in ("ko", "ja"):
+                continue
+            target = "ja" if row["language"] == "ko" else "ko"
+            rows.append(
+                Translation(
+                    source_kind=COMMENT_KIND,
+                    source_id=row["id"],
+                    source_language=row["language"],
+                    source_hash=text_hash(row["body"]),
+                    target_language=target,
+                    text=f"〔{target}〕{row['body']}",
+                    origin=Origin.MACHINE,
+                    provider="deepl",
+                    status=Status.PUBLISHED,
+                    created_at=row["created_at"],
+                    published_at=row["created_at"],
+                )
+            )
+        Translation.objects.bulk_create(rows, batch_size=2000)
+        self.counts["translations"] = len(rows)
+        self.log(f"translations: {len(rows)} of the hot thread's comments")
 
     def _discussion(self, proposal_id, amendment_id, n, first_id, after) -> list[dict]:
         """``n`` comments of one discussion, oldest first: about 40 % start a thread, the rest reply

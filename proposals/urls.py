@@ -9,4 +9,5 @@ app_name = "proposals"
 
 urlpatterns = [
     path("", views.proposal_list, name="list"),
+    path("<slug:slug>/side-by-side/", views.side_by_side, name="side_by_side"),
 ]

@@ -263,3 +263,16 @@ def test_the_admin_index_counts_translations_awaiting_review(client, proposed, m
     html = client.get("/en/admin/").content.decode()
     assert "Translations awaiting review" in html
     assert "/en/admin/translations/translation/?status__exact=pending" in html
+
+
+def test_the_admin_shows_machine_usage_against_the_daily_budget(client, make_actor, settings):
+    from translations import services
+
+    settings.TRANSLATION_DAILY_CHARACTERS = {"deepl": 1000, "papago": 1000}
+    assert services.usage_reserve(provider="deepl", characters=250)
+    assert not services.usage_reserve(provider="deepl", characters=900)  # over the budget: refused
+    client.force_login(make_actor("moderator"))
+    html = client.get("/en/admin/translations/providerusage/").content.decode()
+    assert "deepl" in html and "250" in html and "1000" in html and "25 %" in html
+    # Read-only: nobody edits usage.
+    assert client.get("/en/admin/translations/providerusage/add/").status_code == 403
