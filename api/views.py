@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -23,6 +23,7 @@ from amendments.models import Amendment
 from comments.models import Comment
 from core.languages import LANGUAGE_CODES
 from institutions import services as institution_services
+from institutions import webhooks
 from institutions.models import ProgressReport
 from institutions.services import ReportText
 from progress.models import Milestone
@@ -403,3 +404,42 @@ def docs(request):
     """Swagger UI from the vendored files; its settings are in static JS (the CSP allows no inline
     script)."""
     return render(request, "api/docs.html", {"title": settings.SPECTACULAR_SETTINGS["TITLE"]})
+
+
+def _webhook_facts(request) -> dict:
+    """What the webhook pages state, read from the code that does it."""
+
+    def wait(delta) -> str:
+        minutes = int(delta.total_seconds() // 60)
+        return f"{minutes // 60} h" if minutes >= 60 else f"{minutes} min"
+
+    return {
+        "title": settings.SPECTACULAR_SETTINGS["TITLE"],
+        "tolerance_minutes": int(webhooks.TOLERANCE.total_seconds() // 60),
+        "timeout": settings.WEBHOOK_TIMEOUT_SECONDS,
+        "overlap_hours": int(institution_services.ROTATION_OVERLAP.total_seconds() // 3600),
+        "backoff": [wait(delta) for delta in webhooks.BACKOFF],
+        "attempts": webhooks.MAX_ATTEMPTS,
+        "base_url": request.build_absolute_uri("/").rstrip("/"),
+    }
+
+
+def webhooks_docs(request):
+    """The webhooks reference for partners: events with example bodies, headers, verification,
+    tolerance, retries, rotation (the schema's description links here)."""
+    events = [
+        {
+            "type": event,
+            "description": description,
+            "example": json.dumps(webhooks.example_body(event), ensure_ascii=False, indent=2, sort_keys=True),
+        }
+        for event, description in webhooks.EVENT_DESCRIPTIONS.items()
+    ]
+    return render(request, "api/webhooks.html", {**_webhook_facts(request), "events": events})
+
+
+def quickstart(request, lang: str):
+    """The partners' quickstart in Korean or Japanese."""
+    if lang not in ("ko", "ja"):
+        raise Http404
+    return render(request, f"api/quickstart_{lang}.html", _webhook_facts(request))

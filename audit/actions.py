@@ -72,6 +72,8 @@ LABELS: dict[str, StrPromise] = {
     "progress_report.submitted": pgettext_lazy("audit action", "Progress report submitted over the API"),
     "api_key.created": pgettext_lazy("audit action", "API key issued"),
     "api_key.revoked": pgettext_lazy("audit action", "API key revoked"),
+    "webhook.secret_rotated": pgettext_lazy("audit action", "Webhook signing secret rotated"),
+    "webhook.pinged": pgettext_lazy("audit action", "Webhook test event sent"),
     "translation.proposed": pgettext_lazy("audit action", "Translation proposed"),
     "translation.published": pgettext_lazy("audit action", "Translation published"),
     "translation.approved": pgettext_lazy("audit action", "Translation approved"),

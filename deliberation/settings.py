@@ -398,7 +398,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read proposals, their versions, comments, amendments, rating aggregates and progress; "
         "submit progress reports. Send your institution's key as `Authorization: Api-Key <key>`. "
-        'Every error is `{"error": {"code", "message", "fields"}}`.'
+        'Every error is `{"error": {"code", "message", "fields"}}`.\n\n'
+        "**Webhooks** (Standard Webhooks: events, payloads, headers, verification in Python and "
+        "JavaScript, tolerance, retries, secret rotation): [/api/v1/docs/webhooks/](/api/v1/docs/webhooks/). "
+        "Quickstart: [한국어](/api/v1/docs/quickstart/ko/) · [日本語](/api/v1/docs/quickstart/ja/)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

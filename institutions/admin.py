@@ -13,15 +13,17 @@ from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.db import models
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_stubs_ext import StrPromise
 from modeltranslation.admin import TranslationAdmin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from . import keys, webhooks
+from . import keys, services, webhooks
 from .models import (
     DeliveryState,
     Institution,
@@ -185,8 +187,42 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ["url", "institution", "active", "created_at"]
     list_filter = ["active", "institution"]
     list_select_related = ["institution"]
-    fields = ["institution", "url", "active", "secret", "created_at"]
-    readonly_fields = ["created_at"]
+    fields = ["institution", "url", "active", "secret", "previous_secret_expires_at", "created_at"]
+    readonly_fields = ["previous_secret_expires_at", "created_at"]
+    actions = ["rotate_secret", "send_ping"]
+
+    @admin.action(
+        description=_("Rotate the signing secret (the old one still works for 24 hours)"),
+        permissions=["change"],
+    )
+    def rotate_secret(self, request, queryset):
+        for endpoint in queryset.select_related("institution"):
+            secret = services.webhook_secret_rotate(endpoint=endpoint, actor=request.user)
+            messages.warning(
+                request,
+                _(
+                    "New signing secret for %(url)s: %(secret)s — give it to the institution. The previous "
+                    "secret also signs deliveries until %(until)s."
+                )
+                % {
+                    "url": endpoint.url,
+                    "secret": secret,
+                    "until": formats.date_format(
+                        timezone.localtime(endpoint.previous_secret_expires_at), "DATETIME_FORMAT"
+                    ),
+                },
+            )
+
+    @admin.action(description=_("Send a test event (ping)"), permissions=["change"])
+    def send_ping(self, request, queryset):
+        count = 0
+        for endpoint in queryset.select_related("institution"):
+            services.webhook_ping(endpoint=endpoint, actor=request.user)
+            count += 1
+        messages.success(
+            request,
+            ngettext("%(count)d ping queued.", "%(count)d pings queued.", count) % {"count": count},
+        )
 
     def get_fields(self, request, obj=None):
         # Those who may only look (moderators) never see a secret.

@@ -1,6 +1,7 @@
 """Partner institutions (ministries, foundations, universities) and how they reach the site: API keys
 with scopes, the progress reports they submit, and webhook endpoints with their deliveries."""
 
+import base64
 import secrets
 
 from django.db import models
@@ -135,7 +136,8 @@ class ProgressReport(models.Model):
 
 
 def new_webhook_secret() -> str:
-    return secrets.token_hex(32)
+    """A Standard Webhooks secret: ``whsec_`` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 class WebhookEndpoint(models.Model):
@@ -149,7 +151,20 @@ class WebhookEndpoint(models.Model):
         _("signing secret"),
         max_length=128,
         default=new_webhook_secret,
-        help_text=_("Each delivery is signed with HMAC-SHA256 of its body under this secret."),
+        help_text=_(
+            "Deliveries are signed with it per the Standard Webhooks specification (whsec_ and base64). "
+            "To change it without losing deliveries, use the action “Rotate the signing secret”."
+        ),
+    )
+    previous_secret = models.CharField(
+        _("previous signing secret"),
+        max_length=128,
+        blank=True,
+        editable=False,
+        help_text=_("After a rotation, deliveries are signed with both secrets until the time below."),
+    )
+    previous_secret_expires_at = models.DateTimeField(
+        _("previous secret honoured until"), null=True, blank=True, editable=False
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -161,6 +176,13 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    def signing_secrets(self, now) -> list[str]:
+        """The secrets a delivery at ``now`` is signed with: the current one, and the previous one
+        while a rotation's overlap lasts."""
+        if self.previous_secret and self.previous_secret_expires_at and self.previous_secret_expires_at > now:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class DeliveryState(models.TextChoices):

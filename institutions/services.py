@@ -16,11 +16,13 @@ from audit.log import record
 from core import once
 from core.errors import DeliberationError, PermissionRefused
 from core.languages import LANGUAGE_CODES
+from core.tasks import enqueue_on_commit
 from progress.models import Milestone, MilestoneStatus
 from progress.services import clean_milestone, milestone_problems
 from proposals.models import Proposal
 
-from .models import Country, InstitutionAPIKey, ProgressReport, Scope
+from . import tasks, webhooks
+from .models import Country, InstitutionAPIKey, ProgressReport, Scope, new_webhook_secret
 
 # The language an institution's name is shown in on a milestone, by the institution's country.
 COUNTRY_LANGUAGE = {Country.KOREA: "ko", Country.JAPAN: "ja"}
@@ -150,3 +152,37 @@ def _complete_texts(texts: dict[str, ReportText], language: str) -> dict[str, Re
 def _institution_name(institution) -> str:
     code = COUNTRY_LANGUAGE.get(institution.country, "en")
     return getattr(institution, f"name_{code}", "") or institution.name_en or institution.name
+
+
+# --- Webhook endpoints ------------------------------------------------------------------------------
+
+# After a rotation the old secret still signs deliveries for this long, so that a receiver can
+# switch to the new one without refusing anything in between.
+ROTATION_OVERLAP = dt.timedelta(hours=24)
+
+
+def webhook_secret_rotate(*, endpoint, actor=None, overlap: dt.timedelta = ROTATION_OVERLAP) -> str:
+    """Give ``endpoint`` a new signing secret and keep signing with the old one too for
+    ``overlap``; returns the new secret. Records ``webhook.secret_rotated``."""
+    with transaction.atomic():
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_expires_at = timezone.now() + overlap
+        endpoint.secret = new_webhook_secret()
+        endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
+        record(
+            action="webhook.secret_rotated",
+            actor=actor,
+            target=endpoint.institution,
+            endpoint=endpoint.pk,
+            overlap_hours=overlap.total_seconds() / 3600,
+        )
+        return endpoint.secret
+
+
+def webhook_ping(*, endpoint, actor=None):
+    """Send ``endpoint`` a ``ping`` event (through the outbox and the task queue, like any event)."""
+    with transaction.atomic():
+        delivery = webhooks.write_ping(endpoint=endpoint)
+        record(action="webhook.pinged", actor=actor, target=endpoint.institution, endpoint=endpoint.pk)
+        enqueue_on_commit(tasks.deliver_webhooks, [delivery.pk])
+        return delivery

@@ -1,25 +1,29 @@
-"""Webhooks: signed POSTs to institutions' endpoints when a proposal's stage changes.
+"""Webhooks: POSTs to institutions' endpoints when a proposal's stage changes, signed per the
+Standard Webhooks specification (https://www.standardwebhooks.com/), so that partners verify them
+with any Standard Webhooks library. The public documentation is ``templates/api/webhooks.html``
+(served at ``/api/v1/docs/webhooks/``).
 
 Flow (an outbox):
 1. ``write_stage_changed`` (called through ``progress.signals.stage_changed`` when a stage moves,
    inside that transaction) writes one ``WebhookDelivery`` row per active endpoint of an active
    institution, due now, in the same transaction: if it rolls back there is nothing to send; once
    it commits nothing can be lost. After the commit ``institutions.signals`` queues the task
-   ``institutions.tasks.deliver_webhooks`` for those rows.
+   ``institutions.tasks.deliver_webhooks`` for those rows. ``write_ping`` does the same for one
+   endpoint (the ``ping`` event a partner asks for to test their receiver).
 2. The worker (``manage.py db_worker``) runs that task, which sends them. A delivery succeeds on
    any 2xx answer; otherwise it is tried again after 1 min, 5 min, 30 min, 2 h and 12 h (the task
    queues itself for that time), then given up (visible in the admin, where it can be retried).
 3. ``manage.py deliver_webhooks`` (cron every few minutes, or ``--loop 60``) is the sweeper: it
    sends whatever is due that no queued task took care of (e.g. the worker was down).
 
-Each body is JSON and carries its own ``timestamp``; ``X-Dialogue-Signature: sha256=<hex>`` is
-HMAC-SHA256 of the exact body bytes under the endpoint's secret, and ``X-Dialogue-Timestamp``
-repeats the timestamp so receivers can refuse stale replays before parsing.
+Each attempt carries ``webhook-id`` (the event's id, the same on every retry: receivers use it to
+ignore duplicates), ``webhook-timestamp`` (seconds since the epoch, of this attempt) and
+``webhook-signature``: ``v1,<base64 HMAC-SHA256>`` of ``id.timestamp.body`` under each active
+secret of the endpoint (two while a rotated-out secret is still honoured), space-separated. The
+timestamp is signed, so a receiver refusing timestamps older than ``TOLERANCE`` cannot be replayed.
 """
 
 import datetime as dt
-import hashlib
-import hmac
 import json
 import logging
 import urllib.error
@@ -31,9 +35,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
 
 from core.languages import per_language
-from proposals.models import Proposal
+from proposals.models import Proposal, Stage
 
 from .models import WebhookDelivery, WebhookEndpoint
 
@@ -51,21 +56,77 @@ BACKOFF = (
 MAX_ATTEMPTS = len(BACKOFF) + 1
 # A claimed delivery is not picked up by another worker for this long.
 LEASE = dt.timedelta(minutes=5)
-SIGNATURE_HEADER = "X-Dialogue-Signature"
-TIMESTAMP_HEADER = "X-Dialogue-Timestamp"
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
+# Not part of the signature scheme: lets a receiver route before parsing the body.
 EVENT_HEADER = "X-Dialogue-Event"
-DELIVERY_HEADER = "X-Dialogue-Delivery"
 MAX_ERROR_LENGTH = 2000
+# How far from the receiver's clock a timestamp may be (the Standard Webhooks libraries' default).
+TOLERANCE = dt.timedelta(minutes=5)
+PING = "ping"
+# Every event, as documented in templates/api/webhooks.html.
+EVENTS = (STAGE_CHANGED, PING)
 
 
-def sign(body: bytes, secret: str) -> str:
-    """The signature header value for ``body``: ``sha256=`` and the hex HMAC-SHA256 digest."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+EVENT_DESCRIPTIONS = {
+    STAGE_CHANGED: (
+        "A proposal's stage moved in a jurisdiction (KR or JP) because a milestone was published, "
+        "changed or withdrawn. When that also moves the proposal's overall stage, a second event follows "
+        "with jurisdiction null. to_stage null: the jurisdiction has no published milestone any more. "
+        "Stages: " + ", ".join(Stage.values) + "."
+    ),
+    PING: "Sent when a partner manager asks for a test of your endpoint. Answer 2xx; nothing else to do.",
+}
 
 
-def signature_is_valid(body: bytes, secret: str, header: str) -> bool:
-    """For receivers (and tests): whether ``header`` is the signature of ``body``."""
-    return hmac.compare_digest(sign(body, secret), header or "")
+def example_body(event: str) -> dict:
+    """A body of ``event`` as receivers get it (for the documentation; the tests check it is the
+    shape ``body_for`` sends)."""
+    now = "2026-05-04T09:30:00+00:00"
+    data: dict
+    if event == PING:
+        data = {"endpoint": 12, "url": "https://partner.example/hooks/dialogue"}
+    else:
+        data = {
+            "proposal": {
+                "slug": "joint-semiconductor-design",
+                "title": {
+                    "en": "Joint semiconductor design",
+                    "ko": "반도체 공동 설계",
+                    "ja": "半導体の共同設計",
+                },
+                "url": settings.SITE_URL
+                + reverse("api:proposal-detail", kwargs={"slug": "joint-semiconductor-design"}),
+            },
+            "jurisdiction": "KR",
+            "from_stage": "submitted",
+            "to_stage": "under_review",
+            "occurred_at": now,
+        }
+    return {
+        "id": "5f0c2a8e-3b1d-4c61-9a77-0d2f1e6b9c40",
+        "event": event,
+        "type": event,
+        "created_at": now,
+        "timestamp": now,
+        "data": data,
+        "delivery": 314,
+        "attempt": 1,
+    }
+
+
+def sign(body: bytes, *, msg_id: str, timestamp: int, secrets: list[str]) -> str:
+    """The ``webhook-signature`` header: ``v1,<signature>`` under each secret, space-separated."""
+    moment = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+    text = body.decode("utf-8")
+    return " ".join(Webhook(secret).sign(msg_id, moment, text) for secret in secrets)
+
+
+def verify(body: bytes, headers: dict[str, str], secret: str) -> dict:
+    """What a receiver does (and the tests): the parsed body if the headers sign it under
+    ``secret`` within ``TOLERANCE``; ``WebhookVerificationError`` otherwise."""
+    return Webhook(secret).verify(body, headers)
 
 
 # --- The outbox ------------------------------------------------------------------------------------
@@ -85,6 +146,20 @@ def write_stage_changed(
         "occurred_at": timezone.now().isoformat(),
     }
     return create_deliveries(event=STAGE_CHANGED, data=data, proposal_id=proposal.pk, slug=proposal.slug)
+
+
+def write_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """A ``ping`` for one endpoint (its institution testing the receiver), due now."""
+    now = timezone.now()
+    payload = {
+        "id": str(uuid.uuid4()),
+        "event": PING,
+        "created_at": now.isoformat(),
+        "data": {"endpoint": endpoint.pk, "url": endpoint.url},
+    }
+    return WebhookDelivery.objects.create(
+        endpoint=endpoint, event=PING, payload=payload, created_at=now, next_attempt_at=now
+    )
 
 
 def create_deliveries(*, event: str, data: dict, proposal_id: int, slug: str) -> list[WebhookDelivery]:
@@ -192,12 +267,16 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def body_for(delivery: WebhookDelivery, *, timestamp: int) -> bytes:
+def body_for(delivery: WebhookDelivery) -> bytes:
+    """The JSON body: the event as written (``id``, ``event``, ``created_at``, ``data``) with the
+    Standard Webhooks envelope fields ``type`` and ``timestamp`` (when the event happened), and
+    this delivery's number and attempt."""
     envelope = {
         **delivery.payload,
+        "type": delivery.payload["event"],
+        "timestamp": delivery.payload["created_at"],
         "delivery": delivery.pk,
         "attempt": delivery.attempts + 1,
-        "timestamp": timestamp,
     }
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
@@ -208,7 +287,8 @@ def attempt(delivery: WebhookDelivery, *, now: dt.datetime | None = None) -> str
     now = now or timezone.now()
     endpoint = delivery.endpoint
     timestamp = int(now.timestamp())
-    body = body_for(delivery, timestamp=timestamp)
+    body = body_for(delivery)
+    msg_id = delivery.payload["id"]
     request = urllib.request.Request(  # noqa: S310 - the scheme is limited to http(s) by URLField
         endpoint.url,
         data=body,
@@ -216,10 +296,12 @@ def attempt(delivery: WebhookDelivery, *, now: dt.datetime | None = None) -> str
         headers={
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "KJ-Dialogue-Webhooks/1",
-            EVENT_HEADER: delivery.event,
-            DELIVERY_HEADER: str(delivery.pk),
+            ID_HEADER: msg_id,
             TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(body, endpoint.secret),
+            SIGNATURE_HEADER: sign(
+                body, msg_id=msg_id, timestamp=timestamp, secrets=endpoint.signing_secrets(now)
+            ),
+            EVENT_HEADER: delivery.event,
         },
     )
     status, error = None, ""

@@ -1,5 +1,6 @@
 """Institutions, their API keys and webhooks in the admin, and the key command."""
 
+import base64
 import datetime as dt
 import json
 import re
@@ -117,7 +118,9 @@ def test_a_new_webhook_endpoint_gets_a_random_secret(db):
 
     first = WebhookEndpoint.objects.create(institution=InstitutionFactory(), url="https://example.org/a")
     second = WebhookEndpoint.objects.create(institution=first.institution, url="https://example.org/b")
-    assert len(first.secret) == 64 and first.secret != second.secret
+    # A Standard Webhooks secret: whsec_ and 32 random bytes in base64.
+    assert first.secret.startswith("whsec_") and first.secret != second.secret
+    assert len(base64.b64decode(first.secret.removeprefix("whsec_"))) == 32
 
 
 def test_create_api_key_command_prints_a_working_key(api):

@@ -103,3 +103,32 @@ def test_moderators_see_institutions_read_only(client, make_actor):
     assert client.get(f"{ADMIN}webhookendpoint/add/").status_code == 403
     # Never a webhook secret for a moderator.
     assert institution.webhooks.get().secret not in page.content.decode()
+
+
+def test_a_partner_manager_rotates_a_secret_and_sends_a_ping_from_the_admin(
+    client, partner_manager, django_capture_on_commit_callbacks
+):
+    endpoint = WebhookEndpointFactory(url="http://127.0.0.1:9/hook")
+    old = endpoint.secret
+
+    rotated = client.post(
+        f"{ADMIN}webhookendpoint/",
+        {"action": "rotate_secret", "_selected_action": [endpoint.pk]},
+        follow=True,
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        pinged = client.post(
+            f"{ADMIN}webhookendpoint/",
+            {"action": "send_ping", "_selected_action": [endpoint.pk]},
+            follow=True,
+        )
+
+    endpoint.refresh_from_db()
+    assert endpoint.secret != old and endpoint.previous_secret == old
+    assert endpoint.secret in rotated.content.decode()  # shown to pass on to the institution
+    assert endpoint.signing_secrets(endpoint.previous_secret_expires_at.replace(microsecond=0)) == [
+        endpoint.secret,
+        old,
+    ]
+    assert "1 ping queued." in pinged.content.decode()
+    assert endpoint.deliveries.get().event == "ping"

@@ -3,9 +3,8 @@ deliveries are written in the transaction of the change (an outbox), sent by a q
 the commit, retried with back-off; ``deliver_webhooks`` sweeps up what is due. A real HTTP receiver
 runs on 127.0.0.1 in a thread."""
 
+import base64
 import datetime as dt
-import hashlib
-import hmac
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,11 +14,14 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from institutions import webhooks
 from institutions.models import DeliveryState, WebhookDelivery
 from institutions.signals import on_stage_changed
 from tests.factories import InstitutionFactory, WebhookEndpointFactory
+
+SECRET = "whsec_" + base64.b64encode(b"a secret for the tests, 32 bytes").decode()
 
 
 class Receiver:
@@ -35,7 +37,12 @@ class Receiver:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 receiver.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
+                    {
+                        "path": self.path,
+                        # HTTP header names are case-insensitive; urllib sends "Webhook-id".
+                        "headers": {name.lower(): value for name, value in self.headers.items()},
+                        "body": self.rfile.read(length),
+                    }
                 )
                 status = receiver.statuses[min(len(receiver.requests), len(receiver.statuses)) - 1]
                 self.send_response(status)
@@ -71,7 +78,7 @@ def receiver():
 
 @pytest.fixture
 def endpoint(db, receiver):
-    return WebhookEndpointFactory(url=receiver.url, secret="s3cret-for-tests")
+    return WebhookEndpointFactory(url=receiver.url, secret=SECRET)
 
 
 def stage_changed(proposal, django_capture_on_commit_callbacks, **change):
@@ -145,7 +152,7 @@ def test_only_active_endpoints_of_active_institutions_get_deliveries(
     assert list(WebhookDelivery.objects.values_list("endpoint", flat=True)) == [endpoint.pk]
 
 
-def test_a_delivery_is_signed_with_hmac_sha256_of_the_body(
+def test_a_delivery_is_signed_per_standard_webhooks_and_verifies_with_its_library(
     proposal, endpoint, receiver, django_capture_on_commit_callbacks
 ):
     stage_changed(proposal, django_capture_on_commit_callbacks, jurisdiction=None, to_stage="recommended")
@@ -153,17 +160,21 @@ def test_a_delivery_is_signed_with_hmac_sha256_of_the_body(
     assert (run.delivered, run.failed, run.given_up) == (1, 0, 0)
     [request] = receiver.requests
     body, headers = request["body"], request["headers"]
-    expected = "sha256=" + hmac.new(b"s3cret-for-tests", body, hashlib.sha256).hexdigest()
-    assert headers["X-Dialogue-Signature"] == expected
-    assert webhooks.signature_is_valid(body, "s3cret-for-tests", headers["X-Dialogue-Signature"])
-    assert not webhooks.signature_is_valid(body + b" ", "s3cret-for-tests", headers["X-Dialogue-Signature"])
-    assert not webhooks.signature_is_valid(body, "another secret", headers["X-Dialogue-Signature"])
-    payload = json.loads(body)
-    # The timestamp is inside the signed body too, so a replay with a fresh header is detectable.
-    assert str(payload["timestamp"]) == headers["X-Dialogue-Timestamp"]
-    assert abs(payload["timestamp"] - timezone.now().timestamp()) < 60
-    assert headers["X-Dialogue-Event"] == payload["event"] == "proposal.stage_changed"
-    assert headers["Content-Type"].startswith("application/json")
+    # The receiver's side: the standardwebhooks library, the raw body and the three headers.
+    payload = Webhook(SECRET).verify(body, headers)
+    assert headers["webhook-id"] == payload["id"]
+    assert abs(int(headers["webhook-timestamp"]) - timezone.now().timestamp()) < 60
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET).verify(body + b" ", headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook("whsec_" + base64.b64encode(b"another secret, also 32 bytes!!!").decode()).verify(
+            body, headers
+        )
+    # Re-serialised JSON is another body: the signature covers the bytes as sent.
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET).verify(json.dumps(json.loads(body)), headers)
+    assert headers["x-dialogue-event"] == payload["type"] == payload["event"] == "proposal.stage_changed"
+    assert headers["content-type"].startswith("application/json")
     assert payload["data"]["jurisdiction"] is None and payload["data"]["to_stage"] == "recommended"
     delivery = WebhookDelivery.objects.get()
     assert delivery.state == DeliveryState.DELIVERED
@@ -200,11 +211,14 @@ def test_failures_are_retried_with_back_off_then_given_up(
     assert delivery.state == DeliveryState.FAILED
     assert len(receiver.requests) == 6
     assert webhooks.deliver_due(now=now + dt.timedelta(days=30)).attempted == 0
-    # Every attempt carries a fresh, valid signature.
+    # Every attempt carries the same id and its own signed timestamp (these attempts ran at
+    # simulated times, so the signature is checked without the clock).
+    assert len({request["headers"]["webhook-id"] for request in receiver.requests}) == 1
     for request in receiver.requests:
-        assert webhooks.signature_is_valid(
-            request["body"], "s3cret-for-tests", request["headers"]["X-Dialogue-Signature"]
-        )
+        headers = request["headers"]
+        moment = dt.datetime.fromtimestamp(int(headers["webhook-timestamp"]), tz=dt.UTC)
+        expected = Webhook(SECRET).sign(headers["webhook-id"], moment, request["body"].decode())
+        assert headers["webhook-signature"] == expected
 
 
 def test_a_retry_that_succeeds_is_delivered(proposal, endpoint, receiver, django_capture_on_commit_callbacks):
@@ -316,3 +330,71 @@ def test_a_published_milestone_whose_transaction_rolls_back_leaves_no_delivery(
     assert not WebhookDelivery.objects.exists()
     assert callbacks == []
     assert receiver.requests == []
+
+
+def test_a_replayed_delivery_with_an_old_timestamp_fails_verification(
+    proposal, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    stage_changed(proposal, django_capture_on_commit_callbacks)
+    webhooks.deliver_due()
+    [request] = receiver.requests
+    body, headers = request["body"], dict(request["headers"])
+    Webhook(SECRET).verify(body, headers)  # fresh: accepted
+
+    # An attacker replays the captured request later: the timestamp is signed, so it cannot be
+    # refreshed, and past the tolerance the library refuses it.
+    later = timezone.now() + webhooks.TOLERANCE + dt.timedelta(seconds=30)
+    with pytest.MonkeyPatch.context() as patched:
+        import standardwebhooks.webhooks as library
+
+        class Clock(dt.datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return later
+
+        patched.setattr(library, "datetime", Clock)
+        with pytest.raises(WebhookVerificationError, match="too old"):
+            Webhook(SECRET).verify(body, headers)
+    # Nor can the replay claim a newer time: the signature no longer matches.
+    headers["webhook-timestamp"] = str(int(headers["webhook-timestamp"]) + 60)
+    with pytest.raises(WebhookVerificationError, match="No matching signature"):
+        Webhook(SECRET).verify(body, headers)
+
+
+def test_after_a_rotation_both_secrets_verify_until_the_overlap_ends(
+    proposal, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    from institutions import services
+
+    new = services.webhook_secret_rotate(endpoint=endpoint)
+    stage_changed(proposal, django_capture_on_commit_callbacks)
+    webhooks.deliver_due()
+    endpoint.refresh_from_db()
+    stage_changed(proposal, django_capture_on_commit_callbacks, to_stage="under_review")
+    webhooks.deliver_due(now=endpoint.previous_secret_expires_at + dt.timedelta(seconds=1))
+
+    during, after = receiver.requests
+    assert new.startswith("whsec_") and new != SECRET
+    assert len(during["headers"]["webhook-signature"].split(" ")) == 2
+    Webhook(SECRET).verify(during["body"], during["headers"])
+    Webhook(new).verify(during["body"], during["headers"])
+    assert len(after["headers"]["webhook-signature"].split(" ")) == 1
+    moment = dt.datetime.fromtimestamp(int(after["headers"]["webhook-timestamp"]), tz=dt.UTC)
+    signed = after["body"].decode()
+    assert after["headers"]["webhook-signature"] == Webhook(new).sign(
+        after["headers"]["webhook-id"], moment, signed
+    )
+
+
+def test_a_ping_reaches_the_endpoint_through_the_task_queue(
+    endpoint, receiver, django_capture_on_commit_callbacks
+):
+    from institutions import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.webhook_ping(endpoint=endpoint)
+
+    [request] = receiver.requests
+    payload = Webhook(SECRET).verify(request["body"], request["headers"])
+    assert payload["type"] == "ping" and payload["data"]["url"] == endpoint.url
+    assert WebhookDelivery.objects.get().state == DeliveryState.DELIVERED
