@@ -25,6 +25,8 @@ LABELS: dict[str, StrPromise] = {
     "account.guardian_consent_attested": pgettext_lazy(
         "audit action", "Guardian's consent attested by staff"
     ),
+    "account.data_export_requested": pgettext_lazy("audit action", "Copy of personal data requested"),
+    "account.erased": pgettext_lazy("audit action", "Account erased"),
     "account.password_set_by_admin": pgettext_lazy("audit action", "Password set by an administrator"),
     "membership.joined": pgettext_lazy("audit action", "Joined a programme"),
     "admin.added": pgettext_lazy("audit action", "Added in the admin"),
@@ -54,6 +56,7 @@ LABELS: dict[str, StrPromise] = {
         "audit action", "Amendment hidden automatically after reports"
     ),
     "amendment.restored": pgettext_lazy("audit action", "Amendment restored"),
+    "reaction.hold_confirmed": pgettext_lazy("audit action", "Held reactions confirmed"),
     "rating.created": pgettext_lazy("audit action", "Rating given"),
     "rating.changed": pgettext_lazy("audit action", "Rating changed"),
     "rating.withdrawn": pgettext_lazy("audit action", "Rating withdrawn"),
