@@ -254,9 +254,10 @@ def amendment_section(request, amendment, refusal) -> dict:
 
 
 def ground_section(request, proposal, refusal) -> dict:
-    """The common-ground view of the proposal's comments (tab and page from the query string)."""
-    return {
-        "ground": ground.ground_page(
-            proposal=proposal, tab=request.GET.get("ground"), page=request.GET.get("ground_page")
-        )
-    }
+    """The common-ground view of the proposal's comments (tab and page from the query string),
+    their text in the reader's language (with the page's other texts: no query of its own)."""
+    page = ground.ground_page(
+        proposal=proposal, tab=request.GET.get("ground"), page=request.GET.get("ground_page")
+    )
+    read(request, [item.comment for item in page.items])
+    return {"ground": page}

@@ -109,8 +109,9 @@ def common_ground(request, slug: str):
     if not request.htmx:
         query = urlencode({"ground": ground.normalise_tab(tab), **({"ground_page": page} if page else {})})
         return redirect(f"{discussion_url(proposal)}?{query}#common-ground")
-    context = {"ground": ground.ground_page(proposal=proposal, tab=tab, page=page)}
-    return render(request, "comments/_ground_panel.html", context)
+    found = ground.ground_page(proposal=proposal, tab=tab, page=page)
+    read(request, [item.comment for item in found.items])
+    return render(request, "comments/_ground_panel.html", {"ground": found})
 
 
 @require_GET
@@ -119,6 +120,7 @@ def vote_queue(request, slug: str):
     proposal = proposal_for_action(slug=slug)
     refusal = participation_refusal(request.user, proposal.programme)
     comments = [] if refusal else ground.queue_for(proposal=proposal, viewer=request.user)
+    read(request, comments)
     context = {
         "proposal": proposal,
         "version": proposal.current_version,

@@ -335,3 +335,38 @@ def test_dashboard_shortlists_proposals_supported_on_both_sides(client, programm
     assert one_sided.current_version.title_en not in section
     # Ten 4s and 5s each side: α = (1,1,1,6,6), mean 4.00, interval 3.43–4.57.
     assert "4.00 (95% interval 3.43–4.57)" in page
+
+
+@pytest.mark.django_db
+def test_ground_view_and_queue_show_comments_in_the_readers_language(client, proposal, make_actor, voters):
+    from translations import registry
+    from translations.models import Origin, Status, Translation
+
+    korean, japanese = voters
+    comment = CommentFactory(
+        proposal=proposal, author=make_actor("member"), body="両国で共同学位を増やすべきです。", language="ja"
+    )
+    Translation.objects.create(
+        source_kind="comment.body",
+        source_id=comment.pk,
+        source_language="ja",
+        source_hash=registry.text_hash(comment.body),
+        target_language="ko",
+        text="양국에서 공동 학위를 늘려야 합니다.",
+        origin=Origin.AUTHOR,
+        status=Status.PUBLISHED,
+    )
+    react_all(comment, korean + japanese, "agree")
+
+    page = client.get(f"/ko/proposals/{proposal.slug}/").content.decode()
+    item = page.split(f'id="ground-{comment.pk}"')[1].split("</li>")[0]
+    assert "양국에서 공동 학위를 늘려야 합니다." in item and 'lang="ko"' in item
+    panel = client.get(
+        f"/ko/proposals/{proposal.slug}/comments/common-ground/", {"ground": "common"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "양국에서 공동 학위를 늘려야 합니다." in panel
+
+    reader = make_actor("member", nationality=KR)
+    client.force_login(reader)
+    queue = client.get(f"/ko/proposals/{proposal.slug}/comments/vote/").content.decode()
+    assert "양국에서 공동 학위를 늘려야 합니다." in queue

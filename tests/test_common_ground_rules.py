@@ -93,8 +93,9 @@ def test_queue_query_budget_does_not_grow(client, proposal, member, django_asser
     )
     client.force_login(viewer)
     client.get(f"/ko/proposals/{proposal.slug}/comments/vote/")
-    # session, user, proposal, participation standing, the queue
-    with django_assert_num_queries(5):
+    # session, user, proposal, participation standing, the queue, its texts' translations into the
+    # reader's language (one query: translations.reading)
+    with django_assert_num_queries(6):
         assert client.get(f"/ko/proposals/{proposal.slug}/comments/vote/").status_code == 200
 
 

@@ -80,8 +80,9 @@ BUDGETS = {
     # of the tab); member: + session, user, standing, own scores, own reactions
     ("page", "anonymous"): 11,
     ("page", "member"): 16,
-    # the common-ground panel for htmx: proposal, count per tab, one page of the tab
-    ("ground", "anonymous"): 3,
+    # the common-ground panel for htmx: proposal, count per tab, one page of the tab, the page's
+    # translations into the reader's language (one query: translations.reading)
+    ("ground", "anonymous"): 4,
     # amendment page: + the translations of its rationale and comments, in one query
     ("amendment", "anonymous"): 6,
     ("amendment", "member"): 11,
