@@ -1,9 +1,11 @@
 """What the amendments app holds about a participant (core.personaldata): amendments and votes."""
 
 from core.personaldata import register
+from translations.models import Translation
 
 from .models import Amendment, AmendmentState, AmendmentVote
 from .services import _move_counters
+from .translatable import RATIONALE
 
 
 def export_amendments(user) -> list[dict]:
@@ -36,6 +38,8 @@ def erase_amendments(user, *, keep_contributions: bool, stand_in) -> None:
     if not keep_contributions:
         mine.filter(state=AmendmentState.OPEN).update(state=AmendmentState.WITHDRAWN)
         mine.update(rationale="")
+        # Translations of the deleted rationale go with it.
+        Translation.objects.filter(source_kind=RATIONALE, source_id__in=mine.values("pk")).delete()
     mine.update(author=stand_in)
 
 

@@ -4,9 +4,11 @@ from django.utils import timezone
 
 from core.personaldata import register
 from notifications.models import Notification
+from translations.models import Translation
 
 from .models import Comment, CommentReaction
 from .services import _move_counters
+from .translatable import KIND
 
 
 def export_comments(user) -> list[dict]:
@@ -49,6 +51,8 @@ def erase_comments(user, *, keep_contributions: bool, stand_in) -> None:
     else:
         mine.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
         mine.update(author=stand_in, body="")
+        # Translations of the deleted text go with it.
+        Translation.objects.filter(source_kind=KIND, source_id__in=ids).delete()
 
 
 def erase_reactions(user, *, keep_contributions: bool, stand_in) -> None:

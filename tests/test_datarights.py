@@ -259,6 +259,18 @@ def test_deleting_the_text_leaves_replies_under_a_deleted_placeholder_and_no_nam
     client, world, proposal
 ):
     sora, minji, data = world
+    from translations.models import Translation
+
+    Translation.objects.create(
+        source_kind="comment.body",
+        source_id=data[sora]["comment"].pk,
+        source_language="ja",
+        source_hash="x",
+        target_language="ko",
+        text="일본에서 인사드립니다",
+        origin="author",
+        status="published",
+    )
     _erase_through_the_page(client, sora, "delete")
 
     gone = Comment.objects.get(pk=data[sora]["comment"].pk)
@@ -266,7 +278,10 @@ def test_deleting_the_text_leaves_replies_under_a_deleted_placeholder_and_no_nam
     reply = Comment.objects.get(pk=data[minji]["reply"].pk)
     assert reply.parent_id == gone.pk and reply.body == "Minji replies"
     assert Amendment.objects.get(pk=data[sora]["amendment"].pk).rationale == ""
-    assert rows_mentioning(sora.email, "SoraUniqueName") == []
+    # The translation of the deleted text went with it. (The moderation log's one-line
+    # description of the comment, written when it was posted, is append-only and stays.)
+    assert rows_mentioning(sora.email, "SoraUniqueName", "일본에서 인사드립니다") == []
+    assert not Translation.objects.filter(source_kind="comment.body", source_id=gone.pk).exists()
     # Minji's data is untouched.
     assert Rating.objects.filter(user=minji).count() == 2
     assert User.objects.get(pk=minji.pk).display_name == "MinjiUniqueName"
