@@ -28,7 +28,9 @@ LABELS: dict[str, StrPromise] = {
     "account.data_export_requested": pgettext_lazy("audit action", "Copy of personal data requested"),
     "account.erased": pgettext_lazy("audit action", "Account erased"),
     "account.password_set_by_admin": pgettext_lazy("audit action", "Password set by an administrator"),
-    "account.retention_notice_sent": pgettext_lazy("audit action", "Told of the deletion after the programme"),
+    "account.retention_notice_sent": pgettext_lazy(
+        "audit action", "Told of the deletion after the programme"
+    ),
     "membership.joined": pgettext_lazy("audit action", "Joined a programme"),
     "admin.added": pgettext_lazy("audit action", "Added in the admin"),
     "admin.changed": pgettext_lazy("audit action", "Changed in the admin"),
