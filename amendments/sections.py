@@ -159,6 +159,8 @@ def detail_context(request, amendment: Amendment, **kwargs) -> dict:
             else [],
         }
     )
+    # Participants translate a visible rationale (translations.views checks again on the server).
+    context["can_translate_rationale"] = context["refusal"] is None and amendment.hidden_at is None
     if amendment.show_text:
         reading.reader(request).add(RATIONALE, [amendment])
         # Sections other apps contribute to this page (the discussion: comments, which builds on

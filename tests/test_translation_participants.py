@@ -276,3 +276,24 @@ def test_the_admin_shows_machine_usage_against_the_daily_budget(client, make_act
     assert "deepl" in html and "250" in html and "1000" in html and "25 %" in html
     # Read-only: nobody edits usage.
     assert client.get("/en/admin/translations/providerusage/add/").status_code == 403
+
+
+def test_a_member_translates_an_amendment_rationale_from_its_page(client, proposal, writer, member):
+    from tests.factories import AmendmentFactory
+
+    amendment = AmendmentFactory(proposal=proposal, author=writer, rationale=KO)
+    client.force_login(member)
+    page = client.get(amendment.get_absolute_url().replace("/en/", "/ja/")).content.decode()
+    link = f"/ja/translate/amendment.rationale/{amendment.pk}/?language=ja"
+    assert f'href="{link}"' in page
+    response = client.post(link, {"target_language": "ja", "text": JA})
+    assert response.status_code == 302
+    row = Translation.objects.get(source_kind="amendment.rationale", source_id=amendment.pk)
+    assert (row.origin, row.status, row.translator) == (Origin.COMMUNITY, Status.PENDING, member)
+
+
+def test_a_visitor_gets_no_rationale_translate_link(client, proposal, writer):
+    from tests.factories import AmendmentFactory
+
+    amendment = AmendmentFactory(proposal=proposal, author=writer, rationale=KO)
+    assert "/translate/" not in client.get(amendment.get_absolute_url()).content.decode()
