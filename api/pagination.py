@@ -1,7 +1,9 @@
 """Pages of at most 100 items in a stable order (every ordering ends with the primary key)."""
 
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 MAX_PAGE_SIZE = 100
@@ -42,3 +44,19 @@ class CommentCursorPagination(StrictPageSize, CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     ordering = ("created_at", "pk")
+
+    def decode_cursor(self, request):
+        # DRF answers a cursor it cannot read with 404, as if the comments were gone: it is bad
+        # input, and says so.
+        invalid = serializers.ValidationError(
+            {self.cursor_query_param: [_("This cursor is not valid: start again from the first page.")]}
+        )
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as error:
+            raise invalid from error
+        # The position is compared with created_at: one that is not a date and time would fail in
+        # the database (a 500) instead of here.
+        if cursor is not None and cursor.position is not None and parse_datetime(cursor.position) is None:
+            raise invalid
+        return cursor

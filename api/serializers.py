@@ -776,7 +776,21 @@ class ReportSerializer(serializers.Serializer):
     milestone = ReportMilestoneSerializer()
 
 
-class ReportTextSerializer(serializers.Serializer):
+class RejectUnknownFields:
+    """Fields the serializer does not know are refused by name (400) instead of being dropped: a
+    misspelt ``evidence_ulr`` would otherwise be lost without a word. Nested maps check their own."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(str(name) for name in set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("This field is not part of the API.")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class ReportTextSerializer(RejectUnknownFields, serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
@@ -788,9 +802,9 @@ ReportTranslations = _language_map(
 )
 
 
-class ReportCreateSerializer(serializers.Serializer):
+class ReportCreateSerializer(RejectUnknownFields, serializers.Serializer):
     """Either ``language`` with ``title`` (and ``description``) in that language, or
-    ``translations`` with all three languages."""
+    ``translations`` with all three languages. Unknown fields are refused."""
 
     proposal = serializers.SlugField(max_length=80)
     stage = serializers.ChoiceField(choices=Stage.choices)

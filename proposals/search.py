@@ -19,16 +19,21 @@ MAX_QUERY_LENGTH = 100
 
 
 def normalise_query(q: str | None) -> str:
-    """Trim and collapse the search text; never split it on spaces (Japanese has none)."""
+    """Trim and collapse the search text (``search_q`` matches each space-separated word; Japanese,
+    written without spaces, stays one term)."""
     return " ".join((q or "").split())
 
 
 def search_q(q: str, *, prefix: str = "current_version__") -> Q:
-    """A ``Q`` matching rows whose version (reached through ``prefix``) contains ``q`` in the
-    title or summary of any language."""
+    """A ``Q`` matching rows whose version (reached through ``prefix``) contains every word of
+    ``q`` (words as separated by spaces; Japanese written without them stays one term) in the
+    title or summary of any language: "반도체 설계" finds a proposal on 반도체 공동 설계."""
     condition = Q()
-    for name in SEARCHED_FIELDS:
-        condition |= Q(**{f"{prefix}{name}__icontains": q})
+    for word in q.split():
+        anywhere = Q()
+        for name in SEARCHED_FIELDS:
+            anywhere |= Q(**{f"{prefix}{name}__icontains": word})
+        condition &= anywhere
     return condition
 
 

@@ -398,7 +398,8 @@ def test_comments_are_public_ones_only_by_cursor(reader, proposal):
     bodies = [c["body"] for c in json.loads(rest.content)["results"]]
     assert bodies == ["c2"]
     assert roots[0].pk == page["results"][0]["id"]
-    reader.get_json(f"{API}proposals/{proposal.slug}/comments/?cursor=garbage", status=404)
+    # A cursor that cannot be read is bad input (400), not a missing page (issue 15, item 12).
+    reader.get_json(f"{API}proposals/{proposal.slug}/comments/?cursor=garbage", status=400)
 
 
 def test_comment_page_is_50_by_default(reader, proposal):
