@@ -2,8 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from modeltranslation.utils import build_localized_fieldname
 
 
@@ -77,6 +77,13 @@ class PublicationAuthor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def name_language(self) -> str:
+        """The language the name is shown in: the active one if it has a translation, else English
+        (modeltranslation falls back to it), so the page can mark it with ``lang``."""
+        language = get_language() or "en"
+        return language if getattr(self, f"name_{language}", "") else "en"
 
 
 class Citation(models.Model):

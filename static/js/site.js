@@ -100,5 +100,14 @@
     announce(detail.announce);
   });
 
+  /* --- Long sections collapsed on phones: details[data-collapse-small] start closed there. --- */
+  if (window.matchMedia("(max-width: 600px)").matches) {
+    document.querySelectorAll("details[data-collapse-small]").forEach(function (details) {
+      var inside = false;
+      try { inside = !!(location.hash && details.querySelector(location.hash)); } catch (e) { inside = false; }
+      if (!inside && location.hash !== "#source") details.open = false;
+    });
+  }
+
   window.dialogue = { announce: announce };
 })();

@@ -88,3 +88,64 @@ def test_error_pages_are_accessible_and_translated(sized_page, settings):
             assert page.locator(f'.error-ways-back a[href="/{lang}/proposals/"]').is_visible()
     sweep.check()
     assert len(sweep.visited) == 15
+
+
+def _login(page, email: str) -> None:
+    from tests.e2e.test_participation import PASSWORD
+
+    page.goto(page.base_url + "/en/accounts/login/")
+    page.locator("main form.auth-form input[name=login]").fill(email)
+    page.locator("main form.auth-form input[name=password]").fill(PASSWORD)
+    page.locator("main form.auth-form button[type=submit]").click()
+    page.locator('.site-nav a[href$="/accounts/profile/"]').wait_for()
+
+
+def test_every_page_type_is_accessible_in_every_language(sized_page, seeded):
+    """List, proposal (logged out and in), amendment, versions, sign-up, login, profile,
+    notifications, the progress dashboard and a proposal's timeline: 0 violations."""
+    from amendments.services import amendment_create
+    from comments.services import comment_create
+    from proposals.models import Proposal
+    from tests.e2e.test_participation import SLUG, _member
+
+    page = sized_page
+    sweep = Sweep(page)
+    proposal = Proposal.objects.get(slug=SLUG)
+    haruka = _member("ja", "haruka@example.jp")
+    minji = _member("ko", "minji@example.kr")
+    parent = comment_create(
+        author=haruka, proposal=proposal, body="地方の大学と連携すべきです。", language="ja"
+    )
+    comment_create(author=minji, proposal=proposal, body="동의합니다.", language="ko", parent=parent)
+    amendment = amendment_create(
+        author=haruka,
+        proposal=proposal,
+        field="title",
+        language="ja",
+        new_text=proposal.current_version.title_ja + "（改訂）",
+        rationale="明確にするため。",
+        base_version_id=proposal.current_version_id,
+    )
+    public = [
+        "/{lang}/proposals/",
+        f"/{{lang}}/proposals/{SLUG}/",
+        f"/{{lang}}/proposals/{SLUG}/amendments/{amendment.pk}/",
+        f"/{{lang}}/proposals/{SLUG}/versions/",
+        "/{lang}/accounts/signup/",
+        "/{lang}/accounts/login/",
+        "/{lang}/progress/",
+        f"/{{lang}}/proposals/{SLUG}/progress/",
+    ]
+    for lang in LANGUAGES:
+        for path in public:
+            sweep.visit(path.format(lang=lang))
+    _login(page, "haruka@example.jp")
+    for lang in LANGUAGES:
+        for path in [
+            f"/{{lang}}/proposals/{SLUG}/",
+            f"/{{lang}}/proposals/{SLUG}/amendments/{amendment.pk}/",
+            "/{lang}/accounts/profile/",
+            "/{lang}/notifications/",
+        ]:
+            sweep.visit(path.format(lang=lang), label=f"{path.format(lang=lang)} (logged in)")
+    sweep.check()
