@@ -258,7 +258,7 @@ def test_foundational_cooperation_cites_the_ogi_conclusion(seeded):
 )
 def test_proposal_page_shows_the_further_source(client, seeded, lang, name, heading):
     html = client.get(f"/{lang}/proposals/foundational-cooperation/").content.decode()
-    source = html.split('<aside class="source"')[1].split("</aside>")[0]
+    source = html.split('<details class="source"')[1].split("</article>")[0]
     further = source.split('id="further-sources-heading"')[1]
     assert heading in source
     assert name in further
