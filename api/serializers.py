@@ -25,6 +25,7 @@ from core.languages import LANGUAGE_CODES
 from institutions.models import Country, Scope
 from progress.models import Jurisdiction, MilestoneStatus
 from proposals.models import PolicyArea, Stage
+from ratings import selectors as rating_selectors
 from ratings.models import Criterion, Group
 from translations.models import Origin as TranslationOrigin
 
@@ -621,13 +622,14 @@ class GapField(serializers.JSONField):
 class GroupAggregateSerializer(serializers.Serializer):
     group = serializers.ChoiceField(choices=Group.choices)
     count = serializers.IntegerField(help_text="How many participants rated.")
-    mean = serializers.FloatField(allow_null=True, help_text="Null while a nationality group is withheld.")
+    mean = serializers.FloatField(allow_null=True, help_text="Null while the group is withheld.")
     distribution = NullableDistributionField(
-        help_text="Counts of scores 1 to 5; null while a nationality group is withheld."
+        help_text="Counts of scores 1 to 5; null while the group is withheld."
     )
     withheld = serializers.BooleanField(
-        help_text="True for a nationality group with fewer raters than the small-group threshold "
-        "(its mean and distribution are not shown)."
+        help_text="True for a nationality group with fewer raters than the small-group threshold, "
+        "and for all participants together when the groups withheld add up to fewer than that "
+        "(all minus the groups shown would give them away): mean and distribution are not shown."
     )
 
 
@@ -661,11 +663,12 @@ def ratings_data(proposal, aggregates) -> dict:
     criteria = []
     for criterion in Criterion.values:
         groups = []
+        small = rating_selectors.withheld_groups(rows, criterion, min_raters=thresholds.min_raters)
         for group in Group.values:
             row = rows.get((criterion, group))
             count = row.count if row else 0
-            # Small nationality groups are withheld (privacy); everyone together is always shown.
-            withheld = group != Group.ALL and 0 < count < thresholds.min_raters
+            # Small groups are withheld (privacy), and everyone together when it would give one away.
+            withheld = group in small
             groups.append(
                 {
                     "group": group,

@@ -28,6 +28,7 @@ class GroupSummary:
     count: int
     mean: float | None
     bars: list[Bar]
+    withheld: bool = False  # too few raters to show (see ``withheld_groups``): count only
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,23 @@ def aggregate_rows(*, proposal: Proposal) -> dict[tuple[str, str], RatingAggrega
     return {(row.criterion, row.group): row for row in aggregates_for(proposal=proposal)}
 
 
+def withheld_groups(
+    rows: dict[tuple[str, str], RatingAggregate], criterion: str, *, min_raters: int
+) -> set[str]:
+    """The groups of ``criterion`` whose mean and distribution are not shown, to protect small groups.
+
+    A nationality group with raters, but fewer than ``min_raters``, is withheld. So is everyone
+    together when what is withheld adds up to fewer than ``min_raters`` raters: otherwise everyone
+    minus the groups shown would give the withheld group away (20 Korean raters shown, 2 Japanese
+    withheld, and all 22 shown, is the two Japanese ratings). Counts are always shown.
+    """
+    counts = {group: (row.count if (row := rows.get((criterion, group))) else 0) for group in Group.values}
+    withheld = {group for group, count in counts.items() if group != Group.ALL and 0 < count < min_raters}
+    if 0 < sum(counts[group] for group in withheld) < min_raters:
+        withheld.add(Group.ALL.value)
+    return withheld
+
+
 def rating_summary(
     *, proposal: Proposal, groups=SHOWN_GROUPS, rows: dict[tuple[str, str], RatingAggregate] | None = None
 ) -> list[CriterionSummary]:
@@ -56,13 +74,20 @@ def rating_summary(
     raters; none when ``rows`` from ``aggregate_rows`` are given)."""
     if rows is None:
         rows = aggregate_rows(proposal=proposal)
+    min_raters = consensus.current_thresholds().min_raters
     summaries = []
     for criterion in Criterion:
+        withheld = withheld_groups(rows, criterion.value, min_raters=min_raters)
         group_summaries = []
         for group in groups:
             row = rows.get((criterion.value, group.value)) or RatingAggregate(
                 criterion=criterion, group=group
             )
+            if group.value in withheld:
+                group_summaries.append(
+                    GroupSummary(group=group, count=row.count, mean=None, bars=[], withheld=True)
+                )
+                continue
             bars = [
                 Bar(score=score, count=n, percent=round(100 * n / row.count) if row.count else 0)
                 for score, n in zip(SCORES, row.distribution, strict=True)

@@ -309,7 +309,9 @@ def test_proposal_page_shows_posteriors_and_hides_small_groups(client, proposal,
 
     # KR α = (1,1,1,4,3), α₀ = 10: mean (1+2+3+16+15)/10 = 3.70.
     assert "3.70 (95% interval" in page
-    assert page.count("Not enough ratings yet") == 3  # JP importance (4 raters); both sides of feasibility
+    # JP importance (4 raters): its comparison and its bars, and everyone's bars (all minus the
+    # Korean raters would be the Japanese ones); both sides of feasibility's comparison.
+    assert page.count("Not enough ratings yet") == 5
     assert "Gap (Korean − Japanese)" not in page
     assert "Supported on both sides" not in page
 

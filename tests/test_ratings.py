@@ -463,14 +463,9 @@ def section_of(html: str) -> str:
 @pytest.mark.django_db
 @pytest.mark.parametrize("lang", ["ko", "ja", "en"])
 def test_page_shows_mean_count_and_distribution_per_group(client, proposal, make_actor, lang):
-    for nationality, score in [
-        (Nationality.KOREA, 4),
-        (Nationality.KOREA, 5),
-        (Nationality.KOREA, 5),
-        (Nationality.JAPAN, 2),
-        (Nationality.OTHER, 3),
-    ]:
-        RatingFactory(proposal=proposal, user=make_actor("member", nationality=nationality), score=score)
+    for nationality, scores in [(Nationality.KOREA, [4, 5, 5, 4, 5]), (Nationality.JAPAN, [2, 2, 3, 2, 1])]:
+        for score in scores:
+            RatingFactory(proposal=proposal, user=make_actor("member", nationality=nationality), score=score)
 
     response = client.get(f"/{lang}/proposals/{proposal.slug}/")
 
@@ -479,19 +474,43 @@ def test_page_shows_mean_count_and_distribution_per_group(client, proposal, make
     section = section_of(html)
     groups = section.split('<figure class="rating-group ')[1:4]  # importance: all, KR, JP
     all_, kr, jp = groups
-    assert all_.startswith("rating-group-all") and "3.8 / 5" in all_  # 19 / 5
-    assert kr.startswith("rating-group-kr") and "4.7 / 5" in kr  # 14 / 3
+    assert all_.startswith("rating-group-all") and "3.3 / 5" in all_  # 33 / 10
+    assert kr.startswith("rating-group-kr") and "4.6 / 5" in kr  # 23 / 5
     assert jp.startswith("rating-group-jp") and "2.0 / 5" in jp
-    assert '<th scope="row">5</th>' in kr and '<td class="rating-bar-count">2</td>' in kr
+    assert '<th scope="row">5</th>' in kr and '<td class="rating-bar-count">3</td>' in kr
     count = kr.split('<span class="rating-count">')[1].split("</span>")[0]
-    assert "3" in count and "5" not in count
+    assert "5" in count
     # Bar widths are SVG attributes (share of the group, in percent), never style attributes.
-    assert '<rect class="rating-bar-fill" width="67" height="10">' in kr
-    assert '<rect class="rating-bar-fill" width="40" height="10">' in all_
+    assert '<rect class="rating-bar-fill" width="60" height="10">' in kr
+    assert '<rect class="rating-bar-fill" width="30" height="10">' in all_
     assert "style=" not in section
     # Feasibility has no ratings yet: no mean, no bars.
     feasibility = section.split('id="rating-feasibility-heading"')[1]
     assert "/ 5" not in feasibility.split("<form")[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["ko", "ja", "en"])
+def test_page_withholds_a_small_group_and_what_would_give_it_away(client, proposal, make_actor, lang):
+    """Fewer than 5 raters in a group: its count only. Everyone together is withheld too, or all
+    minus the Korean raters shown would be the one Japanese rating (issue #10: small groups)."""
+    for score in [4, 5, 5, 4, 5]:
+        RatingFactory(
+            proposal=proposal, user=make_actor("member", nationality=Nationality.KOREA), score=score
+        )
+    RatingFactory(proposal=proposal, user=make_actor("member", nationality=Nationality.JAPAN), score=1)
+
+    section = section_of(client.get(f"/{lang}/proposals/{proposal.slug}/").content.decode())
+
+    all_, kr, jp = section.split('<figure class="rating-group ')[1:4]
+    assert "4.6 / 5" in kr and '<td class="rating-bar-count">3</td>' in kr
+    for withheld in (jp, all_):
+        assert "/ 5" not in withheld and "rating-bar-count" not in withheld
+        assert 'class="rating-withheld"' in withheld
+    assert "1" in jp.split('<span class="rating-count">')[1].split("</span>")[0]
+    assert "6" in all_.split('<span class="rating-count">')[1].split("</span>")[0]
+    if lang == "ko":
+        assert "아직 평가가 충분하지 않습니다" in jp
 
 
 @pytest.mark.django_db
@@ -527,7 +546,8 @@ def test_closed_window_shows_own_scores_without_forms(client, proposal, make_act
 
 @pytest.mark.django_db
 def test_anonymous_visitor_sees_aggregates_and_a_login_link(client, proposal, make_actor):
-    RatingFactory(proposal=proposal, user=make_actor("member"), score=4)
+    for _n in range(5):  # fewer raters would be withheld (small groups)
+        RatingFactory(proposal=proposal, user=make_actor("member"), score=4)
 
     section = section_of(client.get(proposal.get_absolute_url()).content.decode())
 
