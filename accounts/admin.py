@@ -1,18 +1,17 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 from modeltranslation.admin import TranslationAdmin
 
 from audit.log import record
+from core.adminconfirm import CONFIRM, confirm_page, run_with_form
 from core.errors import DeliberationError
 
 from .datarights import account_erase
@@ -138,7 +137,7 @@ def attest_guardian_consent(modeladmin, request, queryset):
     """An intermediate page asks for the cohort; the second POST records it (accounts.guardians)."""
     if not is_moderator(request.user):
         raise PermissionDenied
-    if "confirm" in request.POST:
+    if CONFIRM in request.POST:
         form = AttestationForm(request.POST)
         if form.is_valid():
             try:
@@ -156,25 +155,23 @@ def attest_guardian_consent(modeladmin, request, queryset):
             return None
     else:
         form = AttestationForm()
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": _("Record the organiser's attestation"),
-        "intro": _(
+    return confirm_page(
+        modeladmin,
+        request,
+        queryset,
+        action="attest_guardian_consent",
+        title=_("Record the organiser's attestation"),
+        intro=_(
             "Only for participants who need a guardian's consent and have none in force. Record it only "
             "when the programme organiser holds each guardian's written consent for this cohort."
         ),
-        "opts": modeladmin.model._meta,
-        "form": form,
-        "objects": [f"{user.public_name} <{user.email}>" for user in queryset],
-        "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
-        "action": "attest_guardian_consent",
-        "confirm": "confirm",
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "media": modeladmin.media,
-    }
-    return TemplateResponse(
-        request, "admin/moderation/confirm_action.html", context, status=400 if form.is_bound else 200
+        form=form,
+        describe=_named,
     )
+
+
+def _named(user: User) -> str:
+    return f"{user.public_name} <{user.email}>"
 
 
 class ErasureForm(forms.Form):
@@ -196,48 +193,30 @@ def erase_accounts(modeladmin, request, queryset):
     same erasure a participant does themselves (accounts.datarights.account_erase)."""
     if not is_moderator(request.user):
         raise PermissionDenied
-    if "confirm" in request.POST:
-        form = ErasureForm(request.POST)
-        if form.is_valid():
-            done = 0
-            for user in queryset:
-                try:
-                    account_erase(
-                        user=user,
-                        actor=request.user,
-                        keep_contributions=form.cleaned_data["contributions"] == "keep",
-                        reason=form.cleaned_data["reason"],
-                    )
-                except DeliberationError as error:
-                    modeladmin.message_user(request, error.message, messages.ERROR)
-                else:
-                    done += 1
-            if done:
-                modeladmin.message_user(
-                    request, _("%(count)d account(s) erased.") % {"count": done}, messages.SUCCESS
-                )
-            return None
-    else:
-        form = ErasureForm()
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": _("Erase accounts"),
-        "intro": _(
+
+    def erase(user, form):
+        account_erase(
+            user=user,
+            actor=request.user,
+            keep_contributions=form.cleaned_data["contributions"] == "keep",
+            reason=form.cleaned_data["reason"],
+        )
+
+    return run_with_form(
+        modeladmin,
+        request,
+        queryset,
+        action="erase_accounts",
+        title=_("Erase accounts"),
+        intro=_(
             "Profile, ratings, reactions, votes, reports and notifications are erased and the figures "
             'recounted; comments and amendments pass to "Withdrawn participant", kept or emptied as chosen. '
             "This cannot be undone."
         ),
-        "opts": modeladmin.model._meta,
-        "form": form,
-        "objects": [f"{user.public_name} <{user.email}>" for user in queryset],
-        "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
-        "action": "erase_accounts",
-        "confirm": "confirm",
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "media": modeladmin.media,
-    }
-    return TemplateResponse(
-        request, "admin/moderation/confirm_action.html", context, status=400 if form.is_bound else 200
+        form_class=ErasureForm,
+        apply=erase,
+        done=lambda count: _("%(count)d account(s) erased.") % {"count": count},
+        describe=_named,
     )
 
 

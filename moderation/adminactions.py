@@ -4,12 +4,7 @@ applies to), then calls the moderation service once per selected object; refusal
 object and nothing else changes.
 """
 
-from collections.abc import Callable
-
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -19,62 +14,10 @@ from django_stubs_ext import StrPromise
 from accounts.models import User
 from amendments.models import Amendment
 from comments.models import Comment
-from core.errors import DeliberationError
+from core.adminconfirm import run_with_form
 
 from . import services
 from .forms import OptionalReasonForm, ReasonForm, SuspendForm
-
-CONFIRM = "confirm"
-CONFIRM_TEMPLATE = "admin/moderation/confirm_action.html"
-
-
-def run_with_form(
-    modeladmin,
-    request,
-    queryset,
-    *,
-    action: str,
-    title,
-    intro,
-    form_class: type[forms.Form],
-    apply: Callable[[object, forms.Form], object],
-    done: Callable[[int], str],
-    describe: Callable[[object], str] = str,
-):
-    """The intermediate page of ``action``: shown on the first POST, applied on the second (which
-    carries ``confirm``). Returns None (back to the changelist) once applied."""
-    if CONFIRM in request.POST:
-        form = form_class(request.POST)
-        if form.is_valid():
-            count = 0
-            for obj in queryset:
-                try:
-                    apply(obj, form)
-                except DeliberationError as error:
-                    modeladmin.message_user(request, f"{obj}: {error.message}", messages.ERROR)
-                else:
-                    count += 1
-            if count:
-                modeladmin.message_user(request, done(count), messages.SUCCESS)
-            return None
-    else:
-        form = form_class()
-    opts = modeladmin.model._meta
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "intro": intro,
-        "opts": opts,
-        "form": form,
-        "objects": [describe(obj) for obj in queryset],
-        "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
-        "action": action,
-        "confirm": CONFIRM,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "media": modeladmin.media + form.media,
-    }
-    return TemplateResponse(request, CONFIRM_TEMPLATE, context, status=400 if form.is_bound else 200)
-
 
 # --- Hidden state, shown the same way everywhere -----------------------------------------------------
 
