@@ -47,14 +47,6 @@ MAX_REASON_LENGTH = MAX_RATIONALE_LENGTH
 # --- Propose ------------------------------------------------------------------------------------
 
 
-def proposed_earlier(author, client_token: uuid.UUID | None) -> Amendment | None:
-    """The amendment ``author`` already proposed with ``client_token`` (a resubmitted form), or None.
-    A resubmission is not a new write: views ask this before counting it against the throttle."""
-    if client_token is None or not getattr(author, "is_authenticated", False):
-        return None
-    return Amendment.objects.filter(author=author, client_token=client_token).first()
-
-
 def amendment_create(
     *,
     author,
@@ -77,7 +69,9 @@ def amendment_create(
     with transaction.atomic():
         ensure_can_participate(author, proposal.programme)
 
-        earlier = partial(proposed_earlier, author, client_token)
+        def earlier() -> Amendment | None:
+            return Amendment.objects.filter(author=author, client_token=client_token).first()
+
         existing = once.find(client_token, earlier)
         if existing is not None:
             return existing

@@ -82,15 +82,6 @@ def _refuse(problem: DeliberationError | None) -> None:
         raise problem
 
 
-def posted_earlier(author, client_token: uuid.UUID | None) -> Comment | None:
-    """The comment ``author`` already posted with ``client_token`` (a resubmitted form, a retry after
-    a lost answer), or None. A resubmission is answered with it and is not a new write: views ask
-    this before counting the write against the participant's throttle."""
-    if client_token is None or not getattr(author, "is_authenticated", False):
-        return None
-    return Comment.objects.filter(author=author, client_token=client_token).first()
-
-
 def comment_create(
     *,
     author,
@@ -116,7 +107,9 @@ def comment_create(
     with transaction.atomic():
         ensure_can_participate(author, proposal.programme)
 
-        earlier = partial(posted_earlier, author, client_token)
+        def earlier() -> Comment | None:
+            return Comment.objects.filter(author=author, client_token=client_token).first()
+
         existing = once.find(client_token, earlier)
         if existing is not None:
             return existing
