@@ -96,12 +96,15 @@ clean:
 # The benchmark (bench/runner.py writes bench/RESULTS.md): every key route under load with wrk
 # against gunicorn (2 sync workers) on PostgreSQL, next to a bare-Django ceiling. It starts no
 # database: PostgreSQL must already run; the database (default `bench`) is created, migrated and
-# filled if needed. `make bench SCALE=0.1` for a quick run. By default it waits (up to 5 minutes)
+# filled if needed. The cache is Redis, as in production (BENCH_REDIS_URL, default REDIS_URL or
+# redis://127.0.0.1:6379/0): used if it answers, else a redis-server is started for the run when the
+# address is local, else the run stops with a message. `make bench SCALE=0.1` for a quick run. By default it waits (up to 5 minutes)
 # for other work on the machine to stop, and profiles the pages that miss a target.
 SCALE ?= 1
 BENCH_DURATION ?= 10
 BENCH_ARGS ?= --wait-quiet 300 --profile
 BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/bench)
+BENCH_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
 bench: messages
 	@command -v wrk >/dev/null || { \
@@ -112,5 +115,5 @@ bench: messages
 	    echo "make bench needs wrk: install it (Debian/Ubuntu: sudo apt-get install wrk)" >&2; exit 1; \
 	  fi; }
 	@$(BIN)/python -c "import pyinstrument" 2>/dev/null || $(BIN)/python -m pip install --quiet "pyinstrument>=5,<6"
-	DJANGO_ENV=bench DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_VAR_DIR=$(CURDIR)/var/bench \
+	DJANGO_ENV=bench DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) DJANGO_VAR_DIR=$(CURDIR)/var/bench \
 	  $(BIN)/python manage.py bench_run --scale $(SCALE) --duration $(BENCH_DURATION) $(BENCH_ARGS)

@@ -21,7 +21,7 @@ ANALYSIS_MARKER = (
 )
 
 
-def machine_facts(config: Config, server: Server) -> dict:
+def machine_facts(config: Config, server: Server, *, cache: str) -> dict:
     cpu = "unknown"
     with contextlib.suppress(OSError, StopIteration):
         cpu = next(
@@ -52,7 +52,7 @@ def machine_facts(config: Config, server: Server) -> dict:
             f"gunicorn {gunicorn.__version__}, {config.workers} sync workers, 127.0.0.1, no access log, "
             "persistent database connections"
         ),
-        "cache": f"{settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}; API rate limit raised to {API_THROTTLE_RATE}",
+        "cache": f"{cache}; API rate limit raised to {API_THROTTLE_RATE}",
         "wrk": ((wrk_version.stdout or wrk_version.stderr).splitlines() or ["wrk"])[0].strip(),
         "wrk_params": (
             f"{config.connections} connections (one per wrk thread; {WRITE_CONNECTIONS} writers, one user each), "
@@ -94,6 +94,8 @@ def judge(results: list[Result], ceiling: float) -> None:
             result.verdicts.append(("met" if met else "MISSED") + f": ≤ {route.max_queries} queries")
         if result.errors or result.non_2xx:
             result.verdicts.append(f"MISSED: 0 errors (got {result.errors} errors, {result.non_2xx} non-2xx)")
+        else:
+            result.verdicts.append("met: 0 errors, 0 non-2xx")
     for viewer in ("anon", "member"):
         first, fiftieth = by_key.get(f"page1_{viewer}"), by_key.get(f"page50_{viewer}")
         if first and fiftieth and first.rps:

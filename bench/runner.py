@@ -47,6 +47,7 @@ from .load import (
     measure,
     wait_until_quiet,
 )
+from .rediscache import RedisForBench
 from .report import judge, machine_facts, profile_route, write_results
 
 
@@ -155,8 +156,9 @@ def build_routes(data: dict) -> tuple[list[Route], list[str]]:
             f"/ko/proposals/{hot}/",
             "reader",
             min_ratio=0.05,
-            # + the translations of the page's comments (one query: translations.reading)
-            max_queries=13,
+            # Issue #11's budget. (The page grew a query for its comments' translations,
+            # translations.reading; that is the page's to win back, not the target's to give.)
+            max_queries=12,
         ),
         Route("page50_anon", "Proposal page, thread page 50", f"{page}?page=50", "anonymous"),
         # The hot thread's Korean comments carry Japanese machine translations (bench.seed).
@@ -186,7 +188,7 @@ def build_routes(data: dict) -> tuple[list[Route], list[str]]:
             Route("amendment_member", "Amendment page (diff, votes, 200-comment discussion)", path, "reader"),
         ]
     if _resolves("/en/progress/"):
-        routes.append(Route("progress", "Progress dashboard", "/en/progress/", "anonymous"))
+        routes.append(Route("progress", "Progress dashboard", "/en/progress/", "anonymous", min_ratio=0.10))
     else:
         missing.append("Progress dashboard: /en/progress/ does not resolve.")
     api_routes, api_missing = build_api_routes(hot)
@@ -247,7 +249,9 @@ def build_api_routes(hot: str) -> tuple[list[Route], list[str]]:
     headers = {"Authorization": f"Api-Key {key}", "Accept": "application/json"}
     second_page = _second_cursor_page(comments_path, headers)
     return [
-        Route("api_list", "API: proposal list", list_path, "api", headers=headers, min_ratio=0.15),
+        Route(
+            "api_list", "API: proposal list", list_path, "api", headers=headers, min_ratio=0.15, max_queries=6
+        ),
         Route(
             "api_comments",
             "API: comments, cursor page of 50",
@@ -291,13 +295,18 @@ def _second_cursor_page(path: str, headers: dict) -> str:
 
 def run(config: Config, log=print) -> Path:
     check_environment(config)
+    with RedisForBench(log) as redis:
+        return _run(config, redis, log)
+
+
+def _run(config: Config, redis: RedisForBench, log) -> Path:
     settings.API_THROTTLE_RATE = API_THROTTLE_RATE
     started = time.monotonic()
     data = prepare_database(config, log)
     routes, missing = build_routes(data)
     if config.only:
         routes = [r for r in routes if r.key in config.only or r.key.startswith("hello")]
-    log(f"{len(routes)} routes; not measured: {missing or 'none'}")
+    log(f"{len(routes)} routes; not measured: {missing or 'none'}; cache: {redis.describe()}")
     from .seed import PASSWORD
 
     busy = wait_until_quiet(config.wait_quiet, log)
@@ -321,17 +330,24 @@ def run(config: Config, log=print) -> Path:
             result = measure(route, server.base, sessions, config, before_run=before_run)
             result.other_cpu = meter.other_share(before, meter.snapshot())
             result.queries, result.cache_queries, result.sql_ms = counted
+            verified = []
             if route.kind == "comment":
-                checks += verify_comments(result, sessions)
+                verified = verify_comments(result, sessions)
             elif route.kind == "rating":
-                checks += verify_ratings(result, sessions, result.state["scores"], result.state["audit_from"])
+                verified = verify_ratings(
+                    result, sessions, result.state["scores"], result.state["audit_from"]
+                )
+            if verified:
+                exact = all("MISMATCH" not in line for line in verified)
+                result.verdicts.append(("met" if exact else "MISSED") + ": rows exact")
+                checks += verified
             results.append(result)
             log(
                 f"  {route.key:<16} {result.rps:9.1f} req/s  p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  "
                 f"errors {result.errors}  non-2xx {result.non_2xx}  queries {result.queries}  "
                 f"other CPU {result.other_cpu:.0%}"
             )
-        facts = machine_facts(config, server)
+        facts = machine_facts(config, server, cache=redis.describe())
         facts["busy"] = f"{busy:.0%}" + (
             "" if busy <= QUIET else " — other work was running: absolute numbers are low, ratios noisy"
         )

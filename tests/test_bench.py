@@ -18,7 +18,7 @@ from django.urls import Resolver404, clear_url_caches, resolve
 from accounts.models import Membership, User
 from accounts.permissions import participation_refusal
 from amendments.models import Amendment, AmendmentState, AmendmentVote
-from bench import checks, load, report, runner, seed
+from bench import checks, load, rediscache, report, runner, seed
 from bench.management.commands import bench_seed
 from bench.views import hello
 from comments.models import Comment
@@ -378,3 +378,80 @@ def test_results_keep_the_hand_written_analysis(tmp_path):
     assert "Page links grow with the thread." in text
     assert text.count(report.ANALYSIS_MARKER) == 1
     assert "| Ceiling<br>`GET /bench/hello` | anonymous | 3,000.0 |" in text
+
+
+# --- Redis, as production has it ------------------------------------------------------------------
+
+
+def _redis_settings(settings, url: str) -> None:
+    settings.REDIS_URL = url
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+
+
+def test_the_runner_refuses_a_cache_that_is_not_redis(settings):
+    settings.REDIS_URL = None
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with pytest.raises(runner.BenchError, match="REDIS_URL"), rediscache.RedisForBench(log=lambda _m: None):
+        pass
+
+
+def test_unreachable_redis_without_a_server_to_start_is_a_clear_error(settings, monkeypatch):
+    _redis_settings(settings, f"redis://127.0.0.1:{load.free_port()}/0")
+    monkeypatch.setattr(rediscache.shutil, "which", lambda _name: None)
+    with (
+        pytest.raises(runner.BenchError, match="Redis is not reachable"),
+        rediscache.RedisForBench(log=print),
+    ):
+        pass
+
+
+@pytest.mark.skipif(rediscache.shutil.which("redis-server") is None, reason="needs redis-server")
+def test_a_local_redis_is_started_for_the_run_and_stopped_after(settings, tmp_path):
+    port = load.free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    _redis_settings(settings, url)
+    settings.VAR_DIR = tmp_path
+    with rediscache.RedisForBench(log=lambda _m: None) as redis:
+        assert rediscache._answers(url)
+        assert f"127.0.0.1:{port} db 0, started by make bench for the run" in redis.describe()
+    assert not rediscache._answers(url)
+
+
+def test_results_show_every_target_of_the_issue():
+    """Issue #11's table: each route's target is printed, met or missed, in RESULTS.md's table."""
+    routes = {
+        route.key: route
+        for route in [
+            load.Route("hello", "Ceiling", "/bench/hello", "anonymous"),
+            load.Route("page1_anon", "p1", "/", "anonymous", min_ratio=0.30),
+            load.Route("page50_anon", "p50", "/?page=50", "anonymous"),
+            load.Route("api_list", "api", "/api/", "api", min_ratio=0.15, max_queries=6),
+        ]
+    }
+    results = [
+        load.Result(route=routes["hello"], rps=3000.0),
+        load.Result(route=routes["page1_anon"], rps=1000.0, queries=3),
+        load.Result(route=routes["page50_anon"], rps=700.0, queries=3, non_2xx=2),
+        load.Result(route=routes["api_list"], rps=600.0, queries=7),
+    ]
+    report.judge(results, 3000.0)
+    verdicts = {result.route.key: result.verdicts for result in results}
+    assert verdicts["page1_anon"] == ["met: ≥ 30% of ceiling", "met: 0 errors, 0 non-2xx"]
+    assert "MISSED: 0 errors (got 0 errors, 2 non-2xx)" in verdicts["page50_anon"]
+    assert "MISSED: same cost as page 1 ± 20 % (req/s -30%)" in verdicts["page50_anon"]
+    assert verdicts["api_list"][:2] == ["met: ≥ 15% of ceiling", "MISSED: ≤ 6 queries"]
+
+
+def test_the_routes_carry_the_issues_targets(generated):
+    from institutions.models import InstitutionAPIKey
+
+    routes, _missing = runner.build_routes(generated)
+    targets = {route.key: (route.min_ratio, route.max_queries) for route in routes}
+    assert targets["list_member"] == (0.10, None)
+    assert targets["page1_anon"] == (0.30, None)
+    assert targets["page1_member"] == (0.05, 12)
+    assert targets["api_list"] == (0.15, 6)
+    assert targets["api_comments"] == (0.08, 6)
+    assert targets["progress"] == (0.10, None)
+    assert targets["write_comment"][0] == targets["write_rating"][0] == 0.05
+    assert InstitutionAPIKey.objects.filter(name="bench").exists()
