@@ -1,4 +1,7 @@
-"""Scopes: a valid key without the scope an endpoint needs gets 403."""
+"""Scopes: a valid key without the scope an endpoint needs gets 403.
+
+The schema states each operation's scopes from the same permission classes (``required_scopes``),
+so what is documented is what is checked."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
@@ -29,3 +32,13 @@ class AnyScope(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.auth, InstitutionAPIKey)
+
+
+def required_scopes(view) -> list[str] | None:
+    """The scopes a key needs for ``view``, read from the permission classes that check them:
+    ``[]`` when any valid key will do, None when the view takes no key at all."""
+    if not view.get_authenticators():
+        return None
+    return sorted(
+        {str(permission.scope) for permission in view.get_permissions() if isinstance(permission, _HasScope)}
+    )

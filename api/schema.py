@@ -3,7 +3,13 @@ documents (so that clients, and the tests validating responses, know the error b
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.settings import spectacular_settings
 from rest_framework import serializers
+
+from .permissions import required_scopes
+
+# An OpenAPI extension on each operation that takes a key: the scopes it needs (all of them).
+SCOPES_EXTENSION = "x-required-scopes"
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -30,7 +36,28 @@ ERROR_RESPONSES = {
 }
 
 
+def scopes_sentence(scopes: list[str]) -> str:
+    if not scopes:
+        return "**Scope:** any valid API key."
+    names = " and ".join(f"`{scope}`" for scope in scopes)
+    return f"**Scope:** an API key with the {names} scope{'s' if len(scopes) > 1 else ''}."
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        scopes = required_scopes(self.view)
+        if operation is not None and scopes is not None:
+            operation[SCOPES_EXTENSION] = scopes
+        return operation
+
+    def get_description(self):
+        description = super().get_description()
+        scopes = required_scopes(self.view)
+        if scopes is None:
+            return description
+        return f"{description}\n\n{scopes_sentence(scopes)}" if description else scopes_sentence(scopes)
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
@@ -52,12 +79,23 @@ class APIKeyScheme(OpenApiAuthenticationExtension):
     target_class = "api.authentication.APIKeyAuthentication"
     name = "ApiKeyAuth"
 
+    def get_security_requirement(self, auto_schema):
+        # OpenAPI 3.1 lets a requirement of any scheme list the roles it needs; 3.0 only OAuth's
+        # (so there the scopes are in x-required-scopes and the description alone).
+        scopes = required_scopes(auto_schema.view) or []
+        return {self.name: scopes if spectacular_settings.OAS_VERSION.startswith("3.1") else []}
+
     def get_security_definition(self, auto_schema):
         return {
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "Your institution's key, as `Api-Key <key>` (the word Api-Key, a space, the key).",
+            "description": (
+                "Your institution's key, as `Api-Key <key>` (the word Api-Key, a space, the key). "
+                "A key has scopes (`read`, `report`); each operation states the ones it needs in "
+                f"`{SCOPES_EXTENSION}` and in its description, and answers 403 `scope_required` "
+                "to a key without them."
+            ),
         }
 
 
