@@ -72,9 +72,12 @@ EVENTS = (STAGE_CHANGED, PING)
 EVENT_DESCRIPTIONS = {
     STAGE_CHANGED: (
         "A proposal's stage moved in a jurisdiction (KR or JP) because a milestone was published, "
-        "changed or withdrawn. When that also moves the proposal's overall stage, a second event follows "
-        "with jurisdiction null. to_stage null: the jurisdiction has no published milestone any more. "
-        "Stages: " + ", ".join(Stage.values) + "."
+        "changed or withdrawn: one event per move, one delivery per endpoint. When the move also moved "
+        "the proposal's overall stage, overall holds that move's from_stage and to_stage (in the same "
+        "event); otherwise overall is null. Only when the overall stage moved without any jurisdiction "
+        "moving (a milestone's date was corrected) is jurisdiction null, with from_stage and to_stage "
+        "those of the overall stage. to_stage null: the jurisdiction has no published milestone any "
+        "more. Stages: " + ", ".join(Stage.values) + "."
     ),
     PING: "Sent when a partner manager asks for a test of your endpoint. Answer 2xx; nothing else to do.",
 }
@@ -102,6 +105,7 @@ def example_body(event: str) -> dict:
             "jurisdiction": "KR",
             "from_stage": "submitted",
             "to_stage": "under_review",
+            "overall": {"from_stage": "submitted", "to_stage": "under_review"},
             "occurred_at": now,
         }
     return {
@@ -133,16 +137,25 @@ def verify(body: bytes, headers: dict[str, str], secret: str) -> dict:
 
 
 def write_stage_changed(
-    *, proposal, jurisdiction: str | None, from_stage: str | None, to_stage: str | None
+    *,
+    proposal,
+    jurisdiction: str | None,
+    from_stage: str | None,
+    to_stage: str | None,
+    overall: tuple[str | None, str | None] | None = None,
 ) -> list[WebhookDelivery]:
-    """Write a ``proposal.stage_changed`` delivery for every active endpoint, in the caller's
-    transaction (nothing is sent here). ``jurisdiction`` None is the
-    proposal's overall stage; ``to_stage`` None means the jurisdiction has no published milestone
-    any more."""
+    """Write one ``proposal.stage_changed`` delivery for every active endpoint, in the caller's
+    transaction (nothing is sent here). ``overall`` is the (from, to) of the proposal's overall
+    stage when this move also moved it: it goes in the same event, not a second one.
+    ``jurisdiction`` None: only the overall stage moved; ``to_stage`` None means the jurisdiction
+    has no published milestone any more."""
+    if jurisdiction is None and overall is None:
+        overall = (from_stage, to_stage)
     data = {
         "jurisdiction": jurisdiction,
         "from_stage": from_stage,
         "to_stage": to_stage,
+        "overall": None if overall is None else {"from_stage": overall[0], "to_stage": overall[1]},
         "occurred_at": timezone.now().isoformat(),
     }
     return create_deliveries(event=STAGE_CHANGED, data=data, proposal_id=proposal.pk, slug=proposal.slug)

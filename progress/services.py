@@ -383,15 +383,31 @@ def stages_recompute(*, proposal: Proposal, actor: User | None) -> list[StageCha
                 to_stage=change.to_stage,
                 jurisdiction=change.jurisdiction,
             )
-            signals.stage_changed.send(
-                sender=Proposal,
-                proposal=proposal,
-                jurisdiction=change.jurisdiction,
-                from_stage=change.from_stage,
-                to_stage=change.to_stage,
-            )
+        _send_stage_signals(proposal, changes, cause=published[-1].jurisdiction if published else None)
         _notify_participants(proposal, [c for c in changes if c.jurisdiction and c.to_stage], actor)
         return changes
+
+
+def _send_stage_signals(proposal: Proposal, changes: list[StageChange], *, cause: str | None) -> None:
+    """One ``stage_changed`` signal per jurisdiction that moved. The overall stage follows the
+    latest published milestone, so when it moves too that is the same event as the move of the
+    jurisdiction of that milestone (``cause``): it rides along as ``overall`` instead of making a
+    second event. Only an overall move with no jurisdiction moving (a milestone's date changed)
+    is a signal of its own, with ``jurisdiction`` None."""
+    overall = next((change for change in changes if change.jurisdiction is None), None)
+    moves = [change for change in changes if change.jurisdiction is not None]
+    if overall is not None and not any(change.jurisdiction == cause for change in moves):
+        moves.append(overall)
+    for change in moves:
+        carries_overall = overall is not None and change.jurisdiction in (cause, None)
+        signals.stage_changed.send(
+            sender=Proposal,
+            proposal=proposal,
+            jurisdiction=change.jurisdiction,
+            from_stage=change.from_stage,
+            to_stage=change.to_stage,
+            overall=(overall.from_stage, overall.to_stage) if carries_overall and overall else None,
+        )
 
 
 def _notify_participants(proposal: Proposal, changes: list[StageChange], actor) -> None:

@@ -2,6 +2,8 @@
 
 from django.dispatch import Signal
 
-# Sent inside the transaction that moved a proposal's stage, once per change, with keyword
-# arguments proposal, jurisdiction (None for the overall stage), from_stage, to_stage.
+# Sent inside the transaction that moved a proposal's stage, once per jurisdiction that moved, with
+# keyword arguments proposal, jurisdiction, from_stage, to_stage and overall: (from, to) of the
+# proposal's overall stage when that move also moved it, else None. An overall move on its own
+# (no jurisdiction moved) is sent with jurisdiction None and overall set.
 stage_changed = Signal()

@@ -30,7 +30,8 @@ def test_the_reference_documents_every_event_header_and_rule(client):
     assert "5 minutes" in page and "raw body bytes" in page
     assert "1 min, 5 min, 30 min, 2 h, 12 h" in page
     assert 'id="python"' in page and 'id="javascript"' in page
-    assert "with jurisdiction null" in page  # two deliveries per stage change, documented
+    # One stage change, one delivery per endpoint: the overall stage rides along in the same event.
+    assert "one delivery per endpoint" in page and "overall" in page
 
 
 def test_the_documented_example_has_the_shape_of_a_real_body():

@@ -311,6 +311,75 @@ def test_publishing_a_milestone_notifies_the_endpoints(
     assert ("JP", "submitted") in changes
 
 
+def test_one_stage_change_is_one_delivery_per_endpoint_with_the_overall_stage_in_it(
+    proposal, endpoint, make_actor, django_capture_on_commit_callbacks
+):
+    """Publishing a milestone moves its jurisdiction's stage and, being the latest, the overall
+    stage too: one event, not one per stage row."""
+    from progress.services import milestone_publish
+    from tests.factories import MilestoneFactory
+
+    other = WebhookEndpointFactory()  # a second institution's endpoint
+    WebhookEndpointFactory(institution=other.institution, active=False)
+    assert proposal.stage == "proposed"
+    milestone = MilestoneFactory(proposal=proposal, status="pending", jurisdiction="JP", stage="submitted")
+
+    with django_capture_on_commit_callbacks(execute=False):
+        milestone_publish(milestone=milestone, actor=make_actor("moderator"))
+
+    deliveries = list(WebhookDelivery.objects.order_by("endpoint_id"))
+    assert [d.endpoint_id for d in deliveries] == [endpoint.pk, other.pk]
+    for delivery in deliveries:
+        data = delivery.payload["data"]
+        assert (data["jurisdiction"], data["from_stage"], data["to_stage"]) == ("JP", None, "submitted")
+        assert data["overall"] == {"from_stage": "proposed", "to_stage": "submitted"}
+    assert deliveries[0].payload["id"] == deliveries[1].payload["id"]  # the same event
+
+
+def test_a_jurisdiction_move_that_leaves_the_overall_stage_has_overall_null(
+    proposal, endpoint, make_actor, django_capture_on_commit_callbacks
+):
+    from progress.services import milestone_publish, stages_recompute
+    from tests.factories import MilestoneFactory
+
+    MilestoneFactory(proposal=proposal, jurisdiction="KR", stage="under_review", date=dt.date(2025, 6, 1))
+    with django_capture_on_commit_callbacks(execute=False):
+        stages_recompute(proposal=proposal, actor=None)
+    WebhookDelivery.objects.all().delete()
+    earlier = MilestoneFactory(
+        proposal=proposal, status="pending", jurisdiction="JP", stage="submitted", date=dt.date(2025, 3, 1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=False):
+        milestone_publish(milestone=earlier, actor=make_actor("moderator"))
+
+    data = WebhookDelivery.objects.get().payload["data"]
+    assert (data["jurisdiction"], data["to_stage"], data["overall"]) == ("JP", "submitted", None)
+
+
+def test_an_overall_move_alone_is_one_event_with_jurisdiction_null(
+    proposal, endpoint, django_capture_on_commit_callbacks
+):
+    from progress.services import stages_recompute
+    from tests.factories import MilestoneFactory
+
+    MilestoneFactory(proposal=proposal, jurisdiction="KR", stage="submitted", date=dt.date(2025, 3, 1))
+    japan = MilestoneFactory(proposal=proposal, jurisdiction="JP", stage="piloted", date=dt.date(2025, 6, 1))
+    with django_capture_on_commit_callbacks(execute=False):
+        stages_recompute(proposal=proposal, actor=None)
+    WebhookDelivery.objects.all().delete()
+    # The Japanese milestone's date was wrong: Korea's is now the latest. No jurisdiction moves.
+    japan.date = dt.date(2025, 1, 1)
+    japan.save()
+
+    with django_capture_on_commit_callbacks(execute=False):
+        stages_recompute(proposal=proposal, actor=None)
+
+    data = WebhookDelivery.objects.get().payload["data"]
+    assert (data["jurisdiction"], data["from_stage"], data["to_stage"]) == (None, "piloted", "submitted")
+    assert data["overall"] == {"from_stage": "piloted", "to_stage": "submitted"}
+
+
 def test_a_published_milestone_whose_transaction_rolls_back_leaves_no_delivery(
     proposal, endpoint, receiver, make_actor, django_capture_on_commit_callbacks
 ):
