@@ -6,6 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.settings import spectacular_settings
 from rest_framework import serializers
 
+from . import idempotency
 from .permissions import required_scopes
 
 # An OpenAPI extension on each operation that takes a key: the scopes it needs (all of them).
@@ -30,6 +31,8 @@ ERROR_RESPONSES = {
     "401": "Missing, wrong, revoked or expired API key.",
     "403": "The key lacks the scope this endpoint needs.",
     "404": "Not found.",
+    "409": "The `Idempotency-Key` (or `client_token`) was already used for a different request "
+    "(code `idempotency_key_reused`).",
     "415": "The request body is not JSON (send Content-Type: application/json).",
     "429": "Too many requests for this key: wait `Retry-After` seconds.",
     "default": "Any other error (e.g. 405, or 500 on our side), with the same error body.",
@@ -43,13 +46,51 @@ def scopes_sentence(scopes: list[str]) -> str:
     return f"**Scope:** an API key with the {names} scope{'s' if len(scopes) > 1 else ''}."
 
 
+IDEMPOTENCY_HOURS = int(idempotency.RETENTION.total_seconds() // 3600)
+
+
+def _document_idempotency(operation: dict) -> None:
+    operation.setdefault("parameters", []).append(
+        {
+            "in": "header",
+            "name": idempotency.HEADER,
+            "required": False,
+            "schema": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": idempotency.MAX_KEY_LENGTH,
+                "pattern": idempotency.KEY_PATTERN,
+            },
+            "description": (
+                "A key of your choosing (e.g. a UUID) that makes the request safe to retry. The same key "
+                f"with the same request within {IDEMPOTENCY_HOURS} hours answers the first response "
+                f"(same status and body, marked `{idempotency.REPLAYED_HEADER}: true`) and writes "
+                "nothing; with a different request, 409 `idempotency_key_reused`. Keys belong to your "
+                "institution. Errors are not stored: retry a corrected request with the same key. "
+                "A `client_token` in the body works the same way."
+            ),
+        }
+    )
+    for code, response in operation.get("responses", {}).items():
+        if code.startswith("2"):
+            response.setdefault("headers", {})[idempotency.REPLAYED_HEADER] = {
+                "schema": {"type": "string", "enum": ["true"]},
+                "description": "Present on a replay: this is the stored first response to the idempotency key.",
+            }
+
+
 class AutoSchema(openapi.AutoSchema):
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         scopes = required_scopes(self.view)
         if operation is not None and scopes is not None:
             operation[SCOPES_EXTENSION] = scopes
+        if operation is not None and self._idempotent():
+            _document_idempotency(operation)
         return operation
+
+    def _idempotent(self) -> bool:
+        return self.method == "POST" and isinstance(self.view, idempotency.IdempotentCreate)
 
     def get_description(self):
         description = super().get_description()
@@ -67,6 +108,8 @@ class AutoSchema(openapi.AutoSchema):
             if code in responses or (public and code in ("401", "403")):
                 continue
             if code == "415" and self.method not in ("POST", "PUT", "PATCH"):
+                continue
+            if code == "409" and not self._idempotent():
                 continue
             responses[code] = {
                 **self._get_response_for_code(ErrorSerializer, code),

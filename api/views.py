@@ -30,7 +30,7 @@ from progress.models import Milestone
 from proposals.models import ProposalVersion
 from proposals.search import MAX_QUERY_LENGTH, normalise_query
 
-from . import exports, selectors
+from . import exports, idempotency, selectors
 from . import serializers as s
 from .filters import ProposalFilter
 from .pagination import CommentCursorPagination
@@ -320,12 +320,15 @@ class ExportCSV(generics.GenericAPIView):
         tags=["reports"],
     ),
 )
-class ReportList(generics.ListCreateAPIView):
+class ReportList(idempotency.IdempotentCreate, generics.ListCreateAPIView):
     """Your institution's progress reports, newest first (GET), or a new one (POST). A report
     becomes a pending milestone that moderators publish or decline; its status says which.
 
     Write the title (and description) in one language with ``language``, or all three in
-    ``translations``. Sending the same ``client_token`` again returns the first report (200)."""
+    ``translations``. To retry safely, send an ``Idempotency-Key`` header or a ``client_token``:
+    the same request again answers the first response (marked ``Idempotent-Replayed: true``), a
+    different request with the same key 409 ``idempotency_key_reused``. After 24 hours a
+    ``client_token`` still never makes a second report: the first comes back (200)."""
 
     queryset = ProgressReport.objects.none()  # for the schema; the lists come from selectors
     serializer_class = s.ReportSerializer
@@ -350,9 +353,12 @@ class ReportList(generics.ListCreateAPIView):
             evidence_url=data.get("evidence_url", ""),
             client_token=data.get("client_token"),
         )
+        if created:
+            return Response(self.get_serializer(report).data, status=status.HTTP_201_CREATED)
         return Response(
             self.get_serializer(report).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            status=status.HTTP_200_OK,
+            headers={idempotency.REPLAYED_HEADER: "true"},
         )
 
 

@@ -86,10 +86,11 @@ def test_a_report_in_three_languages(reporter, proposal):
 
 
 def test_the_same_client_token_returns_the_first_report(reporter, proposal):
+    # With another body the token is refused (409): tests/test_api_idempotency.py.
     token = str(uuid.uuid4())
     first = post(reporter, body_for(proposal, client_token=token))
-    again = post(reporter, body_for(proposal, client_token=token, title="別の題名"))
-    assert (first.status_code, again.status_code) == (201, 200)
+    again = post(reporter, body_for(proposal, client_token=token))
+    assert (first.status_code, again.status_code) == (201, 201)
     assert json.loads(first.content)["id"] == json.loads(again.content)["id"]
     assert Milestone.objects.count() == 1
 

@@ -1,0 +1,163 @@
+"""Safe retries of POST /reports/: an Idempotency-Key header (or the body's client_token) replays
+the first answer for the same request and refuses the key for a different one (409). Every
+response here is validated against the schema (ValidatingClient)."""
+
+import datetime as dt
+import json
+import uuid
+
+import pytest
+
+from api.models import IdempotencyRecord
+from institutions.models import ProgressReport
+from progress.models import Milestone
+from tests.factories import InstitutionAPIKeyFactory
+from tests.test_api_support import (  # noqa: F401 - fixtures
+    API,
+    api_fixture,
+    assert_error_body,
+    local_cache_fixture,
+    report_key_fixture,
+    schema_dict,
+)
+
+
+def body_for(proposal, **overrides) -> dict:
+    return {
+        "proposal": proposal.slug,
+        "stage": "submitted",
+        "jurisdiction": "JP",
+        "date": "2025-06-01",
+        "language": "ja",
+        "title": "国会に提出された",
+        "evidence_url": "https://example.org/diet/123",
+        **overrides,
+    }
+
+
+def post(api, body: dict, key: str | None = None, raw: str | None = None):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
+    return api.post(
+        f"{API}reports/",
+        data=raw if raw is not None else json.dumps(body),
+        content_type="application/json",
+        **headers,
+    )
+
+
+@pytest.fixture
+def reporter(api, report_key):
+    api.key = report_key.key
+    return api
+
+
+def test_the_same_key_and_request_replay_the_first_answer(reporter, proposal):
+    key = str(uuid.uuid4())
+    first = post(reporter, body_for(proposal), key)
+    # The same JSON written differently (key order, spacing) is the same request.
+    again = post(reporter, None, key, raw=json.dumps(dict(reversed(body_for(proposal).items())), indent=2))
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert Milestone.objects.count() == ProgressReport.objects.count() == 1
+
+
+def test_the_same_key_with_another_request_is_a_409_and_writes_nothing(reporter, proposal):
+    key = "order-2025-06-01"
+    assert post(reporter, body_for(proposal), key).status_code == 201
+
+    response = post(reporter, body_for(proposal, title="別の題名"), key)
+
+    assert response.status_code == 409
+    assert assert_error_body(response)["code"] == "idempotency_key_reused"
+    assert Milestone.objects.count() == 1
+
+
+def test_keys_belong_to_the_institution(api, report_key, proposal):
+    key = str(uuid.uuid4())
+    api.key = report_key.key
+    first = post(api, body_for(proposal), key)
+    # Another key of the same institution replays it...
+    api.key = InstitutionAPIKeyFactory(institution=report_key.institution, scopes=["report"]).key
+    assert post(api, body_for(proposal), key).json() == first.json()
+    # ...another institution's key is a key of its own.
+    api.key = InstitutionAPIKeyFactory(scopes=["report"]).key
+    assert post(api, body_for(proposal), key).status_code == 201
+    assert Milestone.objects.count() == 2
+
+
+def test_an_error_is_not_stored_so_the_corrected_request_may_reuse_the_key(reporter, proposal):
+    key = str(uuid.uuid4())
+    assert post(reporter, body_for(proposal, stage="finished"), key).status_code == 400
+
+    assert post(reporter, body_for(proposal), key).status_code == 201
+    assert Milestone.objects.count() == 1
+
+
+def test_a_key_is_forgotten_after_the_retention_period(reporter, proposal):
+    from api.idempotency import RETENTION
+
+    key = str(uuid.uuid4())
+    assert post(reporter, body_for(proposal), key).status_code == 201
+    IdempotencyRecord.objects.update(created_at=dt.datetime.now(dt.UTC) - RETENTION - dt.timedelta(minutes=1))
+
+    response = post(reporter, body_for(proposal, title="次の報告"), key)
+
+    assert response.status_code == 201
+    assert Milestone.objects.count() == 2
+    # The expired record made way for the new one.
+    assert IdempotencyRecord.objects.get().body["id"] == response.json()["id"]
+
+
+@pytest.mark.parametrize("key", ["", "has space", "x" * 256, "키"])
+def test_an_unusable_key_is_a_400_naming_the_header(reporter, proposal, key):
+    response = post(reporter, body_for(proposal), key)
+    assert response.status_code == 400
+    assert "Idempotency-Key" in assert_error_body(response)["fields"]
+    assert not Milestone.objects.exists()
+
+
+def test_the_same_client_token_and_request_replay_the_first_answer(reporter, proposal):
+    token = str(uuid.uuid4())
+    first = post(reporter, body_for(proposal, client_token=token))
+    again = post(reporter, body_for(proposal, client_token=token))
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Milestone.objects.count() == 1
+
+
+def test_a_client_token_reused_for_another_request_is_a_409(reporter, proposal):
+    token = str(uuid.uuid4())
+    assert post(reporter, body_for(proposal, client_token=token)).status_code == 201
+
+    response = post(reporter, body_for(proposal, client_token=token, title="別の題名"))
+
+    assert response.status_code == 409
+    assert assert_error_body(response)["code"] == "idempotency_key_reused"
+    assert Milestone.objects.count() == 1
+
+
+def test_an_old_client_token_still_returns_the_first_report(reporter, proposal):
+    token = str(uuid.uuid4())
+    first = post(reporter, body_for(proposal, client_token=token))
+    IdempotencyRecord.objects.all().delete()  # past the retention period
+
+    again = post(reporter, body_for(proposal, client_token=token))
+
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"] and again["Idempotent-Replayed"] == "true"
+    assert Milestone.objects.count() == 1
+
+
+def test_every_post_documents_the_key_the_replay_and_the_409():
+    posts = [(path, item["post"]) for path, item in schema_dict()["paths"].items() if "post" in item]
+    assert posts
+    for path, operation in posts:
+        names = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
+        assert ("header", "Idempotency-Key") in names, path
+        assert "409" in operation["responses"], path
+        for code, response in operation["responses"].items():
+            if code.startswith("2"):
+                assert "Idempotent-Replayed" in response["headers"], (path, code)
