@@ -24,6 +24,7 @@ KIND_LABELS = {
     "memberships": _("Programmes"),
     "nationality_changes": _("Nationality change requests"),
     "comments": _("Comments"),
+    "comment_edits": _("Earlier versions of your comments"),
     "reactions": _("Reactions"),
     "ratings": _("Ratings"),
     "amendments": _("Amendments"),

@@ -224,11 +224,12 @@ def nationality_change_request(*, user: User, nationality: str, reason: str = ""
         change = NationalityChange.objects.create(
             user=user, from_nationality=user.nationality, to_nationality=nationality, reason=reason
         )
+        # The participant's reason stays on the request (which erasure deletes), not in the log.
         record(
             action="account.nationality_change_requested",
             actor=user,
             target=user,
-            reason=reason,
+            request=change.pk,
             nationality=[user.nationality, nationality],
         )
     return change

@@ -5,7 +5,9 @@ One mechanism for every model: the admin site (``deliberation.admin.Deliberation
 for the object (the fields and many-to-many relations that changed, each as ``[old, new]``) and
 one for each inline row changed; ``admin.added`` and ``admin.deleted`` likewise, with the values.
 The rows are written in the admin's own transaction, so a save that fails records nothing.
-Secrets (password hashes, hashed keys, tokens) are recorded as changed, never with their values.
+Secrets (password hashes, hashed keys, tokens) are recorded as changed, never with their values,
+and so are participants' personal data (``settings.AUDIT_PERSONAL_FIELDS``: emails, names, the text
+of comments…), which the append-only log must not keep beyond the account's erasure.
 """
 
 import datetime as dt
@@ -14,9 +16,10 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
-from .log import record
+from .log import personal_fields, record
 
 HIDDEN = "(hidden)"
+PERSONAL = "(personal data)"
 SECRET_WORDS = ("password", "secret", "hashed_key", "token")
 
 
@@ -52,17 +55,34 @@ def snapshot(obj: models.Model | None) -> dict:
     return values
 
 
-def _shown(values: dict) -> dict:
-    return {name: HIDDEN if _is_secret(name) and value else value for name, value in values.items()}
+def _masked(name: str, value, personal: frozenset[str]):
+    if not value:
+        return value
+    if name in personal:
+        return PERSONAL
+    return HIDDEN if _is_secret(name) else value
 
 
-def changes(before: dict, after: dict) -> dict:
-    """``{field: [old, new]}`` for what differs, secrets hidden."""
+def _shown(obj: models.Model, values: dict) -> dict:
+    personal = personal_fields(obj) or frozenset()
+    return {name: _masked(name, value, personal) for name, value in values.items()}
+
+
+def changes(before: dict, after: dict, personal: frozenset[str] = frozenset()) -> dict:
+    """``{field: [old, new]}`` for what differs, secrets and ``personal`` fields hidden."""
     return {
-        name: [HIDDEN, HIDDEN] if _is_secret(name) else [before.get(name), value]
+        name: [PERSONAL, PERSONAL]
+        if name in personal
+        else [HIDDEN, HIDDEN]
+        if _is_secret(name)
+        else [before.get(name), value]
         for name, value in after.items()
         if before.get(name) != value
     }
+
+
+def _changes(obj: models.Model, before: dict) -> dict:
+    return changes(before, snapshot(obj), personal_fields(obj) or frozenset())
 
 
 def _stored(obj: models.Model) -> models.Model | None:
@@ -84,9 +104,9 @@ class AuditedAdminMixin:
         obj = form.instance
         before = getattr(obj, "_admin_audit_before", None)
         if before is None:
-            _record("admin.added", request.user, obj, values=_shown(snapshot(obj)))
+            _record("admin.added", request.user, obj, values=_shown(obj, snapshot(obj)))
             return
-        changed = changes(before, snapshot(obj))
+        changed = _changes(obj, before)
         if changed:
             _record("admin.changed", request.user, obj, changes=changed)
 
@@ -98,22 +118,22 @@ class AuditedAdminMixin:
         }
         deleted = [inline.instance for inline in formset.deleted_forms if inline.instance.pk is not None]
         for obj in deleted:
-            _record("admin.deleted", request.user, obj, values=_shown(befores.get(obj.pk, {})))
+            _record("admin.deleted", request.user, obj, values=_shown(obj, befores.get(obj.pk, {})))
         super().save_formset(request, form, formset, change)
         for obj in getattr(formset, "new_objects", []):
-            _record("admin.added", request.user, obj, values=_shown(snapshot(obj)))
+            _record("admin.added", request.user, obj, values=_shown(obj, snapshot(obj)))
         for obj, _fields in getattr(formset, "changed_objects", []):
-            changed = changes(befores.get(obj.pk, {}), snapshot(obj))
+            changed = _changes(obj, befores.get(obj.pk, {}))
             if changed:
                 _record("admin.changed", request.user, obj, changes=changed)
 
     def delete_model(self, request, obj):
         with transaction.atomic():
-            _record("admin.deleted", request.user, obj, values=_shown(snapshot(obj)))
+            _record("admin.deleted", request.user, obj, values=_shown(obj, snapshot(obj)))
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for obj in queryset:
-                _record("admin.deleted", request.user, obj, values=_shown(snapshot(obj)))
+                _record("admin.deleted", request.user, obj, values=_shown(obj, snapshot(obj)))
             super().delete_queryset(request, queryset)

@@ -36,21 +36,34 @@ def _is_user(target: models.Model) -> bool:
     return isinstance(target, get_user_model())
 
 
+def personal_fields(model: type[models.Model] | models.Model) -> frozenset[str] | None:
+    """The fields of ``model`` that hold a participant's personal data (maybe none), or None when
+    the model is not about a participant at all (``settings.AUDIT_PERSONAL_FIELDS``)."""
+    fields = settings.AUDIT_PERSONAL_FIELDS.get(model._meta.label_lower)
+    return None if fields is None else frozenset(fields)
+
+
+def describe(target: models.Model) -> str:
+    """How a row names ``target``: a user by their pseudonym, a participant's row by its id, the
+    rest (proposals, milestones, institutions…) by its name."""
+    if _is_user(target):
+        return pseudonym(target)
+    if personal_fields(target) is not None:
+        return f"{target._meta.model_name} #{target.pk}"
+    return str(target)[:200]
+
+
 def record(
     *, action: str, actor=None, target: models.Model | None = None, reason: str = "", **data
 ) -> AuditEntry:
     """Append one row. Call it inside the transaction of the action it records.
 
-    A user as ``target`` is named by their pseudonym, never by name or email address, so that the
-    row says nothing about a person whose account is later deleted.
+    A user as ``target`` is named by their pseudonym, never by name or email address, and a
+    participant's row by its id (``describe``), so that the row says nothing about a person whose
+    account is later erased. ``reason`` and ``data`` must not carry participants' text either.
     """
     actor = actor if actor is not None and actor.is_authenticated else None
-    if target is None:
-        target_repr = ""
-    elif _is_user(target):
-        target_repr = pseudonym(target)
-    else:
-        target_repr = str(target)[:200]
+    target_repr = "" if target is None else describe(target)
     return AuditEntry.objects.create(
         action=action,
         actor=actor,

@@ -6,7 +6,7 @@ from accounts.permissions import is_moderator
 from proposals.adminfilters import ProposalFilter
 
 from . import services
-from .models import Comment, CommentReaction
+from .models import Comment, CommentEdit, CommentReaction
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -32,6 +32,28 @@ class StateFilter(admin.SimpleListFilter):
             case "edited":
                 return queryset.filter(edited_at__isnull=False)
         return queryset
+
+
+class CommentEditInline(admin.TabularInline):
+    """The comment's earlier versions, newest last: read-only, like the comment."""
+
+    model = CommentEdit
+    fields = ["edited_at", "body"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = _("earlier version")
+    verbose_name_plural = _("earlier versions (the text before each edit)")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Whoever may read the comment here may read what it said before.
+        return is_moderator(request.user)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Comment)
@@ -69,6 +91,7 @@ class CommentAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-pk"]
     readonly_fields = [field.name for field in Comment._meta.fields]
+    inlines = [CommentEditInline]
 
     @admin.display(description=_("comment"))
     def excerpt(self, comment: Comment) -> str:

@@ -140,6 +140,26 @@ class Comment(models.Model):
         return self.hidden_at is not None
 
 
+class CommentEdit(models.Model):
+    """The text a comment had before one edit by its author: what moderators read to see how a
+    comment changed. Kept here, not in the append-only audit log, so that erasing the author's
+    account with their text deleted deletes these too."""
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="edits", verbose_name=_("comment")
+    )
+    body = models.TextField(_("text before the edit"))
+    edited_at = models.DateTimeField(_("edited at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("earlier version")
+        verbose_name_plural = _("earlier versions")
+        ordering = ["comment", "edited_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.comment_id} {self.edited_at:%Y-%m-%d %H:%M}"
+
+
 class ReactionSource(models.TextChoices):
     THREAD = "thread", _("reading the discussion")
     QUEUE = "queue", _("the voting queue")

@@ -6,7 +6,7 @@ from core.personaldata import register
 from notifications.models import Notification
 from translations.models import Translation
 
-from .models import Comment, CommentReaction
+from .models import Comment, CommentEdit, CommentReaction
 from .services import _move_counters
 from .translatable import KIND
 
@@ -28,6 +28,14 @@ def export_comments(user) -> list[dict]:
     ]
 
 
+def export_comment_edits(user) -> list[dict]:
+    """The earlier versions of the participant's comments (the text before each edit)."""
+    return [
+        {"comment": e.comment_id, "body": e.body, "edited_at": e.edited_at.isoformat()}
+        for e in CommentEdit.objects.filter(comment__author=user).order_by("comment", "edited_at", "pk")
+    ]
+
+
 def export_reactions(user) -> list[dict]:
     return [
         {"comment": r.comment_id, "kind": r.kind, "created_at": r.created_at.isoformat()}
@@ -36,8 +44,9 @@ def export_reactions(user) -> list[dict]:
 
 
 def erase_comments(user, *, keep_contributions: bool, stand_in) -> None:
-    """Kept: the text stays under the withdrawn participant. Deleted: the text is emptied and the
-    comment shows as deleted; replies by others stay in the thread, under the placeholder."""
+    """Kept: the text (and its earlier versions) stays under the withdrawn participant. Deleted:
+    the text, its earlier versions and its translations go, the comment shows as deleted; replies
+    by others stay in the thread, under the placeholder."""
     mine = Comment.objects.filter(author=user)
     ids = list(mine.values_list("pk", flat=True))
     # Replies to others told them the author's name (and an excerpt): not any more.
@@ -51,6 +60,8 @@ def erase_comments(user, *, keep_contributions: bool, stand_in) -> None:
     else:
         mine.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
         mine.update(author=stand_in, body="")
+        # So do the earlier versions of it.
+        CommentEdit.objects.filter(comment__in=ids).delete()
         # Translations of the deleted text go with it.
         Translation.objects.filter(source_kind=KIND, source_id__in=ids).delete()
 
@@ -62,4 +73,5 @@ def erase_reactions(user, *, keep_contributions: bool, stand_in) -> None:
 
 
 register("comments", export=export_comments, erase=erase_comments)
+register("comment_edits", export=export_comment_edits)
 register("reactions", export=export_reactions, erase=erase_reactions)

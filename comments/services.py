@@ -27,7 +27,16 @@ from notifications.services import notify
 from translations import services as translation_services
 
 from . import ground, permissions
-from .models import MAX_LENGTH, Comment, CommentReaction, Reaction, ReactionSource, Stance, group_counter
+from .models import (
+    MAX_LENGTH,
+    Comment,
+    CommentEdit,
+    CommentReaction,
+    Reaction,
+    ReactionSource,
+    Stance,
+    group_counter,
+)
 from .translatable import KIND
 
 logger = logging.getLogger(__name__)
@@ -219,18 +228,19 @@ def ensure_can_edit(user, comment: Comment) -> None:
 def comment_edit(*, user, comment: Comment, body: str) -> Comment:
     """Change the text of one's own comment; marks it edited unless the text is unchanged.
 
-    Deleted and hidden comments cannot be edited. Records ``comment.edited`` with the old text.
+    Deleted and hidden comments cannot be edited. The old text is kept as a ``CommentEdit`` (for
+    moderators; erasure reaches it); ``comment.edited`` records which one, not the text.
     """
     with transaction.atomic():
         ensure_can_edit(user, comment)
         text = clean_body(body)
         if text == comment.body:
             return comment
-        previous = comment.body
+        earlier = CommentEdit.objects.create(comment=comment, body=comment.body)
         comment.body = text
-        comment.edited_at = timezone.now()
+        comment.edited_at = earlier.edited_at
         comment.save(update_fields=["body", "edited_at"])
-        record(action="comment.edited", actor=user, target=comment, previous_body=previous)
+        record(action="comment.edited", actor=user, target=comment, earlier_version=earlier.pk)
         translation_services.source_changed(kind=KIND, obj=comment)
     return comment
 

@@ -61,6 +61,29 @@ SECRET_KEY = _secret_key()
 # Keys the pseudonymous ids of people in the audit log (audit.log.pseudonym). Keep it stable: a new
 # key gives everyone new ids from then on. Defaults to SECRET_KEY.
 AUDIT_PSEUDONYM_KEY = os.environ.get("AUDIT_PSEUDONYM_KEY") or SECRET_KEY
+# Models holding participants' personal data, with the fields that hold it. The audit log names a
+# row of these by its id only (``comment #12``, never an excerpt; a user by their pseudonym), and an
+# admin edit of one records that those fields changed, never their values: the log is append-only,
+# so nothing in it could be reached when the participant's data is erased.
+AUDIT_PERSONAL_FIELDS: dict[str, list[str]] = {
+    "accounts.user": ["email", "display_name", "first_name", "last_name", "affiliation"],
+    "accounts.membership": [],
+    "accounts.nationalitychange": ["reason"],
+    "accounts.consent": [],
+    "accounts.guardianconsent": ["guardian_email", "note"],
+    "accounts.dataexport": ["token", "payload"],
+    "account.emailaddress": ["email"],
+    "socialaccount.socialaccount": ["uid", "extra_data"],
+    "comments.comment": ["body"],
+    "comments.commentedit": ["body"],
+    "comments.commentreaction": [],
+    "amendments.amendment": ["new_text", "rationale"],
+    "amendments.amendmentvote": [],
+    "ratings.rating": [],
+    "moderation.report": ["note"],
+    "notifications.notification": ["data"],
+    "translations.translation": ["text"],
+}
 DEBUG = env_bool("DEBUG", default=not PRODUCTION and ENVIRONMENT != "bench")
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else LOCAL_HOSTS)

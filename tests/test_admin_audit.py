@@ -123,6 +123,39 @@ def test_group_and_password_changes_are_recorded_without_the_hash(client):
     assert "password" not in changes
 
 
+def test_an_admin_edit_of_a_participants_name_and_email_records_that_they_changed_not_their_values(client):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    user = UserFactory(email="old-address@example.kr", display_name="OldDisplayName")
+    client.force_login(superuser)
+    url = f"/en/admin/accounts/user/{user.pk}/change/"
+    data = change_form_data(client.get(url))
+    data["email"] = "new-address@example.kr"
+    data["display_name"] = "NewDisplayName"
+    data["is_staff"] = "on"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="admin.changed")
+    assert entry.data["changes"]["email"] == ["(personal data)", "(personal data)"]
+    assert entry.data["changes"]["display_name"] == ["(personal data)", "(personal data)"]
+    assert entry.data["changes"]["is_staff"] == [False, True]
+    # The append-only row outlives the account: nothing in it names the person.
+    text = f"{entry.target_repr} {entry.reason} {entry.data}"
+    for value in ("old-address", "new-address", "OldDisplayName", "NewDisplayName"):
+        assert value not in text
+
+
+def test_an_admin_deletion_of_a_participants_row_keeps_its_values_but_not_their_text(client):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    membership = MembershipFactory(user__display_name="MemberDisplayName")
+    client.force_login(superuser)
+    client.post(f"/en/admin/accounts/membership/{membership.pk}/delete/", {"post": "yes"})
+    entry = AuditEntry.objects.get(action="admin.deleted")
+    assert entry.target_repr == f"membership #{membership.pk}"
+    assert "MemberDisplayName" not in f"{entry.target_repr} {entry.data}"
+
+
 def test_admin_deletion_is_recorded_with_the_values(client):
     superuser = UserFactory(is_staff=True, is_superuser=True)
     membership = MembershipFactory()

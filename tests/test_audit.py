@@ -144,3 +144,88 @@ def test_flush_empties_the_log_and_leaves_the_guard_in_place():
     assert len(installed_triggers(connection)) == 2
     entry = record(action="test.after_flush")
     assert refused("DELETE FROM audit_auditentry WHERE id = %s", [entry.pk])
+
+
+# --- participants' text out of the log (migration audit.0006) ----------------------------------
+
+
+def _migration(name):
+    return importlib.import_module(name)
+
+
+def legacy_row(**fields) -> AuditEntry:
+    """A row as the code before audit.0006 wrote it (inserting is what the guard allows)."""
+    return AuditEntry.objects.create(**fields)
+
+
+def test_the_migration_blanks_participants_text_in_existing_rows_and_puts_the_guard_back():
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    from comments.models import CommentEdit
+    from tests.factories import CommentFactory, MembershipFactory, ProposalFactory
+
+    member = UserFactory(email="legacy@example.jp", display_name="LegacyName")
+    comment = CommentFactory(author=member, body="Current words")
+    membership = MembershipFactory(user=member)
+    proposal = ProposalFactory()
+    ct = ContentType.objects.get_for_model
+    edited = legacy_row(
+        action="comment.edited",
+        target_type=ct(comment),
+        target_id=str(comment.pk),
+        target_repr=f"#{comment.pk} Current words",
+        data={"previous_body": "Earlier words"},
+    )
+    joined = legacy_row(
+        action="membership.joined",
+        target_type=ct(membership),
+        target_id=str(membership.pk),
+        target_repr=str(membership),
+        data={"programme": "p"},
+    )
+    user_row = legacy_row(
+        action="account.nationality_change_requested",
+        target_type=ct(member),
+        target_id=str(member.pk),
+        target_repr=member.email,
+        reason="I moved to Busan",
+    )
+    admin_row = legacy_row(
+        action="admin.changed",
+        target_type=ct(member),
+        target_id=str(member.pk),
+        target_repr="LegacyName",
+        data={
+            "model": "accounts.user",
+            "changes": {"email": ["a@x", "legacy@example.jp"], "is_staff": [0, 1]},
+        },
+    )
+    staff_row = legacy_row(
+        action="proposal.stage_changed",
+        target_type=ct(proposal),
+        target_id=str(proposal.pk),
+        target_repr="A title",
+    )
+
+    class Editor:
+        connection = connection
+
+    _migration("comments.migrations.0008_comment_edits").copy_earlier_versions(apps, Editor())
+    _migration("audit.migrations.0006_no_participant_text").scrub(apps, Editor())
+
+    assert CommentEdit.objects.get(comment=comment).body == "Earlier words"
+    for row in (edited, joined, user_row, admin_row, staff_row):
+        row.refresh_from_db()
+    assert (edited.target_repr, edited.data) == (f"comment #{comment.pk}", {})
+    assert (joined.target_repr, joined.data) == (f"membership #{membership.pk}", {"programme": "p"})
+    assert (user_row.target_repr, user_row.reason) == (pseudonym(member), "")
+    assert admin_row.target_repr == pseudonym(member)
+    assert admin_row.data["changes"] == {"email": ["(personal data)"] * 2, "is_staff": [0, 1]}
+    assert staff_row.target_repr == "A title"  # not a participant's: untouched
+    everything = " ".join(f"{r.target_repr} {r.reason} {r.data}" for r in AuditEntry.objects.all())
+    for text in ("Current words", "Earlier words", "LegacyName", "legacy@example", "Busan"):
+        assert text not in everything
+    # The guard is back in force.
+    assert len(installed_triggers(connection)) == 2
+    assert refused("UPDATE audit_auditentry SET reason = 'x' WHERE id = %s", [edited.pk])

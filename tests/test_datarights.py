@@ -25,7 +25,14 @@ from comments.models import Comment, CommentReaction
 from comments.services import comment_create, comment_react
 from moderation.services import report_create
 from ratings.models import Rating, RatingAggregate
-from tests.factories import AmendmentFactory, CommentFactory, MembershipFactory, RatingFactory, UserFactory
+from tests.factories import (
+    AmendmentFactory,
+    CommentFactory,
+    MembershipFactory,
+    ProgrammeFactory,
+    RatingFactory,
+    UserFactory,
+)
 
 LINK = re.compile(r"https?://\S+")
 PASSWORD = "correct horse battery staple"
@@ -285,6 +292,40 @@ def test_deleting_the_text_leaves_replies_under_a_deleted_placeholder_and_no_nam
     # Minji's data is untouched.
     assert Rating.objects.filter(user=minji).count() == 2
     assert User.objects.get(pk=minji.pk).display_name == "MinjiUniqueName"
+
+
+@pytest.mark.django_db
+def test_erasure_leaves_no_text_of_an_edited_reported_hidden_comment_anywhere_not_even_in_the_audit_log(
+    client, world, proposal, programme, make_actor
+):
+    """The audit log is append-only: whatever a row says of a participant stays. So rows name
+    participants' content by id, and the earlier versions of a comment live beside it, where
+    erasure reaches them."""
+    from accounts.services import nationality_change_request, programme_join
+    from comments.services import comment_edit
+    from moderation.services import item_hide
+
+    sora, minji, _data = world
+    other = ProgrammeFactory(is_open=True)
+    programme_join(user=sora, programme=other)
+    nationality_change_request(user=sora, nationality="KR", reason="SoraMovedToSeoul")
+    comment = comment_create(author=sora, proposal=proposal, body="SoraFirstDraftText", language="ja")
+    comment_edit(user=sora, comment=comment, body="SoraSecondDraftText")
+    report_create(reporter=minji, comment=comment, reason="spam", note="Minji's note")
+    item_hide(moderator=make_actor("moderator"), comment=comment, reason="Off topic")
+    needles = (sora.email, "SoraUniqueName", "SoraFirstDraft", "SoraSecondDraft", "SoraMovedToSeoul")
+    # Before the erasure the text is where moderators read it, the log included (by id).
+    assert rows_mentioning(*needles)
+    assert AuditEntry.objects.filter(action="comment.edited", target_repr=f"comment #{comment.pk}").exists()
+    client.force_login(make_actor("moderator"))
+    history = client.get(f"/en/admin/comments/comment/{comment.pk}/change/")
+    assert "SoraFirstDraftText" in history.content.decode()  # the earlier version, for moderators
+
+    _erase_through_the_page(client, sora, "delete")
+
+    assert rows_mentioning(*needles) == []
+    assert Comment.objects.get(pk=comment.pk).body == ""
+    assert AuditEntry.objects.filter(target_id=str(comment.pk), action="comment.hidden").exists()
 
 
 @pytest.mark.django_db
