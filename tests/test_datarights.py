@@ -218,16 +218,56 @@ def test_refused_deletion_form_says_why_and_deletes_nothing(client, world):
     assert User.objects.filter(pk=sora.pk).exists()
 
 
-def _erase_through_the_page(client, user, contributions):
+HIDDEN_NEXT = re.compile(r'<input type="hidden" name="next" value="([^"]+)"')
+
+
+def password_page(client, asked, lang="en") -> dict:
+    """Follow the redirect to allauth's password page and fill its form as a browser would: the
+    password, and the hidden ``next`` the page carries."""
+    assert asked.status_code == 302 and f"/{lang}/accounts/reauthenticate/" in asked["Location"]
+    page = client.get(asked["Location"]).content.decode()
+    form = page[page.index('action="/' + lang + '/accounts/reauthenticate/"') :]
+    return {"password": PASSWORD, "next": HIDDEN_NEXT.search(form).group(1)}
+
+
+def _erase_through_the_page(client, user, contributions, lang="en"):
+    """One submit of the deletion form; after the password, the account is gone: the choice
+    made before the password page is the one carried out, nothing to submit again."""
     client.force_login(user)
-    asked = client.post("/en/accounts/delete/", {"contributions": contributions, "confirm": "on"})
-    assert "/accounts/reauthenticate/" in asked["Location"]
+    asked = client.post(f"/{lang}/accounts/delete/", {"contributions": contributions, "confirm": "on"})
     assert User.objects.filter(pk=user.pk).exists()
-    # The password again (allauth's page), then the form once more: the deletion goes through.
-    assert reauthenticate(client).status_code == 302
-    response = client.post("/en/accounts/delete/", {"contributions": contributions, "confirm": "on"})
-    assert response.status_code == 302 and response["Location"] == "/en/proposals/"
+    response = client.post(f"/{lang}/accounts/reauthenticate/", password_page(client, asked, lang))
+    assert response.status_code == 302 and response["Location"] == f"/{lang}/proposals/"
     assert not User.objects.filter(pk=user.pk).exists()
+    return response
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["ko", "ja"])
+def test_one_submit_then_the_password_erases_the_account_with_the_choice_made(client, world, lang):
+    sora, _minji, data = world
+    response = _erase_through_the_page(client, sora, "delete", lang)
+    assert Comment.objects.get(pk=data[sora]["comment"].pk).body == ""  # "delete" was carried out
+    # Logged out, told so in the page's language.
+    page = client.get(response["Location"]).content.decode()
+    assert {"ko": "계정이 삭제되었습니다", "ja": "アカウントを削除しました"}[lang] in page
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_an_incomplete_form_comes_back_after_the_password_with_the_choice_kept_and_one_submit_erases(
+    client, world
+):
+    sora, _minji, _data = world
+    client.force_login(sora)
+    asked = client.post("/ja/accounts/delete/", {"contributions": "delete"})  # the box not ticked
+    back = client.post("/ja/accounts/reauthenticate/", password_page(client, asked, "ja"))
+    page = back.content.decode()
+    assert back.status_code == 400 and 'class="errorlist' in page
+    assert re.search(r'value="delete"[^>]*checked', page)  # the choice is kept
+    assert User.objects.filter(pk=sora.pk).exists()
+    done = client.post("/ja/accounts/delete/", {"contributions": "delete", "confirm": "on"})
+    assert done.status_code == 302 and not User.objects.filter(pk=sora.pk).exists()
 
 
 @pytest.mark.django_db
