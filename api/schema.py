@@ -153,3 +153,23 @@ def report_request_shapes(result, generator, request, public):
             {"required": ["translations"], "not": {"anyOf": single}},
         ]
     return result
+
+
+def nullable_as_type_list(result, generator, request, public):
+    """OpenAPI 3.1 (JSON Schema) has no ``nullable``: DRF's paginators still write
+    ``{"type": "string", "nullable": true}`` for ``next``/``previous``, which a 3.1 validator reads
+    as "never null". Say ``"type": ["string", "null"]`` instead."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("nullable") is True and isinstance(node.get("type"), str):
+                del node["nullable"]
+                node["type"] = [node["type"], "null"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result)
+    return result

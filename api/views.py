@@ -433,10 +433,14 @@ def _webhook_facts(request) -> dict:
 def webhooks_docs(request):
     """The webhooks reference for partners: events with example bodies, headers, verification,
     tolerance, retries, rotation (the schema's description links here)."""
+    # Not at the top: its examples reverse URLs, which cannot happen while the URLconf imports us.
+    from . import webhook_schema
+
     events = [
         {
             "type": event,
             "description": description,
+            "fields": webhook_schema.data_fields(event),
             "example": json.dumps(webhooks.example_body(event), ensure_ascii=False, indent=2, sort_keys=True),
         }
         for event, description in webhooks.EVENT_DESCRIPTIONS.items()

@@ -427,12 +427,17 @@ SPECTACULAR_SETTINGS = {
         "Quickstart: [한국어](/api/v1/docs/quickstart/ko/) · [日本語](/api/v1/docs/quickstart/ja/)."
     ),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.report_request_shapes",
+        "api.schema.nullable_as_type_list",
+        "api.webhook_schema.webhook_headers",
     ],
+    # OpenAPI 3.1 for its webhooks section: every event we POST to partners, with its body.
+    "WEBHOOKS": ["api.webhook_schema.STAGE_CHANGED", "api.webhook_schema.PING"],
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "proposals.models.Stage",
         "JurisdictionEnum": "progress.models.Jurisdiction",

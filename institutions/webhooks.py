@@ -71,7 +71,7 @@ EVENTS = (STAGE_CHANGED, PING)
 
 EVENT_DESCRIPTIONS = {
     STAGE_CHANGED: (
-        "A proposal's stage moved in a jurisdiction (KR or JP) because a milestone was published, "
+        "A proposal's stage moved in a jurisdiction (KR, JP or BILATERAL) because a milestone was published, "
         "changed or withdrawn: one event per move, one delivery per endpoint. When the move also moved "
         "the proposal's overall stage, overall holds that move's from_stage and to_stage (in the same "
         "event); otherwise overall is null. Only when the overall stage moved without any jurisdiction "

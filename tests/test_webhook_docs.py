@@ -57,3 +57,87 @@ def test_the_quickstarts_are_in_korean_and_japanese(client, lang, words):
 
 def test_an_unknown_quickstart_language_is_not_found(client):
     assert client.get("/api/v1/docs/quickstart/fr/").status_code == 404
+
+
+# --- The schema's webhooks section ---------------------------------------------------------------
+
+
+def _validator(component: str):
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    from tests.test_api_support import schema_dict
+
+    root = {"$ref": f"#/components/schemas/{component}", "components": schema_dict()["components"]}
+    return Draft202012Validator(root, format_checker=FormatChecker())
+
+
+def test_the_schema_is_openapi_3_1_with_every_event_in_its_webhooks_section(client):
+    schema = client.get("/api/v1/schema/").json()
+
+    assert schema["openapi"].startswith("3.1")
+    assert set(schema["webhooks"]) == set(webhooks.EVENTS)
+    for event in webhooks.EVENTS:
+        operation = schema["webhooks"][event]["post"]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert body.startswith("#/components/schemas/")
+        headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        assert {webhooks.ID_HEADER, webhooks.TIMESTAMP_HEADER, webhooks.SIGNATURE_HEADER} <= headers
+        assert "2XX" in operation["responses"]
+
+
+def _component(event: str) -> str:
+    from tests.test_api_support import schema_dict
+
+    ref = schema_dict()["webhooks"][event]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return ref["$ref"].rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {
+            "jurisdiction": "KR",
+            "from_stage": None,
+            "to_stage": "submitted",
+            "overall": ("proposed", "submitted"),
+        },
+        {"jurisdiction": "JP", "from_stage": "submitted", "to_stage": None, "overall": None},
+        {"jurisdiction": None, "from_stage": "piloted", "to_stage": "submitted"},
+    ],
+)
+def test_a_real_stage_changed_body_validates_against_its_schema(proposal, change):
+    WebhookEndpointFactory()
+    (delivery,) = webhooks.write_stage_changed(proposal=proposal, **change)
+    body = json.loads(webhooks.body_for(WebhookDelivery.objects.get(pk=delivery.pk)))
+
+    errors = list(_validator(_component(webhooks.STAGE_CHANGED)).iter_errors(body))
+
+    assert errors == []
+    assert body["data"]["overall"] is not None or change.get("overall", "") is None
+
+
+def test_a_real_ping_body_validates_against_its_schema():
+    delivery = webhooks.write_ping(endpoint=WebhookEndpointFactory(url="https://partner.example/hook"))
+    body = json.loads(webhooks.body_for(WebhookDelivery.objects.get(pk=delivery.pk)))
+
+    assert list(_validator(_component(webhooks.PING)).iter_errors(body)) == []
+
+
+@pytest.mark.parametrize("event", webhooks.EVENTS)
+def test_every_documented_example_validates_against_its_schema(event):
+    assert list(_validator(_component(event)).iter_errors(webhooks.example_body(event))) == []
+
+
+def test_a_body_of_the_wrong_shape_does_not_validate():
+    body = webhooks.example_body(webhooks.STAGE_CHANGED)
+    body["data"]["overall"] = "submitted"  # must be an object or null
+
+    assert list(_validator(_component(webhooks.STAGE_CHANGED)).iter_errors(body)) != []
+
+
+def test_the_reference_lists_each_events_data_fields_and_links_the_schema(client):
+    page = client.get("/api/v1/docs/webhooks/").content.decode()
+
+    assert 'href="/api/v1/schema/"' in page and "<code>webhooks</code>" in page
+    for field in ("proposal", "jurisdiction", "from_stage", "to_stage", "overall", "occurred_at", "endpoint"):
+        assert f"<td><code>{field}</code></td>" in page
