@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.log import record
-from core import personaldata
+from core import pagestamp, personaldata
 from core.errors import PermissionRefused
 from core.siteurl import site_url
 from core.tasks import enqueue_on_commit
@@ -165,6 +165,8 @@ def account_erase(*, user: User, actor: User | None, keep_contributions: bool, r
             reason=reason,
             contributions="kept anonymised" if keep_contributions else "deleted",
         )
+        # Their contributions now show the withdrawn participant (or nothing) on every page.
+        pagestamp.touch_everything()
         # user_delete refuses non-superusers deleting others; the check above stands for it here.
         user_delete(
             user=user, actor=actor if actor is not None and actor.pk == user.pk else None, reason=reason

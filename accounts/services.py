@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.log import record
+from core import pagestamp
 from core.errors import DeliberationError, PermissionRefused
 from core.fields import max_length
 from core.text import clean, clean_text, without_bidi_controls
@@ -97,6 +98,9 @@ def profile_update(
         for name in changed:
             setattr(user, name, new[name])
         user.save(update_fields=changed)
+        if {"display_name", "affiliation"} & set(changed):
+            # Their name is on every page they wrote on.
+            pagestamp.touch_everything()
         record(action="account.profile_updated", actor=user, target=user, fields=changed)
     return user
 
@@ -197,6 +201,7 @@ def user_delete(*, user: User, actor: User | None = None, reason: str = "") -> N
         # The pre_delete safety net (accounts.signals) must not record it a second time.
         user._deletion_audited = True  # type: ignore[attr-defined]
         user.delete()
+        pagestamp.touch_everything()
 
 
 NATIONALITY_REASON_MAX = max_length(NationalityChange, "reason")
@@ -256,6 +261,7 @@ def nationality_change_decide(
         if approve:
             user.nationality = change.to_nationality
             user.save(update_fields=["nationality"])
+            pagestamp.touch_everything()
         record(
             action="account.nationality_changed" if approve else "account.nationality_change_declined",
             actor=moderator,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Nationality
 from accounts.permissions import ensure_can_participate, ensure_moderator
 from audit.log import record
-from core import diff, once
+from core import diff, once, pagestamp
 from core.choices import Choice, set_choice
 from core.errors import DeliberationError
 from core.fields import max_length
@@ -132,6 +132,7 @@ def amendment_create(
             proposal=proposal.slug,
             field=amendment.field_name,
         )
+        pagestamp.touch(proposal.pk)
         # The machine translates the rationale and the proposed text for readers of the other
         # languages (when a provider is configured).
         amendment.proposal = proposal
@@ -255,6 +256,7 @@ def _move_counters(amendment: Amendment, *, add: Choice | None = None, remove: C
         # column only appears twice if nothing changed, which callers never ask for.
         changes[name] = F(name) - 1
     Amendment.objects.filter(pk=amendment.pk).update(**changes)
+    pagestamp.touch(amendment.proposal_id)
 
 
 # --- Withdraw -------------------------------------------------------------------------------------
@@ -275,6 +277,7 @@ def amendment_withdraw(*, user, amendment: Amendment) -> Amendment:
         amendment.state = AmendmentState.WITHDRAWN
         amendment.updated_at = now
         record(action="amendment.withdrawn", actor=user, target=amendment)
+        pagestamp.touch(amendment.proposal_id)
     return amendment
 
 
@@ -317,6 +320,7 @@ def amendment_reject(*, moderator, amendment: Amendment, reason: str) -> Amendme
         amendment.refresh_from_db()
         proposal = Proposal.objects.select_related("current_version").get(pk=amendment.proposal_id)
         record(action="amendment.rejected", actor=moderator, target=amendment, reason=text)
+        pagestamp.touch(amendment.proposal_id)
         _notify_author(amendment, proposal)
     return amendment
 
@@ -406,6 +410,7 @@ def _accept(*, moderator, amendment: Amendment, proposal: Proposal, current: Pro
         amendment=amendment.pk,
     )
     Amendment.objects.filter(pk=amendment.pk).update(result_version=version)
+    pagestamp.touch(proposal.pk)
     # Machine drafts for the languages this change left behind, for a moderator to review.
     proposal_text.drafts_request(version=version, field=amendment.field, source_language=amendment.language)
     amendment.refresh_from_db()
@@ -469,6 +474,7 @@ def _rebase_one(amendment: Amendment, version: ProposalVersion, *, proposal: Pro
     if rebased is not None and len(rebased) > MAX_LENGTHS.get(amendment.field, MAX_TEXT_LENGTH):
         rebased = None
     now = timezone.now()
+    pagestamp.touch(amendment.proposal_id)
     if rebased is not None and rebased != current_text:
         Amendment.objects.filter(pk=amendment.pk, state=AmendmentState.OPEN).update(
             base_version=version, original_text=current_text, new_text=rebased, updated_at=now

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import ensure_can_participate, is_moderator
 from audit.log import record
-from core import once
+from core import once, pagestamp
 from core.choices import Choice, set_choice
 from core.consensus import current_thresholds
 from core.errors import DeliberationError, PermissionRefused
@@ -166,6 +166,7 @@ def comment_create(
             if parent.author_id != author.pk:
                 _notify_reply(parent=parent, reply=comment, proposal=proposal)
         record(action="comment.created", actor=author, target=comment, proposal=proposal.slug)
+        pagestamp.touch(proposal.pk)
         _translate(comment, author=author, proposal=proposal, amendment=amendment, own=translations or {})
     return comment
 
@@ -241,6 +242,7 @@ def comment_edit(*, user, comment: Comment, body: str) -> Comment:
         comment.edited_at = earlier.edited_at
         comment.save(update_fields=["body", "edited_at"])
         record(action="comment.edited", actor=user, target=comment, earlier_version=earlier.pk)
+        pagestamp.touch(comment.proposal_id)
         translation_services.source_changed(kind=KIND, obj=comment)
     return comment
 
@@ -258,6 +260,7 @@ def comment_delete(*, user, comment: Comment) -> Comment:
         comment.deleted_at = timezone.now()
         comment.save(update_fields=["deleted_at"])
         record(action="comment.deleted", actor=user, target=comment)
+        pagestamp.touch(comment.proposal_id)
     return comment
 
 
@@ -295,6 +298,8 @@ def comment_react(
         )
         if held_until is not None and reaction is not None:
             _refresh_later(comment.pk, held_until)
+        # Moved even when nothing changed: an idempotent repeat costs one cheap UPDATE.
+        pagestamp.touch(comment.proposal_id)
         return reaction
 
 
@@ -330,6 +335,7 @@ def common_ground_refresh(*, comment_id: int) -> None:
         if comment is None:
             return
         Comment.objects.filter(pk=comment_id).update(**ground.label_fields(comment))
+        pagestamp.touch(comment.proposal_id)
 
 
 def held_reactions_confirm(*, moderator, reactions) -> int:
@@ -346,6 +352,7 @@ def held_reactions_confirm(*, moderator, reactions) -> int:
         CommentReaction.objects.filter(pk__in=[r.pk for r in held]).update(held_until=None)
         for comment_id in sorted({r.comment_id for r in held}):
             common_ground_refresh(comment_id=comment_id)
+        pagestamp.touch(*{r.comment.proposal_id for r in held})
         for reaction in held:
             record(
                 action="reaction.hold_confirmed",

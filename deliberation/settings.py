@@ -210,6 +210,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: shared between processes, because login rate limits live in it. A per-process LocMem
 # cache would multiply the limits by the number of workers.
 REDIS_URL = os.environ.get("REDIS_URL")
+# Visitors' proposal pages from this cache (pages.cache), keyed by the proposal's activity stamp.
+# Tests that measure the rendering itself turn it off.
+PROPOSAL_PAGE_CACHE = env_bool("PROPOSAL_PAGE_CACHE", True)
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:

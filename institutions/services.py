@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.log import record
-from core import once
+from core import once, pagestamp
 from core.errors import DeliberationError, PermissionRefused
 from core.languages import LANGUAGE_CODES
 from core.tasks import enqueue_on_commit
@@ -109,6 +109,7 @@ def report_submit(
         if not created:
             # The same token arrived twice at once: the other request won.
             return report, False
+        pagestamp.touch(proposal.pk)
         record(
             action="progress_report.submitted",
             target=milestone,

@@ -34,6 +34,7 @@ from amendments.models import Amendment
 from audit.log import record
 from comments.models import Comment
 from comments.services import comment_url
+from core import pagestamp
 from core.errors import DeliberationError, PermissionRefused
 from core.languages import LANGUAGE_CODES, per_language
 from core.text import clean_text
@@ -101,6 +102,7 @@ def _set_hidden(item: Moderated, *, reason: str, automatic: bool) -> None:
     item.hidden_reason = reason
     item.hidden_automatically = automatic
     item.save(update_fields=["hidden_at", "hidden_reason", "hidden_automatically"])
+    pagestamp.touch(item.proposal_id)
 
 
 def _clear_hidden(item: Moderated) -> None:
@@ -108,6 +110,7 @@ def _clear_hidden(item: Moderated) -> None:
     item.hidden_reason = ""
     item.hidden_automatically = False
     item.save(update_fields=["hidden_at", "hidden_reason", "hidden_automatically"])
+    pagestamp.touch(item.proposal_id)
     # Machine translations held back while it was hidden can be made now.
     kinds = ["comment.body"] if isinstance(item, Comment) else ["amendment.rationale", "amendment.new_text"]
     for kind in kinds:
@@ -256,6 +259,7 @@ def _hide_if_reported_widely(kind: str, item: Moderated) -> bool:
     )
     if not hidden:
         return False
+    pagestamp.touch(item.proposal_id)
     record(
         action=f"{kind}.hidden_automatically",
         actor=None,
@@ -388,6 +392,9 @@ def user_suspend(*, moderator: User, user: User, until: dt.datetime | None, reas
         user.suspended_until = until
         user.suspension_reason = reason
         user.save(update_fields=["suspended_at", "suspended_until", "suspension_reason"])
+        # Their own controls go with their participation refusal (never cached); the pages are
+        # renewed too, so that nothing rendered for them while they could write is served again.
+        pagestamp.touch_everything()
         record(
             action="user.suspended",
             actor=moderator,
@@ -421,6 +428,7 @@ def user_unsuspend(*, moderator: User, user: User, reason: str = "") -> User:
         user.suspended_until = None
         user.suspension_reason = ""
         user.save(update_fields=["suspended_at", "suspended_until", "suspension_reason"])
+        pagestamp.touch_everything()
         record(
             action="user.unsuspended",
             actor=moderator,

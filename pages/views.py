@@ -30,6 +30,8 @@ from proposals import selectors as proposal_selectors
 from proposals.search import MAX_QUERY_LENGTH, normalise_query
 from ratings import sections as rating_sections
 
+from . import cache as page_cache
+
 # The proposal page's sections, in the order the template shows them.
 PROPOSAL_SECTIONS: list[Callable[..., dict[str, Any]]] = [
     rating_sections.proposal_section,
@@ -43,18 +45,27 @@ PROFILE_NOTIFICATIONS = 20
 def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The proposal page: its current text and source, then ratings, amendments and comments.
 
-    The participation check runs once here and is handed to every section."""
-    proposal = proposal_selectors.proposal_detail(slug=slug)
-    refusal = participation_refusal(request.user, proposal.programme)
-    context = {
-        "proposal": proposal,
-        "version": proposal.current_version,
-        "publication": proposal.publication,
-        "refusal": refusal,
-    }
-    for section in PROPOSAL_SECTIONS:
-        context.update(section(request, proposal, refusal))
-    return render(request, "proposals/detail.html", context)
+    The participation check runs once here and is handed to every section. A visitor's page comes
+    from the shared cache, keyed by the proposal's activity stamp (``pages.cache``)."""
+
+    def page(extra: dict[str, Any] | None = None) -> HttpResponse:
+        proposal = proposal_selectors.proposal_detail(slug=slug)
+        refusal = participation_refusal(request.user, proposal.programme)
+        context = {
+            "proposal": proposal,
+            "version": proposal.current_version,
+            "publication": proposal.publication,
+            "refusal": refusal,
+            **(extra or {}),
+        }
+        for section in PROPOSAL_SECTIONS:
+            context.update(section(request, proposal, refusal))
+        return render(request, "proposals/detail.html", context)
+
+    if page_cache.cacheable(request):
+        pk, stamp = proposal_selectors.page_stamp(slug=slug)
+        return page_cache.cached_page(request, pk, stamp, page)
+    return page()
 
 
 def proposal_list(request: HttpRequest) -> HttpResponse:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import ensure_moderator
 from audit.log import record
+from core import pagestamp
 from core.errors import DeliberationError
 from core.fields import max_length
 from core.languages import LANGUAGE_CODES, per_language
@@ -221,6 +222,7 @@ def milestone_delete(*, milestone: Milestone, actor: User, recompute: bool = Tru
             status=milestone.status,
         )
         milestone.delete()
+        pagestamp.touch(proposal.pk)
         if recompute:
             stages_recompute(proposal=proposal, actor=actor)
 
@@ -305,6 +307,7 @@ def milestone_decline(*, milestone: Milestone, actor: User) -> Milestone:
 
 
 def _record_saved(milestone: Milestone, actor, *, created: bool, previous_status: str | None) -> None:
+    pagestamp.touch(milestone.proposal_id)
     common: dict[str, Any] = {
         "proposal_id": milestone.proposal_id,
         "jurisdiction": milestone.jurisdiction,
@@ -340,6 +343,7 @@ def stages_recompute(*, proposal: Proposal, actor: User | None) -> list[StageCha
         current_overall = (
             Proposal.objects.select_for_update().filter(pk=proposal.pk).values_list("stage", flat=True).get()
         )
+        pagestamp.touch(proposal.pk)
         published = list(
             Milestone.objects.filter(proposal_id=proposal.pk, status=MilestoneStatus.PUBLISHED)
             .order_by("date", "pk")

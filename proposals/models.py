@@ -139,6 +139,9 @@ class Proposal(models.Model):
         verbose_name=_("current version"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Moves on every write that changes what the proposal page shows (core.pagestamp), inside the
+    # writing transaction: the page caches are keyed by it, so a write makes them unreachable.
+    activity_stamp = models.PositiveBigIntegerField(_("activity stamp"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("proposal")
@@ -153,6 +156,21 @@ class Proposal(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("proposals:detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        """A full save of a row loaded earlier must not write back an older ``activity_stamp``: a
+        stamp that went back would reach pages cached before the write (core.pagestamp). The stamp
+        moves only by ``core.pagestamp.touch``; a full save moves it too (an admin edit)."""
+        if self.pk is not None and kwargs.get("update_fields") is None and not self._state.adding:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "activity_stamp"
+            ]
+            super().save(*args, **kwargs)
+            type(self)._default_manager.filter(pk=self.pk).update(activity_stamp=models.F("activity_stamp") + 1)
+            return
+        super().save(*args, **kwargs)
 
 
 class ProposalVersion(models.Model):

@@ -3,6 +3,7 @@
 from itertools import groupby
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from core.languages import LANGUAGE_CODES
@@ -35,6 +36,18 @@ def proposals_by_area(q: str = "") -> list[tuple[PolicyArea, list[Proposal]]]:
     return [
         (PolicyArea(area), list(items)) for area, items in groupby(proposals, key=lambda p: p.policy_area)
     ]
+
+
+def page_stamp(*, slug: str) -> tuple[int, int]:
+    """``(pk, activity_stamp)`` of the proposal the page ``slug`` shows (one query), or 404."""
+    found = (
+        Proposal.objects.filter(slug=slug, current_version__isnull=False)
+        .values_list("pk", "activity_stamp")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
 
 
 def proposal_detail(*, slug: str) -> Proposal:

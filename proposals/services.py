@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import ensure_moderator
 from audit.log import record
-from core import diff
+from core import diff, pagestamp
 from core.errors import DeliberationError
 from core.fields import max_length
 from core.languages import LANGUAGE_CODES
@@ -76,6 +76,7 @@ def version_create(
             **{name: texts[name] for name in translated_field_names()},
         )
         Proposal.objects.filter(pk=proposal.pk).update(current_version=version)
+        pagestamp.touch(proposal.pk)
         proposal.current_version = version
         record(
             action="proposal.version_created",
@@ -145,6 +146,7 @@ def version_correct(
         if not changes:
             raise DeliberationError("no_change", _("Nothing was changed."))
         version.save(update_fields=list(changes))
+        pagestamp.touch(proposal.pk)
         record(
             action="proposal.version_corrected",
             actor=moderator,

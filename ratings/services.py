@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Nationality, User
 from accounts.permissions import ensure_can_participate
 from audit.log import record
+from core import pagestamp
 from core.errors import DeliberationError
 from proposals.models import Proposal
 
@@ -150,6 +151,7 @@ def _add(proposal: Proposal, criterion: str, groups: list[str], score: int, sign
         _aggregates(proposal, criterion, group).update(
             count=F("count") + sign, total=F("total") + sign * score, **{f"n{score}": F(f"n{score}") + sign}
         )
+    pagestamp.touch(proposal.pk)
 
 
 def _move(proposal: Proposal, criterion: str, *, old: tuple[str, int], new: tuple[str, int]) -> None:
@@ -164,6 +166,7 @@ def _move(proposal: Proposal, criterion: str, *, old: tuple[str, int], new: tupl
         changes = {field: F(field) + delta for field, delta in deltas[group].items() if delta}
         if changes:
             _aggregates(proposal, criterion, group).update(**changes)
+    pagestamp.touch(proposal.pk)
 
 
 def _bump(delta: dict[str, int], score: int, sign: int) -> None:

@@ -1026,7 +1026,10 @@ def test_comment_list_query_budget_does_not_grow(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["anonymous", "member"])
-def test_proposal_page_query_count_is_the_same_for_5_and_500_comments(client, programme, make_actor, role):
+def test_proposal_page_query_count_is_the_same_for_5_and_500_comments(
+    client, programme, make_actor, role, settings
+):
+    settings.PROPOSAL_PAGE_CACHE = False  # the rendering is measured; the cached page has its own test
     small, large = ProposalFactory(programme=programme), ProposalFactory(programme=programme)
     viewer = login(client, make_actor(role))
     build_discussion(small, 5, viewer)
@@ -1158,4 +1161,6 @@ def test_htmx_reply_query_budget_does_not_grow(
 # The whole reply: session and user, the parent with its proposal, participation, the throttle's
 # counters, the write with its audit entry, notification and translation request, then the thread
 # re-rendered (root, replies, reactions, translations, read marks) and the heading's count (1).
-HTMX_REPLY_QUERIES = 43
+# The write moves the proposal's activity stamp (core.pagestamp: one UPDATE) so no cached page
+# outlives it.
+HTMX_REPLY_QUERIES = 44

@@ -100,7 +100,9 @@ def test_proposal_list_query_budget(client, world, assert_queries, size):
 
 @pytest.mark.parametrize("page", [None, 50])
 @pytest.mark.parametrize("size", SIZES)
-def test_proposal_page_query_budget(client, world, assert_queries, size, page):
+def test_proposal_page_query_budget(client, world, assert_queries, size, page, settings):
+    """What rendering the page costs (the visitor's cached page: the next test)."""
+    settings.PROPOSAL_PAGE_CACHE = False
     params = {"page": page} if page else None
     assert_queries(BUDGETS["page", "anonymous"], client, "GET", f"/en/proposals/{HOT}/", params)
     login(client, world["reader"])
@@ -136,8 +138,18 @@ def translate_everything(language: str) -> int:
     return len(rows)
 
 
+@pytest.mark.parametrize("page", [None, 50])
 @pytest.mark.parametrize("size", SIZES)
-def test_proposal_page_with_translations_query_budget(client, world, assert_queries, size):
+def test_cached_proposal_page_query_budget(client, world, assert_queries, size, page):
+    """A visitor's page from the shared cache: the proposal's stamp, then the cache."""
+    params = {"page": page} if page else None
+    assert_queries(PAGE_STAMP + PAGE_CACHE_GET, client, "GET", f"/en/proposals/{HOT}/", params)
+    assert_queries(PAGE_STAMP + PAGE_CACHE_GET, client, "GET", f"/ja/proposals/{HOT}/", params)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_proposal_page_with_translations_query_budget(client, world, assert_queries, size, settings):
+    settings.PROPOSAL_PAGE_CACHE = False
     """Translations on (the seed's machine translations of the hot thread, published ones for
     every other comment, machine work queued): the same budget at both sizes, and the page shows
     them."""
@@ -183,6 +195,11 @@ def test_progress_dashboard_query_budget(client, world, assert_queries, size):
     assert_queries(BUDGETS["progress", "anonymous"], client, "GET", "/en/progress/")
 
 
+# The visitor's cached page: the proposal's activity stamp, then the page from the cache (with the
+# database cache a query; nothing in the database with Redis).
+PAGE_STAMP = 1
+PAGE_CACHE_GET = 1 if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache") else 0
+
 # API: the key, then its rate limit in the cache (with the database cache: a read, then a count,
 # a lookup and an update in a transaction; nothing in the database with Redis), then the data.
 API_KEY = 1
@@ -197,11 +214,13 @@ API_PROPOSAL_LIST = 3
 API_COMMENT_PAGE = 3
 # The new thread's page re-rendered for htmx: proposal; session, user, standing; in one transaction
 # standing again, the client token, insert (in a savepoint: 3), root, audit entry; then the page the
-# thread landed on: its number, counts, roots, replies, own reactions.
-POST_COMMENT = 18
+# thread landed on: its number, counts, roots, replies, own reactions. + the proposal's activity
+# stamp moved in the transaction (core.pagestamp: one UPDATE), so no cached page outlives the write.
+POST_COMMENT = 19
 # proposal; in one transaction session, user, standing, aggregate rows ensured, own rating (locked),
 # two aggregate updates, the rating, audit entry; then the section: standing, own scores, aggregates.
-CHANGE_RATING = 15
+# + the proposal's activity stamp moved in the transaction (core.pagestamp: one UPDATE).
+CHANGE_RATING = 16
 
 
 @needs_api

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import ensure_can_participate, is_moderator
 from audit.log import record
+from core import pagestamp
 from core.errors import DeliberationError, PermissionRefused
 from core.languages import LANGUAGE_CODES
 from core.tasks import enqueue_on_commit, supports_defer
@@ -669,6 +670,9 @@ def _changed(row: Translation) -> None:
     """Every write above ends here: after the commit, ``signals.translation_changed`` tells whoever
     listens (e.g. a cache of the page the text is read on) which text changed in which language."""
     kind, source_id, language = row.source_kind, row.source_id, row.target_language
+    # Inside the writing transaction: the page showing the text is served afresh from the commit on.
+    # (Every registered source belongs to a proposal: comments, amendments, the proposal text.)
+    pagestamp.touch_row(registry.get(kind).model, source_id)
     transaction.on_commit(
         lambda: signals.translation_changed.send(
             sender=Translation, source_kind=kind, source_id=source_id, target_language=language

@@ -51,4 +51,8 @@ def _split_trail(url: str) -> tuple[str, str]:
 def _linked(text: str) -> str:
     if not text:
         return ""
+    if "." not in text and "@" not in text and ":" not in text:
+        # urlize only looks at words with one of these (a URL, a domain, an address) and escapes
+        # every other word: most comments have none, and skip its word-by-word pass.
+        return escape(text)
     return urlize(text, trim_url_limit=TRIM_URL, nofollow=True, autoescape=True)

@@ -1,0 +1,139 @@
+"""The proposal page's activity stamp: a counter on each proposal that moves with every write
+changing what its page shows, so that the page caches (``pages.cache``) can be keyed by it.
+
+A write calls ``touch(proposal_id)`` (or ``touch_row`` / ``touch_everything``) *inside its own
+transaction*. The UPDATE takes the proposal row's lock until the commit, so a reader either sees
+the old stamp and the old data, or the new stamp; no one can read the old stamp after the commit
+and be served a page cached before it. A cached page is never stale: there is no time-to-live to
+wait for, only keys that are no longer reached.
+
+The list of writes that must touch is kept here, in one place (``PAGE_WRITES``); every other public
+function of a ``services`` module is named in ``NOT_ON_THE_PAGE`` with the reason.
+``tests/test_page_cache.py`` fails when a service function is in neither list, when a listed write
+does not call this module, and, write by write, when the next page view does not show the change.
+"""
+
+from django.apps import apps
+from django.db.models import F, Subquery
+
+# Writes that change what the proposal page shows (dotted path -> what changes).
+PAGE_WRITES: dict[str, str] = {
+    # comments
+    "comments.services.comment_create": "a new comment or reply, the count",
+    "comments.services.comment_edit": "the comment's text, 'edited'",
+    "comments.services.comment_delete": "the placeholder, the count",
+    "comments.services.comment_react": "the reaction counts, the common-ground figures",
+    "comments.services.common_ground_refresh": "the common-ground label",
+    "comments.services.held_reactions_confirm": "the common-ground labels",
+    # moderation
+    "moderation.services.report_create": "the comment hidden once reported widely",
+    "moderation.services.item_hide": "the hidden placeholder",
+    "moderation.services.item_restore": "the text again",
+    "moderation.services.reports_dismiss": "an automatically hidden item shown again",
+    "moderation.services.user_suspend": "the suspended participant's controls",
+    "moderation.services.user_unsuspend": "the participant's controls again",
+    # accounts
+    "accounts.services.profile_update": "the participant's public name",
+    "accounts.services.user_delete": "the author's name (withdrawn participant)",
+    "accounts.services.nationality_change_decide": "the nationality badge, per-nationality figures",
+    "accounts.datarights.account_erase": "the author's name, erased contributions",
+    # ratings
+    "ratings.services.rating_set": "the rating figures",
+    "ratings.services.rating_withdraw": "the rating figures",
+    # amendments
+    "amendments.services.amendment_create": "the amendment list",
+    "amendments.services.amendment_vote": "the amendment's votes",
+    "amendments.services.amendment_withdraw": "the amendment's state",
+    "amendments.services.amendment_reject": "the amendment's state",
+    "amendments.services.amendment_accept": "the text (a new version), the amendment's state",
+    "amendments.services.rebase_open_amendments": "the open amendments' base text",
+    # proposals
+    "proposals.services.version_create": "the text (a new version)",
+    "proposals.services.version_correct": "the text (a correction)",
+    "proposals.services.correction_apply": "the text (a correction)",
+    # progress
+    "progress.services.milestone_save": "the progress section",
+    "progress.services.milestone_delete": "the progress section",
+    "progress.services.milestones_set_status": "the progress section",
+    "progress.services.milestones_set_status_each": "the progress section",
+    "progress.services.milestone_publish": "the progress section",
+    "progress.services.milestone_decline": "the progress section",
+    "progress.services.stages_recompute": "the stage",
+    "progress.services.milestones_import": "the progress section",
+    "institutions.services.report_submit": "the institution's progress report",
+    # translations (they write with QuerySet.update(), which no signal sees)
+    "translations.services.machine_request": "'translation pending'",
+    "translations.services.source_changed": "a stale translation withdrawn",
+    "translations.services.source_visible_again": "translations queued again",
+    "translations.services.machine_run": "the machine translation, or 'unavailable'",
+    "translations.services.translation_submit": "an author's translation (published at once)",
+    "translations.services.translation_approve": "the approved translation",
+    "translations.services.translation_reject": "a translation no longer shown",
+}
+
+# Public functions of services modules that do not change the proposal page (dotted path -> why).
+NOT_ON_THE_PAGE: dict[str, str] = {
+    "accounts.services.join_refusal": "a check, no write",
+    "accounts.services.programme_join": "membership is the viewer's own state, never cached",
+    "accounts.services.nationality_change_request": "a request: nothing shown changes until decided",
+    "comments.services.clean_body": "no write",
+    "comments.services.discussion_url": "no write",
+    "comments.services.comment_url": "no write",
+    "comments.services.comment_link": "no write",
+    "comments.services.ensure_can_reply": "a check, no write",
+    "comments.services.ensure_can_edit": "a check, no write",
+    "institutions.services.ensure_scope": "a check, no write",
+    "institutions.services.webhook_secret_rotate": "webhooks are not on the page",
+    "institutions.services.webhook_ping": "webhooks are not on the page",
+    "moderation.services.reasons_text": "no write",
+    "moderation.services.report_refusal": "a check, no write",
+    "notifications.services.notify": "notifications are not on the proposal page",
+    "notifications.services.mark_read": "notifications are not on the proposal page",
+    "notifications.services.mark_all_read": "notifications are not on the proposal page",
+    "progress.services.milestone_problems": "a check, no write",
+    "progress.services.clean_milestone": "a check, no write",
+    "progress.services.import_summary": "no write",
+    "proposals.services.translated_field_names": "no write",
+    "proposals.services.version_text": "no write",
+    "proposals.services.corrections_record": "a reader's report of an error: shown to editors only",
+    "proposals.services.correction_resolve": "closes a report without changing the text",
+    "ratings.services.group_of": "no write",
+    "translations.services.can_review": "a check, no write",
+    "translations.services.ensure_can_review": "a check, no write",
+    "translations.services.translate_problem": "a check, no write",
+    "translations.services.machine_targets": "no write",
+    "translations.services.daily_budget": "no write",
+    "translations.services.usage_reserve": "the provider's usage counter",
+    "translations.services.usage_refund": "the provider's usage counter",
+    "translations.services.clean_translation": "no write",
+    "translations.services.machine_retry": "schedules the machine; its run (machine_run) changes the page",
+}
+
+
+def _proposals():
+    return apps.get_model("proposals", "Proposal")._default_manager
+
+
+def touch(*proposal_ids: int | None) -> None:
+    """Move the stamp of each proposal (inside the caller's transaction). One UPDATE."""
+    ids = sorted({pk for pk in proposal_ids if pk is not None})
+    if ids:
+        _proposals().filter(pk__in=ids).update(activity_stamp=F("activity_stamp") + 1)
+
+
+def touch_row(model_label: str, pk: int) -> None:
+    """Move the stamp of the proposal a row of ``model_label`` (with a ``proposal`` foreign key)
+    belongs to, without loading the row: one UPDATE with a subquery."""
+    rows = apps.get_model(model_label)._default_manager.filter(pk=pk).values("proposal_id")[:1]
+    _proposals().filter(pk=Subquery(rows)).update(activity_stamp=F("activity_stamp") + 1)
+
+
+def touch_everything() -> None:
+    """Move every proposal's stamp: for changes to a person shown on any page (name, suspension,
+    erasure). Rare, and one UPDATE over a few hundred rows."""
+    _proposals().update(activity_stamp=F("activity_stamp") + 1)
+
+
+def stamp_of(proposal_id: int) -> int:
+    """The stamp as the database has it now (tests, and pages that did not load the proposal)."""
+    return _proposals().filter(pk=proposal_id).values_list("activity_stamp", flat=True).get()

@@ -1,0 +1,341 @@
+"""The proposal page's caches are never stale: every write that changes the page moves the
+proposal's activity stamp (core.pagestamp) inside its transaction, and the caches are keyed by it.
+
+Three kinds of check: every public service function is classified (a page write or not, with
+why); every page write reaches ``core.pagestamp`` in its code; and write by write, a view, the
+write through its service, and a view again show the change, to visitors (from the cache) and to
+participants, in Korean and in Japanese.
+"""
+
+import ast
+import importlib
+import inspect
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+from comments import services as comment_services
+from core import pagestamp
+from tests.factories import CommentFactory, MembershipFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE_MODULES = sorted(
+    f"{path.parent.name}.services" for path in ROOT.glob("*/services.py") if path.parent.name != ".venv"
+)
+LANGUAGES = ["ko", "ja"]
+
+
+# --- The list of writes is complete, and each of them moves the stamp --------------------------------
+
+
+def public_functions(module_name: str) -> set[str]:
+    module = importlib.import_module(module_name)
+    return {
+        f"{module_name}.{name}"
+        for name, value in vars(module).items()
+        if inspect.isfunction(value) and value.__module__ == module_name and not name.startswith("_")
+    }
+
+
+@pytest.mark.parametrize("module_name", SERVICE_MODULES)
+def test_every_service_function_is_classified_as_a_page_write_or_not(module_name):
+    unclassified = public_functions(module_name) - set(pagestamp.PAGE_WRITES) - set(pagestamp.NOT_ON_THE_PAGE)
+    assert unclassified == set(), "add each to core.pagestamp.PAGE_WRITES or NOT_ON_THE_PAGE"
+
+
+def test_the_lists_name_only_functions_that_exist():
+    for path in [*pagestamp.PAGE_WRITES, *pagestamp.NOT_ON_THE_PAGE]:
+        module_name, name = path.rsplit(".", 1)
+        assert inspect.isfunction(getattr(importlib.import_module(module_name), name, None)), path
+    assert not set(pagestamp.PAGE_WRITES) & set(pagestamp.NOT_ON_THE_PAGE)
+
+
+def reaches_the_stamp(module, name: str, seen: set[str] | None = None) -> bool:
+    """Whether function ``name`` of ``module`` calls ``pagestamp`` itself or through a function of
+    the same module it calls."""
+    seen = seen if seen is not None else set()
+    if name in seen:
+        return False
+    seen.add(name)
+    function = getattr(module, name, None)
+    if not inspect.isfunction(function) or function.__module__ != module.__name__:
+        return False
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    called = set()  # every name used: a function may be handed on (partial(_move_counters, ...))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "pagestamp":
+            return True
+        if isinstance(node, ast.Name):
+            called.add(node.id)
+    return any(reaches_the_stamp(module, callee, seen) for callee in called)
+
+
+@pytest.mark.parametrize("path", sorted(pagestamp.PAGE_WRITES))
+def test_every_page_write_moves_the_stamp(path):
+    module_name, name = path.rsplit(".", 1)
+    assert reaches_the_stamp(importlib.import_module(module_name), name), path
+
+
+# --- View, write, view ---------------------------------------------------------------------------------
+
+TOKENS = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+|("X-CSRFToken": ")[^"]+')
+
+
+def page(client, proposal, language: str) -> str:
+    response = client.get(f"/{language}/proposals/{proposal.slug}/")
+    assert response.status_code == 200
+    return TOKENS.sub(r"\1\2TOKEN", response.content.decode())
+
+
+@pytest.fixture
+def people(programme, make_actor):
+    return {
+        "author": make_actor("member", display_name="Author Ahn"),
+        "reader": make_actor("member", display_name="Reader Ri"),
+        "moderator": make_actor("moderator"),
+    }
+
+
+@pytest.fixture
+def viewer(request, client, people):
+    """The client as a visitor (the cached page) or as a participant."""
+    if request.param == "member":
+        client.force_login(people["reader"])
+    return client
+
+
+def check(viewer, proposal, language, write, *, shows=(), hides=()):
+    """A view (which fills the cache), the write, a view: it shows ``shows`` and not ``hides``."""
+    cache.clear()
+    before = page(viewer, proposal, language)
+    page(viewer, proposal, language)  # served from the cache for a visitor
+    stamp = pagestamp.stamp_of(proposal.pk)
+    write()
+    assert pagestamp.stamp_of(proposal.pk) > stamp
+    after = page(viewer, proposal, language)
+    for text in shows:
+        assert text in after
+    for text in hides:
+        assert text not in after
+    assert after != before
+    return before, after
+
+
+both = pytest.mark.parametrize("language", LANGUAGES)
+viewers = pytest.mark.parametrize("viewer", ["anonymous", "member"], indirect=True)
+
+
+@viewers
+@both
+def test_a_new_comment_shows(viewer, proposal, people, language):
+    def write():
+        comment_services.comment_create(
+            author=people["author"], proposal=proposal, body="A brand new thought", language="ko"
+        )
+
+    check(viewer, proposal, language, write, shows=["A brand new thought"])
+
+
+@viewers
+@both
+def test_an_edit_shows(viewer, proposal, people, language):
+    comment = CommentFactory(proposal=proposal, author=people["author"], body="First wording")
+
+    def write():
+        comment_services.comment_edit(user=people["author"], comment=comment, body="Second wording")
+
+    check(viewer, proposal, language, write, shows=["Second wording"], hides=["First wording"])
+
+
+@viewers
+@both
+def test_a_deletion_shows(viewer, proposal, people, language):
+    comment = CommentFactory(proposal=proposal, author=people["author"], body="Soon gone")
+    CommentFactory(parent=comment, body="A reply that stays")
+
+    def write():
+        comment_services.comment_delete(user=people["author"], comment=comment)
+
+    check(viewer, proposal, language, write, shows=["A reply that stays"], hides=["Soon gone"])
+
+
+@viewers
+@both
+def test_a_reaction_shows(viewer, proposal, people, language):
+    comment = CommentFactory(proposal=proposal, author=people["author"], body="Agreeable")
+    voter = UserFactory()
+    MembershipFactory(user=voter, programme=proposal.programme)
+
+    def write():
+        comment_services.comment_react(user=voter, comment=comment, kind="agree")
+
+    agree = re.compile(r'reaction-agree[^>]*>[^<]*<span class="reaction-count">(\d+)<')
+    before, after = check(viewer, proposal, language, write)
+    assert agree.search(before).group(1) == "0"
+    assert agree.search(after).group(1) == "1"
+
+
+@viewers
+@both
+def test_hidden_content_leaves_the_page_at_once_and_comes_back_on_restore(viewer, proposal, people, language):
+    from moderation import services as moderation_services
+
+    comment = CommentFactory(proposal=proposal, author=people["author"], body="Questionable remark")
+
+    def hide():
+        moderation_services.item_hide(moderator=people["moderator"], comment=comment, reason="Off topic")
+
+    check(viewer, proposal, language, hide, hides=["Questionable remark"])
+    comment.refresh_from_db()
+
+    def restore():
+        moderation_services.item_restore(moderator=people["moderator"], comment=comment)
+
+    check(viewer, proposal, language, restore, shows=["Questionable remark"])
+
+
+@viewers
+@both
+def test_a_rating_shows(viewer, proposal, people, language):
+    from ratings import services as rating_services
+
+    def write():
+        rating_services.rating_set(user=people["author"], proposal=proposal, criterion="importance", score=5)
+
+    check(viewer, proposal, language, write)
+
+
+@viewers
+@both
+def test_an_amendment_and_its_decision_show(viewer, proposal, people, language):
+    from amendments import services as amendment_services
+
+    current = proposal.current_version
+    original = getattr(current, f"body_{language}")
+
+    def create():
+        amendment_services.amendment_create(
+            author=people["author"],
+            proposal=proposal,
+            field="body",
+            language=language,
+            new_text=original + " Amended sentence.",
+            rationale="A clearer ending",
+            base_version_id=current.pk,
+        )
+
+    check(viewer, proposal, language, create)
+    from amendments.models import Amendment
+
+    amendment = Amendment.objects.get(proposal=proposal)
+
+    def accept():
+        amendment_services.amendment_accept(moderator=people["moderator"], amendment=amendment)
+
+    check(viewer, proposal, language, accept, shows=["Amended sentence."])
+
+
+@viewers
+@both
+def test_a_published_translation_shows(viewer, proposal, people, language):
+    from translations import services as translation_services
+
+    other = "ja" if language == "ko" else "ko"
+    comment = CommentFactory(proposal=proposal, author=people["author"], body="Original words", language=other)
+
+    def write():
+        translation_services.translation_submit(
+            user=people["author"], kind="comment.body", obj=comment, target_language=language, text="Own translation"
+        )
+
+    check(viewer, proposal, language, write, shows=["Own translation"])
+
+
+@viewers
+@both
+def test_a_new_display_name_shows(viewer, proposal, people, language):
+    from accounts import services as account_services
+
+    author = people["author"]
+    CommentFactory(proposal=proposal, author=author, body="Signed words")
+
+    def write():
+        account_services.profile_update(
+            user=author,
+            display_name="Renamed Author",
+            preferred_language=author.preferred_language,
+            notification_frequency=author.notification_frequency,
+        )
+
+    check(viewer, proposal, language, write, shows=["Renamed Author"], hides=["Author Ahn"])
+
+
+@both
+def test_a_suspended_participants_controls_disappear_at_once(client, proposal, people, language):
+    from moderation import services as moderation_services
+
+    CommentFactory(proposal=proposal, author=people["author"], body="Someone else's comment")
+    reader = people["reader"]
+    client.force_login(reader)
+    before = page(client, proposal, language)
+    assert 'id="comment-form"' in before
+    assert "hx-post" in before and "/react/" in before
+    moderation_services.user_suspend(moderator=people["moderator"], user=reader, until=None, reason="Spam")
+    after = page(client, proposal, language)
+    assert 'id="comment-form"' not in after
+    assert "/react/" not in after
+
+
+@both
+def test_the_visitors_page_is_served_from_the_cache_with_a_token_of_its_own(client, proposal, language):
+    CommentFactory(proposal=proposal, body="Cached words")
+    cache.clear()
+    first = client.get(f"/{language}/proposals/{proposal.slug}/")
+    second = client.get(f"/{language}/proposals/{proposal.slug}/")
+    assert "Cached words" in second.content.decode()
+    assert second.context is None  # no template rendered: it came from the cache
+    assert first.context is not None
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', second.content.decode()).group(1)
+    assert "csrf" not in token and len(token) == 64
+    # The token works: a visitor's write is refused for what it is (log in), not for CSRF.
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = client.cookies
+    response = strict.post(
+        f"/{language}/proposals/{proposal.slug}/comments/",
+        {"body": "x", "language": "ko"},
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert "CSRF verification failed" not in response.content.decode()
+    assert response.status_code in (400, 403)
+
+
+def test_the_page_in_each_language_and_sort_is_cached_apart(client, proposal):
+    CommentFactory(proposal=proposal, body="Sorted words")
+    cache.clear()
+    ko = client.get(f"/ko/proposals/{proposal.slug}/").content.decode()
+    ja = client.get(f"/ja/proposals/{proposal.slug}/").content.decode()
+    assert 'lang="ko"' in ko and 'lang="ja"' in ja
+    newest = client.get(f"/ko/proposals/{proposal.slug}/", {"sort": "newest"})
+    assert newest.context is not None  # a page of its own, rendered once
+    assert 'aria-current="true">' in newest.content.decode()
+
+
+def test_a_translation_toggle_or_a_message_is_never_served_from_the_cache(client, proposal):
+    cache.clear()
+    client.get(f"/ko/proposals/{proposal.slug}/")
+    assert client.get(f"/ko/proposals/{proposal.slug}/", {"original": "comment.body-1"}).context is not None
+    assert client.get(f"/ko/proposals/{proposal.slug}/", {"ground": "common"}).context is not None
+
+
+def test_a_full_save_of_an_old_copy_never_moves_the_stamp_back(proposal):
+    stale_copy = type(proposal).objects.get(pk=proposal.pk)
+    pagestamp.touch(proposal.pk)
+    pagestamp.touch(proposal.pk)
+    moved = pagestamp.stamp_of(proposal.pk)
+    stale_copy.save()
+    assert pagestamp.stamp_of(proposal.pk) > moved
