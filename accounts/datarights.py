@@ -138,14 +138,17 @@ def withdrawn_participant() -> User:
     return user
 
 
-def account_erase(*, user: User, actor: User | None, keep_contributions: bool, reason: str = "") -> None:
+def account_erase(
+    *, user: User, actor: User | None, keep_contributions: bool, reason: str = "", requested_by: str = ""
+) -> None:
     """Erase ``user``: every feature removes its rows about them (ratings and reactions leave
     their aggregates and counters exactly), comments and amendments pass to the withdrawn
     participant, kept or emptied as ``keep_contributions`` says (replies by others stay in their
     threads), then the account goes; the audit log keeps only its pseudonymous id.
 
     ``actor`` is the user themselves (after re-authenticating), a moderator processing an
-    erasure request, or None for the retention job.
+    erasure request, or None for the retention job and for a guardian's request
+    (``accounts.guardians.account_erase_by_guardian``, ``requested_by="guardian"``).
     """
     if actor is not None and actor.pk != user.pk and not is_moderator(actor):
         raise PermissionRefused("moderator_required", _("Only moderators can erase someone else's account."))
@@ -164,6 +167,7 @@ def account_erase(*, user: User, actor: User | None, keep_contributions: bool, r
             target=user,
             reason=reason,
             contributions="kept anonymised" if keep_contributions else "deleted",
+            **({"requested_by": requested_by} if requested_by else {}),
         )
         # Their contributions now show the withdrawn participant (or nothing) on every page.
         pagestamp.touch_everything()

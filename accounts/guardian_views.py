@@ -1,5 +1,6 @@
 """What a guardian sees from the emailed link: who asks, what is collected and why, and the
-choice (consent or refuse); once consented, the same link withdraws."""
+choice (consent or refuse); once consented, the same link withdraws, or asks (after a
+confirmation page) for the participant's account to be deleted."""
 
 from django import forms
 from django.conf import settings
@@ -9,10 +10,16 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from core.errors import DeliberationError
+from core.errors import DeliberationError, PermissionRefused
 
 from .checks import notice_template
-from .guardians import consent_from_token, guardian_consent_decide, guardian_consent_withdraw
+from .guardians import (
+    account_erase_by_guardian,
+    consent_from_token,
+    guardian_can_erase,
+    guardian_consent_decide,
+    guardian_consent_withdraw,
+)
 from .models import GuardianConsent, GuardianConsentStatus
 
 
@@ -23,6 +30,27 @@ class GuardianDecisionForm(forms.Form):
             "used for research on the dialogue (optional)."
         ),
         required=False,
+    )
+
+
+class GuardianEraseForm(forms.Form):
+    contributions = forms.ChoiceField(
+        label=_("What happens to what they wrote"),
+        choices=[
+            (
+                "keep",
+                _(
+                    'Keep their comments and amendments, without their name (shown as "Withdrawn participant")'
+                ),
+            ),
+            ("delete", _("Delete the text of their comments and amendments")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what happens to what they wrote.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that their account and their data are erased and cannot be restored."),
+        error_messages={"required": _("Tick the box to confirm.")},
     )
 
 
@@ -38,6 +66,7 @@ def _context(consent: GuardianConsent, **extra) -> dict:
         "contact_email": settings.PRIVACY_CONTACT_EMAIL,
         "version": settings.PRIVACY_POLICY_VERSION,
         "form": GuardianDecisionForm(),
+        "can_erase": guardian_can_erase(consent),
         **extra,
     }
 
@@ -77,3 +106,40 @@ def consent_page(request, token: str):
             )
         return redirect(request.path)
     return render(request, "accounts/guardian/consent.html", _context(consent))
+
+
+def _page_language() -> str:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+@never_cache
+def erase_page(request, token: str):
+    """The guardian who consented asks for the participant's account to be deleted: what it
+    means, their choice for what the participant wrote, a box to tick; one submit erases."""
+    try:
+        consent = consent_from_token(token, for_decision=False)
+        if not guardian_can_erase(consent):
+            raise PermissionRefused(
+                "guardian_erasure_not_allowed",
+                _("Only the guardian who consented can ask from this link for the account to be deleted."),
+            )
+    except DeliberationError as exc:
+        return render(request, "accounts/guardian/invalid.html", {"error": exc}, status=exc.status)
+    form = GuardianEraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_erase_by_guardian(
+                consent=consent,
+                keep_contributions=form.cleaned_data["contributions"] == "keep",
+                language=_page_language(),
+            )
+        except DeliberationError as exc:
+            return render(request, "accounts/guardian/invalid.html", {"error": exc}, status=exc.status)
+        return redirect("guardian:erased")
+    context = {"consent": consent, "participant": consent.user, "form": form}
+    return render(request, "accounts/guardian/erase.html", context, status=400 if form.is_bound else 200)
+
+
+def erased_page(request):
+    return render(request, "accounts/guardian/erased.html")

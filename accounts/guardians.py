@@ -2,12 +2,18 @@
 configurable for Japan, 16 by default): asked by email with a signed link, given or refused by
 the guardian, withdrawable by them (which pauses participation), or attested for a cohort by the
 programme organiser. Every step is a row (``GuardianConsent``, ``Consent`` with the method) and an
-audit entry; the account's ``guardian_consent_at`` says whether one is in force (no query)."""
+audit entry; the account's ``guardian_consent_at`` says whether one is in force (no query). The
+guardian who consented can also have the participant's account erased from the same link."""
+
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.log import record
@@ -15,6 +21,8 @@ from core.errors import DeliberationError, PermissionRefused
 from core.siteurl import site_url
 from core.tasks import enqueue_on_commit
 
+from .adapter import language_for
+from .datarights import account_erase
 from .models import (
     Consent,
     ConsentMethod,
@@ -192,3 +200,54 @@ def guardian_consent_attest(*, moderator: User, users, note: str) -> int:
             )
             done += 1
     return done
+
+
+# Who may have the participant's account erased from the link: the guardian who consented (even if
+# they withdrew since). A pending or refused request's link may have reached someone who is not
+# the guardian (the participant typed the address), so it cannot erase anything.
+ERASABLE_BY_GUARDIAN = {GuardianConsentStatus.GRANTED, GuardianConsentStatus.WITHDRAWN}
+
+
+def guardian_can_erase(consent: GuardianConsent) -> bool:
+    return consent.method == ConsentMethod.GUARDIAN and consent.status in ERASABLE_BY_GUARDIAN
+
+
+def account_erase_by_guardian(*, consent: GuardianConsent, keep_contributions: bool, language: str) -> None:
+    """The guardian's request, from the emailed link, to erase the participant's account: carried
+    out at once, exactly as the participant's own request (``accounts.datarights.account_erase``;
+    what they wrote kept without their name or emptied, as the guardian chooses), recorded as
+    ``account.erased`` requested by the guardian. After the commit the guardian is told in
+    ``language`` (the page's) and the participant in theirs.
+
+    The emails are sent directly, not through the task queue, whose rows would keep the
+    addresses of an account that no longer exists."""
+    with transaction.atomic():
+        consent = GuardianConsent.objects.select_for_update().select_related("user").get(pk=consent.pk)
+        if not guardian_can_erase(consent):
+            raise PermissionRefused(
+                "guardian_erasure_not_allowed",
+                _("Only the guardian who consented can ask from this link for the account to be deleted."),
+            )
+        user = consent.user
+        notice = partial(
+            _send_erasure_notices,
+            name=str(user.public_name),
+            participant=(user.email, language_for(user) or settings.LANGUAGE_CODE),
+            guardian=(consent.guardian_email, language),
+            kept=keep_contributions,
+        )
+        account_erase(user=user, actor=None, keep_contributions=keep_contributions, requested_by="guardian")
+        transaction.on_commit(notice)
+
+
+def _send_erasure_notices(*, name: str, participant: tuple[str, str], guardian: tuple[str, str], kept: bool):
+    for (address, language), template in (
+        (guardian, "accounts/email/erased_for_guardian"),
+        (participant, "accounts/email/erased_by_guardian"),
+    ):
+        with translation.override(language):
+            context = {"name": name, "kept": kept, "contact_email": settings.PRIVACY_CONTACT_EMAIL}
+            subject = render_to_string(f"{template}_subject.txt", context).strip()
+            body = render_to_string(f"{template}_body.txt", context)
+            site = gettext("Korea–Japan Future Dialogue")
+        EmailMessage(f"[{site}] {subject}", body.strip() + "\n", to=[address]).send()
