@@ -34,7 +34,7 @@ ERROR_RESPONSES = {
     "409": "The `Idempotency-Key` (or `client_token`) was already used for a different request "
     "(code `idempotency_key_reused`).",
     "415": "The request body is not JSON (send Content-Type: application/json).",
-    "429": "Too many requests for this key: wait `Retry-After` seconds.",
+    "429": "Too many requests for this key (or its institution): wait `Retry-After` seconds.",
     "default": "Any other error (e.g. 405, or 500 on our side), with the same error body.",
 }
 
@@ -172,4 +172,36 @@ def nullable_as_type_list(result, generator, request, public):
                 walk(value)
 
     walk(result)
+    return result
+
+
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": "Requests allowed in the current window: per key, or for the whole institution "
+    "when it has a budget of its own (IETF draft-ietf-httpapi-ratelimit-headers).",
+    "RateLimit-Remaining": "Requests left in the current window.",
+    "RateLimit-Reset": "Seconds until the window closes and the allowance is whole again.",
+}
+RETRY_AFTER = "Seconds to wait before the next request."
+
+
+def rate_limit_headers(result, generator, request, public):
+    """Every operation that needs a key documents the ``RateLimit-*`` headers on the responses the
+    rate limit counts (all but 401 and 403, answered before counting), and ``Retry-After`` on 429."""
+    components = result.setdefault("components", {}).setdefault("headers", {})
+    for name, description in {**RATE_LIMIT_HEADERS, "Retry-After": RETRY_AFTER}.items():
+        components[name] = {"description": description, "schema": {"type": "integer", "minimum": 0}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or not any(
+                "ApiKeyAuth" in requirement for requirement in operation.get("security", [])
+            ):
+                continue
+            for code, response in operation.get("responses", {}).items():
+                if code in ("401", "403"):
+                    continue
+                headers = response.setdefault("headers", {})
+                for name in RATE_LIMIT_HEADERS:
+                    headers[name] = {"$ref": f"#/components/headers/{name}"}
+                if code == "429":
+                    headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
     return result

@@ -164,6 +164,8 @@ MIDDLEWARE = [
     "accounts.middleware.PolicyConsentMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # The API's RateLimit-* headers (api.throttling), on the responses its rate limit counted.
+    "api.throttling.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "deliberation.urls"
@@ -415,7 +417,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "URL_FORMAT_OVERRIDE": None,
 }
-# Requests per API key (throttled in the shared cache), e.g. "120/min", "5000/hour".
+# Requests per API key (counted in the shared cache), e.g. "120/min", "5000/hour"; an institution
+# with its own budget (Institution.api_rate_limit, a minute) shares that between its keys instead.
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/min")
 # The schema and the docs page need no key; they are limited per client address instead.
 API_ANONYMOUS_THROTTLE_RATE = os.environ.get("API_ANONYMOUS_THROTTLE_RATE", "60/min")
@@ -438,6 +441,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.report_request_shapes",
         "api.schema.nullable_as_type_list",
         "api.webhook_schema.webhook_headers",
+        "api.schema.rate_limit_headers",
     ],
     # OpenAPI 3.1 for its webhooks section: every event we POST to partners, with its body.
     "WEBHOOKS": ["api.webhook_schema.STAGE_CHANGED", "api.webhook_schema.PING"],

@@ -14,6 +14,28 @@ class InstitutionsConfig(AppConfig):
 
         stage_changed.connect(on_stage_changed, dispatch_uid="institutions.webhooks.stage_changed")
 
+        # Verified API keys are remembered in the cache (keys.remember): every change to a key or
+        # its institution, whichever code saves it, makes the next request read the database.
+        from django.db.models.signals import post_delete, post_save, pre_delete
+
+        from . import keys
+        from .models import Institution, InstitutionAPIKey
+
+        post_save.connect(keys.forget_key, sender=InstitutionAPIKey, dispatch_uid="institutions.keys.saved")
+        post_delete.connect(
+            keys.forget_key, sender=InstitutionAPIKey, dispatch_uid="institutions.keys.deleted"
+        )
+        post_save.connect(
+            keys.forget_institution_keys,
+            sender=Institution,
+            dispatch_uid="institutions.keys.institution_saved",
+        )
+        pre_delete.connect(
+            keys.forget_institution_keys,
+            sender=Institution,
+            dispatch_uid="institutions.keys.institution_deleted",
+        )
+
         # The admin (earlier in INSTALLED_APPS) has discovered every admin module by now.
         from django.contrib import admin
 

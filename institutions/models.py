@@ -34,6 +34,12 @@ class Institution(models.Model):
         _("active"), default=True, help_text=_("An inactive institution's keys and webhooks stop working.")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    api_rate_limit = models.PositiveIntegerField(
+        _("API requests per minute"),
+        null=True,
+        blank=True,
+        help_text=_("Shared by all the institution's keys. Empty: each key has the site's default limit."),
+    )
 
     class Meta:
         verbose_name = _("institution")
