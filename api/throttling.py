@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, SimpleRateThrottle
 
 from institutions.models import InstitutionAPIKey
@@ -41,7 +42,9 @@ def budget(api_key: InstitutionAPIKey) -> tuple[str, int, int]:
     per_minute = api_key.institution.api_rate_limit
     if per_minute:
         return f"institution:{api_key.institution_id}", per_minute, 60
-    requests, seconds = SimpleRateThrottle.parse_rate(None, settings.API_THROTTLE_RATE)
+    requests, seconds = SimpleRateThrottle.parse_rate(None, settings.API_THROTTLE_RATE)  # type: ignore[arg-type]
+    if requests is None or seconds is None:
+        raise ImproperlyConfigured("API_THROTTLE_RATE must be like 120/min.")
     return f"key:{api_key.prefix}", requests, seconds
 
 
@@ -67,7 +70,7 @@ def _redis_client(key: str):
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None
-    return backend._cache.get_client(key, write=True)
+    return backend._cache.get_client(key, write=True)  # type: ignore[attr-defined]
 
 
 class APIKeyRateThrottle(BaseThrottle):
