@@ -6,7 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.settings import spectacular_settings
 from rest_framework import serializers
 
-from . import idempotency
+from . import conditional, idempotency
 from .permissions import required_scopes
 
 # An OpenAPI extension on each operation that takes a key: the scopes it needs (all of them).
@@ -79,6 +79,27 @@ def _document_idempotency(operation: dict) -> None:
             }
 
 
+def _document_etag(operation: dict) -> None:
+    operation.setdefault("parameters", []).append(
+        {
+            "in": "header",
+            "name": "If-None-Match",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "The `ETag` of a page you have: 304 with no body if the page is still the same.",
+        }
+    )
+    responses = operation.setdefault("responses", {})
+    responses["200"].setdefault("headers", {})["ETag"] = {
+        "schema": {"type": "string"},
+        "description": "A weak tag of this page (its items and links): send it back in `If-None-Match`.",
+    }
+    responses["304"] = {
+        "description": "Not modified: the page is the one whose ETag you sent in `If-None-Match`.",
+        "headers": {"ETag": {"schema": {"type": "string"}, "description": "The page's weak tag."}},
+    }
+
+
 class AutoSchema(openapi.AutoSchema):
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
@@ -87,7 +108,12 @@ class AutoSchema(openapi.AutoSchema):
             operation[SCOPES_EXTENSION] = scopes
         if operation is not None and self._idempotent():
             _document_idempotency(operation)
+        if operation is not None and self._conditional():
+            _document_etag(operation)
         return operation
+
+    def _conditional(self) -> bool:
+        return self.method == "GET" and isinstance(self.view, conditional.ConditionalList)
 
     def _idempotent(self) -> bool:
         return self.method == "POST" and isinstance(self.view, idempotency.IdempotentCreate)

@@ -1,7 +1,9 @@
 """Reads for the API, each in a fixed number of queries whatever the amount of data. Only public
 rows: comments neither hidden nor deleted, amendments not hidden, milestones published."""
 
-from django.db.models import F, Q, QuerySet
+import datetime as dt
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Programme
@@ -11,7 +13,7 @@ from comments.models import Comment
 from comments.selectors import search_condition
 from core import diff as amendment_diff
 from institutions.models import Institution, ProgressReport
-from progress.models import Milestone, MilestoneStatus
+from progress.models import JurisdictionStage, Milestone, MilestoneStatus
 from proposals.models import Proposal, ProposalVersion, Publication
 from proposals.selectors import citations_prefetch, prefetch_authors, proposal_for_action, proposal_list
 from ratings.models import RatingAggregate
@@ -45,6 +47,15 @@ def proposals() -> QuerySet[Proposal]:
     )
 
 
+def changed_proposals(queryset: QuerySet[Proposal], *, since: dt.datetime) -> QuerySet[Proposal]:
+    """Those created, given a new current version, or moved in a stage (any jurisdiction) at or
+    after ``since``: conditions of the same query."""
+    moved = JurisdictionStage.objects.filter(proposal_id=OuterRef("pk"), updated_at__gte=since)
+    return queryset.filter(
+        Q(created_at__gte=since) | Q(current_version__created_at__gte=since) | Exists(moved)
+    )
+
+
 def proposal_detail(*, slug: str) -> Proposal:
     """One proposal with everything its detail shows: four queries (the proposal, its stages, its
     further sources, the authors of every publication it cites)."""
@@ -58,12 +69,12 @@ def proposal(*, slug: str) -> Proposal:
     return proposal_for_action(slug=slug)
 
 
-def versions(*, proposal: Proposal) -> QuerySet[ProposalVersion]:
-    return (
-        ProposalVersion.objects.filter(proposal=proposal)
-        .annotate(producing_amendment_id=F("source_amendment__pk"))
-        .order_by("number", "pk")
-    )
+def versions(*, proposal: Proposal, since: dt.datetime | None = None) -> QuerySet[ProposalVersion]:
+    """Versions are never edited: with ``since``, those made at or after it."""
+    found = ProposalVersion.objects.filter(proposal=proposal)
+    if since is not None:
+        found = found.filter(created_at__gte=since)
+    return found.annotate(producing_amendment_id=F("source_amendment__pk")).order_by("number", "pk")
 
 
 def previous_version(*, proposal: Proposal, number: int) -> ProposalVersion | None:
@@ -116,11 +127,14 @@ def version_with_diff(*, proposal: Proposal, number: int, languages) -> Proposal
     return version
 
 
-def comments(*, proposal: Proposal, q: str = "") -> QuerySet[Comment]:
+def comments(*, proposal: Proposal, q: str = "", since: dt.datetime | None = None) -> QuerySet[Comment]:
     """Every public comment of the proposal (on it or on a visible amendment), authors reduced to
     their public name and nationality: one query per page. With ``q``, those containing it in
-    their text or in a published translation (``comments.selectors.search_condition``)."""
+    their text or in a published translation (``comments.selectors.search_condition``); with
+    ``since``, those written or edited at or after it."""
     found = Comment.objects.filter(search_condition(q)) if q else Comment.objects.all()
+    if since is not None:
+        found = found.filter(Q(created_at__gte=since) | Q(edited_at__gte=since))
     return (
         found.filter(proposal=proposal, hidden_at__isnull=True, deleted_at__isnull=True)
         .filter(Q(amendment__isnull=True) | Q(amendment__hidden_at__isnull=True))
@@ -148,11 +162,14 @@ def comments(*, proposal: Proposal, q: str = "") -> QuerySet[Comment]:
     )
 
 
-def amendments(*, proposal: Proposal) -> QuerySet[Amendment]:
-    """The proposal's amendments that are not hidden, newest first (one query)."""
+def amendments(*, proposal: Proposal, since: dt.datetime | None = None) -> QuerySet[Amendment]:
+    """The proposal's amendments that are not hidden, newest first (one query); with ``since``,
+    those proposed, withdrawn, decided, rebased or outdated at or after it."""
+    found = Amendment.objects.filter(proposal=proposal, hidden_at__isnull=True)
+    if since is not None:
+        found = found.filter(updated_at__gte=since)
     return (
-        Amendment.objects.filter(proposal=proposal, hidden_at__isnull=True)
-        .select_related("author")
+        found.select_related("author")
         .annotate(
             base_version_number=F("base_version__number"), result_version_number=F("result_version__number")
         )
@@ -169,18 +186,21 @@ def rating_aggregates(*, proposal: Proposal) -> list[RatingAggregate]:
     return list(RatingAggregate.objects.filter(proposal=proposal))
 
 
-def published_milestones(*, proposal: Proposal) -> QuerySet[Milestone]:
-    return Milestone.objects.filter(proposal=proposal, status=MilestoneStatus.PUBLISHED).order_by(
-        "date", "pk"
-    )
+def published_milestones(*, proposal: Proposal, since: dt.datetime | None = None) -> QuerySet[Milestone]:
+    """With ``since``, those saved (published, or edited) at or after it."""
+    found = Milestone.objects.filter(proposal=proposal, status=MilestoneStatus.PUBLISHED)
+    if since is not None:
+        found = found.filter(updated_at__gte=since)
+    return found.order_by("date", "pk")
 
 
-def reports(*, institution: Institution) -> QuerySet[ProgressReport]:
-    return (
-        ProgressReport.objects.filter(institution=institution)
-        .select_related("milestone__proposal")
-        .order_by("-created_at", "-pk")
-    )
+def reports(*, institution: Institution, since: dt.datetime | None = None) -> QuerySet[ProgressReport]:
+    """With ``since``, those whose milestone was saved (submitted, published, declined, edited)
+    at or after it."""
+    found = ProgressReport.objects.filter(institution=institution)
+    if since is not None:
+        found = found.filter(milestone__updated_at__gte=since)
+    return found.select_related("milestone__proposal").order_by("-created_at", "-pk")
 
 
 def report(*, institution: Institution, pk: int) -> ProgressReport:

@@ -32,6 +32,7 @@ from proposals.search import MAX_QUERY_LENGTH, normalise_query
 
 from . import exports, idempotency, selectors
 from . import serializers as s
+from .conditional import ConditionalList, updated_since, updated_since_parameter
 from .filters import ProposalFilter
 from .pagination import CommentCursorPagination
 from .permissions import AnyScope, CanReport
@@ -69,7 +70,7 @@ class LocalisedMixin:
 
 
 @extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["programmes"]))
-class ProgrammeList(LocalisedMixin, generics.ListAPIView):
+class ProgrammeList(ConditionalList, LocalisedMixin, generics.ListAPIView):
     serializer_class = s.ProgrammeSerializer
     queryset = selectors.programmes()
 
@@ -82,7 +83,7 @@ class ProgrammeDetail(LocalisedMixin, generics.RetrieveAPIView):
 
 
 @extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["publications"]))
-class PublicationList(LocalisedMixin, generics.ListAPIView):
+class PublicationList(ConditionalList, LocalisedMixin, generics.ListAPIView):
     serializer_class = s.PublicationSerializer
     queryset = selectors.publications()
 
@@ -97,8 +98,16 @@ class PublicationDetail(LocalisedMixin, generics.RetrieveAPIView):
 # --- Proposals -----------------------------------------------------------------------------------
 
 
-@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["proposals"]))
-class ProposalList(LocalisedMixin, generics.ListAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            LANG_PARAMETER,
+            updated_since_parameter("created, a new version, or a stage moved in any jurisdiction."),
+        ],
+        tags=["proposals"],
+    )
+)
+class ProposalList(ConditionalList, LocalisedMixin, generics.ListAPIView):
     """Proposals in reading order. Filter by policy area, stage (overall or per jurisdiction) and
     programme; ``q`` searches titles and summaries in every language."""
 
@@ -106,7 +115,9 @@ class ProposalList(LocalisedMixin, generics.ListAPIView):
     filterset_class = ProposalFilter
 
     def get_queryset(self):
-        return selectors.proposals()
+        since = updated_since(self.request)
+        found = selectors.proposals()
+        return found if since is None else selectors.changed_proposals(found, since=since)
 
 
 def etag_for(data) -> str:
@@ -151,8 +162,13 @@ class ProposalDetail(LocalisedMixin, generics.GenericAPIView):
         return response
 
 
-@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["versions"]))
-class VersionList(LocalisedMixin, generics.ListAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[LANG_PARAMETER, updated_since_parameter("a new version (versions are never edited).")],
+        tags=["versions"],
+    )
+)
+class VersionList(ConditionalList, LocalisedMixin, generics.ListAPIView):
     """Every version, oldest first, with the fields and languages that changed from the one before."""
 
     queryset = ProposalVersion.objects.none()  # for the schema; the lists come from selectors
@@ -160,7 +176,8 @@ class VersionList(LocalisedMixin, generics.ListAPIView):
 
     def list(self, request, slug: str):
         proposal = selectors.proposal(slug=slug)
-        page = self.paginate_queryset(selectors.versions(proposal=proposal)) or []
+        since = updated_since(request)
+        page = self.paginate_queryset(selectors.versions(proposal=proposal, since=since)) or []
         languages = requested_languages(request)
         selectors.attach_changes(page, proposal=proposal, languages=languages)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -191,9 +208,16 @@ COMMENT_SEARCH_PARAMETER = OpenApiParameter(
 
 
 @extend_schema_view(
-    get=extend_schema(parameters=[LANG_PARAMETER, COMMENT_SEARCH_PARAMETER], tags=["comments"])
+    get=extend_schema(
+        parameters=[
+            LANG_PARAMETER,
+            COMMENT_SEARCH_PARAMETER,
+            updated_since_parameter("written or edited (reactions alone do not count)."),
+        ],
+        tags=["comments"],
+    )
 )
-class CommentList(generics.ListAPIView):
+class CommentList(ConditionalList, generics.ListAPIView):
     """Public comments (not hidden, not deleted) in the order written, 50 a page (at most 100) by
     cursor. Authors appear by display name and nationality group only."""
 
@@ -208,13 +232,24 @@ class CommentList(generics.ListAPIView):
             raise serializers.ValidationError(
                 {"q": [_("Search for at most %(limit)d characters.") % {"limit": MAX_QUERY_LENGTH}]}
             )
-        page = self.paginate_queryset(selectors.comments(proposal=proposal, q=q)) or []
+        since = updated_since(request)
+        page = self.paginate_queryset(selectors.comments(proposal=proposal, q=q, since=since)) or []
         selectors.attach_translations(comments=page, languages=requested_languages(request))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["amendments"]))
-class AmendmentList(generics.ListAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            LANG_PARAMETER,
+            updated_since_parameter(
+                "proposed, withdrawn, accepted, rejected, rebased or outdated (votes alone do not count)."
+            ),
+        ],
+        tags=["amendments"],
+    )
+)
+class AmendmentList(ConditionalList, generics.ListAPIView):
     """Amendments (except hidden ones), newest first, with state and support counts."""
 
     queryset = Amendment.objects.none()  # for the schema; the lists come from selectors
@@ -222,7 +257,8 @@ class AmendmentList(generics.ListAPIView):
 
     def list(self, request, slug: str):
         proposal = selectors.proposal(slug=slug)
-        page = self.paginate_queryset(selectors.amendments(proposal=proposal)) or []
+        since = updated_since(request)
+        page = self.paginate_queryset(selectors.amendments(proposal=proposal, since=since)) or []
         selectors.attach_translations(amendments=page, languages=requested_languages(request))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -253,8 +289,13 @@ class Ratings(generics.GenericAPIView):
         return Response(s.ratings_data(proposal, selectors.rating_aggregates(proposal=proposal)))
 
 
-@extend_schema_view(get=extend_schema(parameters=[LANG_PARAMETER], tags=["progress"]))
-class MilestoneList(LocalisedMixin, generics.ListAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[LANG_PARAMETER, updated_since_parameter("published, or edited since.")],
+        tags=["progress"],
+    )
+)
+class MilestoneList(ConditionalList, LocalisedMixin, generics.ListAPIView):
     """Published milestones, oldest first. The current stage per jurisdiction is in the proposal."""
 
     queryset = Milestone.objects.none()  # for the schema; the lists come from selectors
@@ -262,7 +303,8 @@ class MilestoneList(LocalisedMixin, generics.ListAPIView):
 
     def list(self, request, slug: str):
         proposal = selectors.proposal(slug=slug)
-        page = self.paginate_queryset(selectors.published_milestones(proposal=proposal))
+        since = updated_since(request)
+        page = self.paginate_queryset(selectors.published_milestones(proposal=proposal, since=since))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
@@ -313,14 +355,17 @@ class ExportCSV(generics.GenericAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["reports"]),
+    get=extend_schema(
+        parameters=[updated_since_parameter("submitted, published, declined, or edited by a moderator.")],
+        tags=["reports"],
+    ),
     post=extend_schema(
         request=s.ReportCreateSerializer,
         responses={201: s.ReportSerializer, 200: s.ReportSerializer},
         tags=["reports"],
     ),
 )
-class ReportList(idempotency.IdempotentCreate, generics.ListCreateAPIView):
+class ReportList(ConditionalList, idempotency.IdempotentCreate, generics.ListCreateAPIView):
     """Your institution's progress reports, newest first (GET), or a new one (POST). A report
     becomes a pending milestone that moderators publish or decline; its status says which.
 
@@ -335,7 +380,8 @@ class ReportList(idempotency.IdempotentCreate, generics.ListCreateAPIView):
     permission_classes = [CanReport]
 
     def list(self, request):
-        page = self.paginate_queryset(selectors.reports(institution=request.auth.institution))
+        since = updated_since(request)
+        page = self.paginate_queryset(selectors.reports(institution=request.auth.institution, since=since))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request):

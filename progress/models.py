@@ -45,6 +45,9 @@ class Milestone(models.Model):
         _("status"), max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.DRAFT
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Any save, a change of status too (the API's updated_since: a milestone published today
+    # that was reported last month is news today).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

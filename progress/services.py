@@ -286,7 +286,7 @@ def _set_status(milestone: Milestone, status: str, actor: User) -> bool:
             problems[0].code,
             _("“%(milestone)s”: %(problem)s") % {"milestone": milestone, "problem": problems[0].message},
         )
-    milestone.save(update_fields=["status"])
+    milestone.save(update_fields=["status", "updated_at"])
     _record_saved(milestone, actor, created=False, previous_status=previous)
     return True
 
