@@ -30,6 +30,7 @@ KIND_LABELS = {
     "amendments": _("Amendments"),
     "amendment_votes": _("Votes on amendments"),
     "reports": _("Reports you made"),
+    "translations": _("Translations you wrote"),
     "notifications": _("Notifications"),
 }
 

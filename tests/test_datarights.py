@@ -33,6 +33,7 @@ from tests.factories import (
     RatingFactory,
     UserFactory,
 )
+from translations.services import translation_submit
 
 LINK = re.compile(r"https?://\S+")
 PASSWORD = "correct horse battery staple"
@@ -80,6 +81,15 @@ def world(proposal):
         report_create(
             reporter=me, comment=data[other]["comment"], reason="spam", note=f"note by {me.display_name}"
         )
+    # Each translates the other's comment (a participant's translation, awaiting review).
+    for me, other in ((sora, minji), (minji, sora)):
+        translation_submit(
+            user=me,
+            kind="comment.body",
+            obj=data[other]["comment"],
+            target_language="ko",
+            text=f"Translated from {me.nationality}",
+        )
     # A reply from Minji to Sora: a notification to Sora that names Minji.
     reply = comment_create(
         author=minji, proposal=proposal, body="Minji replies", language="ko", parent=data[sora]["comment"]
@@ -95,7 +105,19 @@ def world(proposal):
 def test_export_holds_every_kind_of_the_participants_data_and_nothing_of_anyone_elses(
     client, world, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
-    sora, minji, _data = world
+    from accounts.models import GuardianConsent
+    from accounts.services import nationality_change_request
+    from comments.services import comment_edit
+    from core import personaldata
+
+    sora, minji, contributions = world
+    # The kinds the world lacks: an edited comment, a nationality change, a guardian's consent.
+    for me in (sora, minji):
+        comment_edit(user=me, comment=contributions[me]["comment"], body=f"Edited by {me.display_name}")
+        nationality_change_request(user=me, nationality="OTHER", reason=f"{me.display_name} moves")
+        GuardianConsent.objects.create(
+            user=me, guardian_email=f"guardian-of-{me.pk}@example.org", method="guardian", policy_version="v"
+        )
     client.force_login(sora)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/ja/accounts/data/export/")
@@ -110,32 +132,38 @@ def test_export_holds_every_kind_of_the_participants_data_and_nothing_of_anyone_
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
     exported = json.loads(download.content)
     data = exported["data"]
-    for kind in (
-        "profile",
-        "consents",
-        "memberships",
-        "comments",
-        "reactions",
-        "ratings",
-        "amendments",
-        "amendment_votes",
-        "reports",
-        "notifications",
-    ):
+    # Every kind of data any app registers, each with Sora's rows and only hers.
+    kinds = {kind.name for kind in personaldata.kinds()}
+    assert set(data) == kinds and {"translations", "comment_edits", "reports"} <= kinds
+    for kind in kinds:
         assert data[kind], kind
     assert data["profile"][0]["email"] == sora.email
-    assert {c["body"] for c in data["comments"]} == {"Hello from JP"}
+    assert {c["body"] for c in data["comments"]} == {"Edited by SoraUniqueName"}
+    assert [e["body"] for e in data["comment_edits"]] == ["Hello from JP"]
+    assert [t["text"] for t in data["translations"]] == ["Translated from JP"]
+    assert data["translations"][0]["source"] == contributions[minji]["comment"].pk
     assert len(data["ratings"]) == 2 and len(data["reactions"]) == 1
     assert data["reports"][0]["note"] == "note by SoraUniqueName"
+    assert data["nationality_changes"][0]["reason"] == "SoraUniqueName moves"
+    assert data["guardian_consents"][0]["guardian_email"] == f"guardian-of-{sora.pk}@example.org"
     text = download.content.decode()
-    assert minji.email not in text
     assert "Minji replies" in text  # the reply notification Sora received is Sora's data
-    assert "note by MinjiUniqueName" not in text and "Hello from KR" not in text
+    for others in (
+        minji.email,
+        "note by MinjiUniqueName",
+        "Hello from KR",
+        "Edited by MinjiUniqueName",
+        "Translated from KR",
+        "MinjiUniqueName moves",
+        f"guardian-of-{minji.pk}",
+    ):
+        assert others not in text, others
 
     summary = client.get(link + "?format=html")
     assert summary.status_code == 200
     page = summary.content.decode()
-    assert "Hello from JP" in page and 'data-kind="ratings"' in page
+    assert "Edited by SoraUniqueName" in page and 'data-kind="ratings"' in page
+    assert 'data-kind="translations"' in page and "Translated from JP" in page
 
 
 @pytest.mark.django_db
@@ -299,6 +327,10 @@ def test_deleting_keeps_contributions_anonymised_recounts_and_leaves_no_personal
     assert Comment.objects.get(pk=data[minji]["reply"].pk).parent_id == kept.pk
     assert rows_mentioning(sora.email, "SoraUniqueName") == []
     assert AuditEntry.objects.filter(actor_ref=pseudonymous, action="account.erased").exists()
+    # The translation Sora wrote stays too, credited to nobody.
+    from translations.models import Translation
+
+    assert Translation.objects.get(text="Translated from JP").translator is None
 
 
 @pytest.mark.django_db
@@ -328,6 +360,8 @@ def test_deleting_the_text_leaves_replies_under_a_deleted_placeholder_and_no_nam
     # The translation of the deleted text went with it. (The moderation log's one-line
     # description of the comment, written when it was posted, is append-only and stays.)
     assert rows_mentioning(sora.email, "SoraUniqueName", "일본에서 인사드립니다") == []
+    # So did the translation Sora wrote of Minji's comment; Minji's of Sora's went with its source.
+    assert rows_mentioning("Translated from JP", "Translated from KR") == []
     assert not Translation.objects.filter(source_kind="comment.body", source_id=gone.pk).exists()
     # Minji's data is untouched.
     assert Rating.objects.filter(user=minji).count() == 2

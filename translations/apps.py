@@ -10,6 +10,6 @@ class TranslationsConfig(AppConfig):
     def ready(self):
         # The proposal's own text lives below this floor: this app registers it itself. The
         # features above register their texts from their own AppConfig.ready.
-        from . import proposal_text
+        from . import personaldata, proposal_text  # noqa: F401  (personal data kinds)
 
         proposal_text.register()
