@@ -27,6 +27,10 @@ class CanReport(_HasScope):
     scope = Scope.REPORT
 
 
+class CanManageWebhooks(_HasScope):
+    scope = Scope.WEBHOOKS
+
+
 class AnyScope(permissions.BasePermission):
     """Any valid key, whatever its scopes (e.g. to ask who one is)."""
 

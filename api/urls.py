@@ -3,7 +3,7 @@ below /api/ answers a JSON 404."""
 
 from django.urls import include, path, re_path
 
-from . import views
+from . import views, webhook_endpoints
 from .exceptions import not_found
 
 app_name = "api"
@@ -33,6 +33,14 @@ v1 = [
     path("proposals/<slug:slug>/milestones/", views.MilestoneList.as_view(), name="milestone-list"),
     path("proposals/<slug:slug>/export.json", views.ExportJSON.as_view(), name="export-json"),
     path("proposals/<slug:slug>/export.csv", views.ExportCSV.as_view(), name="export-csv"),
+    path("webhooks/", webhook_endpoints.WebhookEndpointList.as_view(), name="webhook-list"),
+    path("webhooks/<int:pk>/", webhook_endpoints.WebhookEndpointDetail.as_view(), name="webhook-detail"),
+    path(
+        "webhooks/<int:pk>/rotate-secret/",
+        webhook_endpoints.WebhookSecretRotate.as_view(),
+        name="webhook-rotate-secret",
+    ),
+    path("webhooks/<int:pk>/ping/", webhook_endpoints.WebhookPing.as_view(), name="webhook-ping"),
     path("reports/", views.ReportList.as_view(), name="report-list"),
     path("reports/<int:pk>/", views.ReportDetail.as_view(), name="report-detail"),
 ]

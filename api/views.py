@@ -472,6 +472,7 @@ def _webhook_facts(request) -> dict:
         "overlap_hours": int(institution_services.ROTATION_OVERLAP.total_seconds() // 3600),
         "backoff": [wait(delta) for delta in webhooks.BACKOFF],
         "attempts": webhooks.MAX_ATTEMPTS,
+        "max_endpoints": institution_services.MAX_ENDPOINTS_PER_INSTITUTION,
         "base_url": request.build_absolute_uri("/").rstrip("/"),
     }
 

@@ -20,10 +20,12 @@ class Country(models.TextChoices):
 
 
 class Scope(models.TextChoices):
-    """What an API key may do: read everything public, and/or submit progress reports."""
+    """What an API key may do: read everything public, submit progress reports, register and
+    manage its institution's webhook endpoints."""
 
     READ = "read", pgettext_lazy("API scope", "Read")
     REPORT = "report", pgettext_lazy("API scope", "Report progress")
+    WEBHOOKS = "webhooks", pgettext_lazy("API scope", "Manage webhook endpoints")
 
 
 class Institution(models.Model):

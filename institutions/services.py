@@ -5,8 +5,10 @@ institution sees the outcome as its report's status.
 """
 
 import datetime as dt
+import ipaddress
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +24,15 @@ from progress.services import clean_milestone, milestone_problems
 from proposals.models import Proposal
 
 from . import tasks, webhooks
-from .models import Country, InstitutionAPIKey, ProgressReport, Scope, new_webhook_secret
+from .models import (
+    Country,
+    Institution,
+    InstitutionAPIKey,
+    ProgressReport,
+    Scope,
+    WebhookEndpoint,
+    new_webhook_secret,
+)
 
 # The language an institution's name is shown in on a milestone, by the institution's country.
 COUNTRY_LANGUAGE = {Country.KOREA: "ko", Country.JAPAN: "ja"}
@@ -162,10 +172,126 @@ def _institution_name(institution) -> str:
 ROTATION_OVERLAP = dt.timedelta(hours=24)
 
 
-def webhook_secret_rotate(*, endpoint, actor=None, overlap: dt.timedelta = ROTATION_OVERLAP) -> str:
-    """Give ``endpoint`` a new signing secret and keep signing with the old one too for
-    ``overlap``; returns the new secret. Records ``webhook.secret_rotated``."""
+# An institution registering its own endpoints (the API's ``webhooks`` scope) may have this many.
+MAX_ENDPOINTS_PER_INSTITUTION = 10
+# Host names that only ever mean a machine on our side of the network.
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain")
+
+
+def _key_ref(api_key: InstitutionAPIKey | None) -> dict:
+    return {"api_key": api_key.prefix} if api_key is not None else {}
+
+
+def check_webhook_url(url: str) -> None:
+    """An endpoint an institution registers itself must be public HTTPS: we POST to it from our
+    servers, so an address on our own network (localhost, a private or link-local IP) would let a
+    key holder reach machines they cannot see. Raises DeliberationError ``url_not_allowed``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".").lower()
+    refused = parts.scheme != "https" or not host or host == "localhost" or host.endswith(_LOCAL_SUFFIXES)
+    if not refused:
+        try:
+            refused = not ipaddress.ip_address(host).is_global
+        except ValueError:
+            refused = "." not in host  # a bare name resolves inside our network, if at all
+    if refused:
+        raise DeliberationError(
+            "url_not_allowed",
+            _("Use a public https:// address (not localhost or a private network address)."),
+            field="url",
+        )
+
+
+def webhook_endpoint_create(*, api_key: InstitutionAPIKey, url: str, active: bool = True) -> WebhookEndpoint:
+    """Register an endpoint for the key's institution, with a new signing secret (the caller shows
+    it once). Records ``webhook.created``. Raises PermissionRefused without the ``webhooks`` scope,
+    DeliberationError for a URL that is not allowed or past ``MAX_ENDPOINTS_PER_INSTITUTION``."""
     with transaction.atomic():
+        ensure_scope(api_key, Scope.WEBHOOKS)
+        institution = Institution.objects.select_for_update().get(pk=api_key.institution_id)
+        check_webhook_url(url)
+        if WebhookEndpoint.objects.filter(institution=institution).count() >= MAX_ENDPOINTS_PER_INSTITUTION:
+            raise DeliberationError(
+                "too_many_endpoints",
+                _("Your institution already has %(limit)d webhook endpoints: delete one first.")
+                % {"limit": MAX_ENDPOINTS_PER_INSTITUTION},
+            )
+        endpoint = WebhookEndpoint.objects.create(institution=institution, url=url, active=active)
+        record(
+            action="webhook.created",
+            target=institution,
+            endpoint=endpoint.pk,
+            url=url,
+            active=active,
+            **_key_ref(api_key),
+        )
+        return endpoint
+
+
+def webhook_endpoint_update(
+    *,
+    api_key: InstitutionAPIKey,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    active: bool | None = None,
+) -> WebhookEndpoint:
+    """Change the URL and/or switch an endpoint of the key's institution on or off. Records
+    ``webhook.changed`` with what changed (nothing changed: no row)."""
+    with transaction.atomic():
+        _ensure_own(api_key, endpoint)
+        changed = {}
+        if url is not None and url != endpoint.url:
+            check_webhook_url(url)
+            changed["url"] = endpoint.url = url
+        if active is not None and active != endpoint.active:
+            changed["active"] = endpoint.active = active
+        if changed:
+            endpoint.save(update_fields=list(changed))
+            record(
+                action="webhook.changed",
+                target=endpoint.institution,
+                endpoint=endpoint.pk,
+                **changed,
+                **_key_ref(api_key),
+            )
+        return endpoint
+
+
+def webhook_endpoint_delete(*, api_key: InstitutionAPIKey, endpoint: WebhookEndpoint) -> None:
+    """Delete an endpoint of the key's institution, with its deliveries (nothing more is sent to
+    it). Records ``webhook.deleted``."""
+    with transaction.atomic():
+        _ensure_own(api_key, endpoint)
+        record(
+            action="webhook.deleted",
+            target=endpoint.institution,
+            endpoint=endpoint.pk,
+            url=endpoint.url,
+            **_key_ref(api_key),
+        )
+        endpoint.delete()
+
+
+def _ensure_own(api_key: InstitutionAPIKey | None, endpoint: WebhookEndpoint) -> None:
+    if api_key is None:
+        return
+    ensure_scope(api_key, Scope.WEBHOOKS)
+    if endpoint.institution_id != api_key.institution_id:
+        raise DeliberationError("not_found", _("Not found."), status=404)
+
+
+def webhook_secret_rotate(
+    *,
+    endpoint,
+    actor=None,
+    api_key: InstitutionAPIKey | None = None,
+    overlap: dt.timedelta = ROTATION_OVERLAP,
+) -> str:
+    """Give ``endpoint`` a new signing secret and keep signing with the old one too for
+    ``overlap``; returns the new secret. By a partner manager (``actor``) or the institution's own
+    key (``api_key``, with the ``webhooks`` scope). Records ``webhook.secret_rotated``."""
+    with transaction.atomic():
+        _ensure_own(api_key, endpoint)
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_expires_at = timezone.now() + overlap
         endpoint.secret = new_webhook_secret()
@@ -176,14 +302,28 @@ def webhook_secret_rotate(*, endpoint, actor=None, overlap: dt.timedelta = ROTAT
             target=endpoint.institution,
             endpoint=endpoint.pk,
             overlap_hours=overlap.total_seconds() / 3600,
+            **_key_ref(api_key),
         )
         return endpoint.secret
 
 
-def webhook_ping(*, endpoint, actor=None):
-    """Send ``endpoint`` a ``ping`` event (through the outbox and the task queue, like any event)."""
+def webhook_ping(*, endpoint, actor=None, api_key: InstitutionAPIKey | None = None):
+    """Send ``endpoint`` a ``ping`` event (through the outbox and the task queue, like any event).
+    By a partner manager (``actor``) or the institution's own key (``api_key``)."""
     with transaction.atomic():
+        _ensure_own(api_key, endpoint)
+        if not endpoint.active:
+            raise DeliberationError(
+                "endpoint_inactive",
+                _("This endpoint is switched off: nothing is sent to it. Switch it on first."),
+            )
         delivery = webhooks.write_ping(endpoint=endpoint)
-        record(action="webhook.pinged", actor=actor, target=endpoint.institution, endpoint=endpoint.pk)
+        record(
+            action="webhook.pinged",
+            actor=actor,
+            target=endpoint.institution,
+            endpoint=endpoint.pk,
+            **_key_ref(api_key),
+        )
         enqueue_on_commit(tasks.deliver_webhooks, [delivery.pk])
         return delivery

@@ -79,7 +79,10 @@ EVENT_DESCRIPTIONS = {
         "those of the overall stage. to_stage null: the jurisdiction has no published milestone any "
         "more. Stages: " + ", ".join(Stage.values) + "."
     ),
-    PING: "Sent when a partner manager asks for a test of your endpoint. Answer 2xx; nothing else to do.",
+    PING: (
+        "Sent when you (POST /api/v1/webhooks/{id}/ping/) or a partner manager ask for a test of your "
+        "endpoint. Answer 2xx; nothing else to do."
+    ),
 }
 
 

@@ -26,7 +26,7 @@ $BIN/python manage.py migrate --no-input -v0
 $BIN/python manage.py createcachetable
 $BIN/python manage.py load_seed -v0
 $BIN/python tests/api_fuzz/seed.py
-key=$($BIN/python manage.py create_api_key "Fuzzing Institute" --scopes read,report)
+key=$($BIN/python manage.py create_api_key "Fuzzing Institute" --scopes read,report,webhooks)
 
 port=$($BIN/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 $BIN/gunicorn deliberation.wsgi --bind "127.0.0.1:$port" --workers 2 --timeout 60 \

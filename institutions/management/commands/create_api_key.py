@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("institution", help="The institution's English name.")
-        parser.add_argument("--scopes", default="read", help="Comma-separated: read, report.")
+        parser.add_argument("--scopes", default="read", help="Comma-separated: read, report, webhooks.")
         parser.add_argument("--country", default=Country.OTHER, choices=Country.values)
         parser.add_argument("--email", default="api@example.org", help="Contact email of a new institution.")
         parser.add_argument("--name", default="command line", help="A name for the key.")
