@@ -205,7 +205,7 @@ def participant_signup(self: forms.Form, user: User) -> None:
 
 
 class SocialSignupForm(AllauthSocialSignupForm):
-    """The first sign-in with Kakao, Naver or LINE completes the same profile and consents as the
+    """The first sign-in with Kakao, Naver, LINE or Google completes the same profile and consents as the
     email sign-up (the email comes from the provider, editable; no password)."""
 
     display_name = SignupForm.base_fields["display_name"]

@@ -111,11 +111,13 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    # Sign in with Kakao, Naver (Korea) and LINE (Japan): each shown only once configured (below).
+    # Sign in with Kakao, Naver (Korea), LINE (Japan) and, optionally, Google: each shown only once
+    # configured (below).
     "allauth.socialaccount",
     "allauth.socialaccount.providers.kakao",
     "allauth.socialaccount.providers.naver",
     "allauth.socialaccount.providers.line",
+    "allauth.socialaccount.providers.google",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -285,13 +287,15 @@ RATE_LIMIT_RETRY_AFTER = 300
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Social sign-in: a provider appears on the log-in and sign-up pages only when its client id and
-# secret are in the environment (KAKAO_CLIENT_ID / KAKAO_CLIENT_SECRET, NAVER_…, LINE_…). The first
+# secret are in the environment (KAKAO_CLIENT_ID / KAKAO_CLIENT_SECRET, NAVER_…, LINE_…, GOOGLE_…). The first
 # sign-in still completes the profile (display name, nationality, language, age band, consents):
 # there is no automatic sign-up. A logged-in participant connects a provider on the account page.
 SOCIAL_PROVIDER_SCOPES = {
     "kakao": ["account_email", "profile_nickname"],
     "naver": [],
     "line": ["profile", "openid", "email"],
+    # Optional (issue #16): GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET.
+    "google": ["openid", "profile", "email"],
 }
 SOCIALACCOUNT_PROVIDERS = {
     provider: {

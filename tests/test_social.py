@@ -1,13 +1,17 @@
-"""Kakao, Naver and LINE sign-in through allauth's own provider code, against a local fake
-OAuth2 server (pytest-httpserver) that speaks each provider's endpoints and payload shapes: a new
-account completes the profile and consents first; an existing email account connects; an
-unconfigured provider is not shown."""
+"""Kakao, Naver, LINE and Google sign-in through allauth's own provider code, against a local fake
+OAuth2/OpenID Connect server (pytest-httpserver) that speaks each provider's endpoints and payload
+shapes (Google: an RS256-signed id_token from its token endpoint): a new account completes the
+profile and consents first; an existing email account connects; an unconfigured provider is not
+shown."""
 
 import json
+import time
 from urllib.parse import parse_qs, urlsplit
 
+import jwt
 import pytest
 from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.providers.google.views import GoogleOAuth2Adapter
 from allauth.socialaccount.providers.kakao.views import KakaoOAuth2Adapter
 from allauth.socialaccount.providers.line.views import LineOAuth2Adapter
 from allauth.socialaccount.providers.naver.views import NaverOAuth2Adapter
@@ -48,13 +52,41 @@ PROFILES = {
         "name": "はると",
         "email": "haruto.line@example.jp",
     },
+    # The claims of the id_token Google's token endpoint returns (OpenID Connect).
+    "google": {
+        "iss": "https://accounts.google.com",
+        "azp": CLIENT_ID,
+        "aud": CLIENT_ID,
+        "sub": "110169484474386276334",
+        "email": "sakura.google@example.jp",
+        "email_verified": True,
+        "name": "さくら",
+        "given_name": "さくら",
+        "locale": "ja",
+    },
 }
-ADAPTERS = {"kakao": KakaoOAuth2Adapter, "naver": NaverOAuth2Adapter, "line": LineOAuth2Adapter}
+ADAPTERS = {
+    "kakao": KakaoOAuth2Adapter,
+    "naver": NaverOAuth2Adapter,
+    "line": LineOAuth2Adapter,
+    "google": GoogleOAuth2Adapter,
+}
 PATHS = {
     "kakao": {"access_token_url": "/oauth/token", "profile_url": "/v2/user/me"},
     "naver": {"access_token_url": "/oauth2.0/token", "profile_url": "/v1/nid/me"},
     "line": {"access_token_url": "/oauth2/v2.1/token", "id_token_url": "/oauth2/v2.1/verify"},
+    "google": {"access_token_url": "/token", "authorize_url": "/o/oauth2/v2/auth"},
 }
+
+
+def google_id_token() -> str:
+    """An id_token as Google signs it (RS256, a key id), valid for an hour from now."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(time.time())
+    claims = {**PROFILES["google"], "iat": now, "exp": now + 3600}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "fake-google-key"})
 
 
 @pytest.fixture(autouse=True)
@@ -78,12 +110,14 @@ def provider_server(request, httpserver, settings, monkeypatch):
     token = {"access_token": "fake-access-token", "token_type": "bearer", "expires_in": 3600}
     if name == "line":
         token["id_token"] = "fake.id.token"
+    if name == "google":
+        token.update(id_token=google_id_token(), scope="openid email profile", token_type="Bearer")
     httpserver.expect_request(PATHS[name]["access_token_url"], method="POST").respond_with_json(token)
     if name == "line":
         httpserver.expect_request(PATHS[name]["id_token_url"], method="POST").respond_with_json(
             PROFILES[name]
         )
-    else:
+    elif name != "google":  # Google's claims come in the id_token itself
         httpserver.expect_request(
             PATHS[name]["profile_url"], headers={"Authorization": "Bearer fake-access-token"}
         ).respond_with_json(PROFILES[name])
@@ -98,7 +132,7 @@ def sign_in_at_provider(client, name, lang="ko", process="login"):
     return client.get(f"/{lang}/accounts/{name}/login/callback/", {"code": "fake-code", "state": state})
 
 
-PARAMS = pytest.mark.parametrize("provider_server", ["kakao", "naver", "line"], indirect=True)
+PARAMS = pytest.mark.parametrize("provider_server", ["kakao", "naver", "line", "google"], indirect=True)
 
 
 @PARAMS
@@ -113,7 +147,7 @@ def test_first_social_sign_in_completes_the_profile_and_consents_before_taking_p
     form = client.get(response["Location"]).content.decode()
     for field in ("display_name", "nationality", "age_band", "consent_cross_border"):
         assert f'name="{field}"' in form
-    nickname = {"kakao": "민지", "naver": "서연", "line": "はると"}[name]
+    nickname = {"kakao": "민지", "naver": "서연", "line": "はると", "google": "さくら"}[name]
     assert nickname in form  # suggested from the provider's profile
 
     refused = client.post(response["Location"], {"email": PROFILES_EMAIL[name], "display_name": nickname})
@@ -124,8 +158,8 @@ def test_first_social_sign_in_completes_the_profile_and_consents_before_taking_p
         {
             "email": PROFILES_EMAIL[name],
             "display_name": nickname,
-            "nationality": "JP" if name == "line" else "KR",
-            "preferred_language": "ja" if name == "line" else "ko",
+            "nationality": "JP" if name in ("line", "google") else "KR",
+            "preferred_language": "ja" if name in ("line", "google") else "ko",
             "age_band": "18+",
             "consent_participation": "on",
             "consent_cross_border": "on",
@@ -145,6 +179,7 @@ PROFILES_EMAIL = {
     "kakao": "minji.kakao@example.kr",
     "naver": "seoyeon@example.kr",
     "line": "haruto.line@example.jp",
+    "google": "sakura.google@example.jp",
 }
 
 
@@ -168,4 +203,23 @@ def test_an_unconfigured_provider_is_not_shown(client, settings):
     settings.SOCIALACCOUNT_PROVIDERS = {"kakao": {"APPS": [{"client_id": CLIENT_ID, "secret": "s"}]}}
     page = client.get("/ko/accounts/login/").content.decode()
     assert "/ko/accounts/kakao/login/" in page and "/accounts/naver/login/" not in page
+    assert "/accounts/google/login/" not in page
+    settings.SOCIALACCOUNT_PROVIDERS = {"google": {"APPS": [{"client_id": CLIENT_ID, "secret": "s"}]}}
+    assert "/ko/accounts/google/login/" in client.get("/ko/accounts/login/").content.decode()
     assert json
+
+
+@pytest.mark.parametrize("provider_server", ["google"], indirect=True)
+def test_a_google_id_token_issued_to_another_client_signs_nobody_in(
+    client, provider_server, httpserver, monkeypatch
+):
+    # allauth checks the id_token's audience, issuer and expiry even when it came straight from
+    # the token endpoint: one minted for another site's client id is refused.
+    httpserver.clear_all_handlers()
+    monkeypatch.setitem(PROFILES["google"], "aud", "another-sites-client-id")
+    httpserver.expect_request("/token", method="POST").respond_with_json(
+        {"access_token": "fake-access-token", "token_type": "Bearer", "id_token": google_id_token()}
+    )
+    response = sign_in_at_provider(client, "google")
+    assert response.status_code == 401  # allauth's authentication error page
+    assert not SocialAccount.objects.exists() and not User.objects.exists()
