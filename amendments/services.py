@@ -410,7 +410,9 @@ def _accept(*, moderator, amendment: Amendment, proposal: Proposal, current: Pro
         amendment=amendment.pk,
     )
     Amendment.objects.filter(pk=amendment.pk).update(result_version=version)
-    pagestamp.touch(proposal.pk)
+    # Acceptance is final (the state changed from open under the proposal's lock): one more, in the
+    # same UPDATE as the stamp (the dashboard's count).
+    pagestamp.touch(proposal.pk, accepted_amendment_count=F("accepted_amendment_count") + 1)
     # Machine drafts for the languages this change left behind, for a moderator to review.
     proposal_text.drafts_request(version=version, field=amendment.field, source_language=amendment.language)
     amendment.refresh_from_db()

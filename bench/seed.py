@@ -30,9 +30,11 @@ from django.utils import timezone
 
 from accounts.models import Membership, Nationality, NotificationFrequency, Programme, User
 from accounts.permissions import MODERATOR_GROUP
+from amendments import counters as amendment_counters
 from amendments.models import Amendment, AmendmentState, AmendmentVote, Vote
 from audit.log import record
 from audit.models import AuditEntry
+from comments import counters as comment_counters
 from comments.models import MAX_DEPTH, Comment
 from comments.translatable import KIND as COMMENT_KIND
 from core import consensus
@@ -130,6 +132,10 @@ def seed(volume: Volume, *, random_seed: int = 2026, log=lambda message: None) -
             raise SeedError("The seeded proposals are missing: run `manage.py load_seed` first.")
         generator = _Generator(volume, programme, proposals, hot, random.Random(random_seed), log)  # noqa: S311 - reproducible data
         summary = generator.run()
+        # Written in bulk, past the services that keep the dashboard's counters: count them once.
+        ids = list(Proposal.objects.values_list("pk", flat=True))
+        comment_counters.recount(*ids)
+        amendment_counters.recount(*ids)
         record(action=MARKER_ACTION, **summary)
     return summary
 

@@ -6,6 +6,7 @@ from core.personaldata import register
 from notifications.models import Notification
 from translations.models import Translation
 
+from . import counters
 from .models import Comment, CommentEdit, CommentReaction
 from .services import _move_counters
 from .translatable import KIND
@@ -59,6 +60,7 @@ def erase_comments(user, *, keep_contributions: bool, stand_in) -> None:
         mine.update(author=stand_in)
     else:
         mine.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
+        counters.recount(*mine.order_by().values_list("proposal_id", flat=True).distinct())
         mine.update(author=stand_in, body="")
         # So do the earlier versions of it.
         CommentEdit.objects.filter(comment__in=ids).delete()

@@ -26,7 +26,7 @@ from notifications.models import Kind
 from notifications.services import notify
 from translations import services as translation_services
 
-from . import ground, permissions
+from . import counters, ground, permissions
 from .models import (
     MAX_LENGTH,
     Comment,
@@ -166,7 +166,8 @@ def comment_create(
             if parent.author_id != author.pk:
                 _notify_reply(parent=parent, reply=comment, proposal=proposal)
         record(action="comment.created", actor=author, target=comment, proposal=proposal.slug)
-        pagestamp.touch(proposal.pk)
+        # The dashboard's count of visible comments moves in the same UPDATE (comments.counters).
+        pagestamp.touch(proposal.pk, comment_count=F("comment_count") + 1)
         _translate(comment, author=author, proposal=proposal, amendment=amendment, own=translations or {})
     return comment
 
@@ -261,6 +262,7 @@ def comment_delete(*, user, comment: Comment) -> Comment:
         comment.save(update_fields=["deleted_at"])
         record(action="comment.deleted", actor=user, target=comment)
         pagestamp.touch(comment.proposal_id)
+        counters.recount(comment.proposal_id)
     return comment
 
 

@@ -114,11 +114,12 @@ def _proposals():
     return apps.get_model("proposals", "Proposal")._default_manager
 
 
-def touch(*proposal_ids: int | None) -> None:
-    """Move the stamp of each proposal (inside the caller's transaction). One UPDATE."""
+def touch(*proposal_ids: int | None, **also) -> None:
+    """Move the stamp of each proposal (inside the caller's transaction). One UPDATE, which also
+    sets ``also`` (e.g. a counter the same write moves: ``comment_count=F("comment_count") + 1``)."""
     ids = sorted({pk for pk in proposal_ids if pk is not None})
     if ids:
-        _proposals().filter(pk__in=ids).update(activity_stamp=F("activity_stamp") + 1)
+        _proposals().filter(pk__in=ids).update(activity_stamp=F("activity_stamp") + 1, **also)
 
 
 def touch_row(model_label: str, pk: int) -> None:

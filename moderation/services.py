@@ -32,6 +32,7 @@ from accounts.models import User
 from accounts.permissions import ensure_moderator
 from amendments.models import Amendment
 from audit.log import record
+from comments import counters as comment_counters
 from comments.models import Comment
 from comments.services import comment_url
 from core import pagestamp
@@ -97,12 +98,19 @@ def _resolve_open_reports(kind: str, item: Moderated, *, moderator: User, status
     return _open_reports(kind, item).update(status=status, resolved_by=moderator, resolved_at=timezone.now())
 
 
+def _recount(item: Moderated) -> None:
+    """A comment shown or hidden: the dashboard's count of the proposal's visible comments."""
+    if isinstance(item, Comment):
+        comment_counters.recount(item.proposal_id)
+
+
 def _set_hidden(item: Moderated, *, reason: str, automatic: bool) -> None:
     item.hidden_at = timezone.now()
     item.hidden_reason = reason
     item.hidden_automatically = automatic
     item.save(update_fields=["hidden_at", "hidden_reason", "hidden_automatically"])
     pagestamp.touch(item.proposal_id)
+    _recount(item)
 
 
 def _clear_hidden(item: Moderated) -> None:
@@ -111,6 +119,7 @@ def _clear_hidden(item: Moderated) -> None:
     item.hidden_automatically = False
     item.save(update_fields=["hidden_at", "hidden_reason", "hidden_automatically"])
     pagestamp.touch(item.proposal_id)
+    _recount(item)
     # Machine translations held back while it was hidden can be made now.
     kinds = ["comment.body"] if isinstance(item, Comment) else ["amendment.rationale", "amendment.new_text"]
     for kind in kinds:
@@ -260,6 +269,7 @@ def _hide_if_reported_widely(kind: str, item: Moderated) -> bool:
     if not hidden:
         return False
     pagestamp.touch(item.proposal_id)
+    _recount(item)
     record(
         action=f"{kind}.hidden_automatically",
         actor=None,

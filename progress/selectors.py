@@ -1,19 +1,19 @@
 """Reads of institutionalisation progress for the public pages, the admin and the services.
 
 Each returns its data in a fixed number of queries, whatever the number of proposals, milestones,
-comments or ratings: the dashboard counts with one grouped query per figure and reads rating
-totals from ``RatingAggregate`` rows, never scanning ratings.
+comments or ratings: the dashboard reads the counters the services keep on each proposal and the
+rating totals from ``RatingAggregate`` rows, never scanning comments or ratings.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from amendments.models import Amendment, AmendmentState
+from amendments.models import Amendment
 from comments.models import Comment
 from core.consensus import current_thresholds
 from proposals.models import Proposal, Stage
@@ -253,7 +253,10 @@ class Dashboard:
 
 
 def dashboard() -> Dashboard:
-    """All proposals with their stages per jurisdiction and participation figures: five queries."""
+    """All proposals with their stages per jurisdiction and participation figures: three queries.
+    Comments and accepted amendments are the counters the services keep on each proposal
+    (``Proposal.comment_count``, ``accepted_amendment_count``); raters by nationality come from
+    the rating aggregates the rating services keep. Nothing here counts rows."""
     proposals = list(
         Proposal.objects.filter(current_version__isnull=False)
         .select_related("current_version")
@@ -264,27 +267,15 @@ def dashboard() -> Dashboard:
         "proposal_id", "jurisdiction", "stage"
     ):
         stages.setdefault(proposal_id, {})[jurisdiction] = stage
-    comments = dict(
-        Comment.objects.filter(deleted_at__isnull=True, hidden_at__isnull=True)
-        .values("proposal_id")
-        .annotate(count=Count("pk"))
-        .values_list("proposal_id", "count")
-    )
     comparisons = comparisons_by_proposal()
-    accepted = dict(
-        Amendment.objects.filter(state=AmendmentState.ACCEPTED)
-        .values("proposal_id")
-        .annotate(count=Count("pk"))
-        .values_list("proposal_id", "count")
-    )
     rows = [
         ProposalFigures(
             proposal=proposal,
             stages={j: Stage(s) for j, s in stages.get(proposal.pk, {}).items()},
-            comments=comments.get(proposal.pk, 0),
+            comments=proposal.comment_count,
             raters_kr=_importance(comparisons.get(proposal.pk)).raters_kr,
             raters_jp=_importance(comparisons.get(proposal.pk)).raters_jp,
-            amendments_accepted=accepted.get(proposal.pk, 0),
+            amendments_accepted=proposal.accepted_amendment_count,
             comparisons=comparisons.get(proposal.pk, []),
         )
         for proposal in proposals

@@ -142,6 +142,15 @@ class Proposal(models.Model):
     # Moves on every write that changes what the proposal page shows (core.pagestamp), inside the
     # writing transaction: the page caches are keyed by it, so a write makes them unreachable.
     activity_stamp = models.PositiveBigIntegerField(_("activity stamp"), default=0, editable=False)
+    # Counters for the dashboard (progress.selectors.dashboard), kept by the services that change
+    # them, in their transactions: visible comments (comments.counters.recount; +1 on a new one)
+    # and accepted amendments (+1 on acceptance, which is final). Exact: tests recount them.
+    comment_count = models.PositiveIntegerField(_("comments"), default=0, editable=False)
+    accepted_amendment_count = models.PositiveIntegerField(
+        _("accepted amendments"), default=0, editable=False
+    )
+
+    KEPT_BY_SERVICES = ("activity_stamp", "comment_count", "accepted_amendment_count")
 
     class Meta:
         verbose_name = _("proposal")
@@ -154,23 +163,26 @@ class Proposal(models.Model):
             return self.current_version.title
         return self.slug
 
-    def get_absolute_url(self) -> str:
-        return reverse("proposals:detail", kwargs={"slug": self.slug})
-
     def save(self, *args, **kwargs):
         """A full save of a row loaded earlier must not write back an older ``activity_stamp``: a
         stamp that went back would reach pages cached before the write (core.pagestamp). The stamp
-        moves only by ``core.pagestamp.touch``; a full save moves it too (an admin edit)."""
+        moves only by ``core.pagestamp.touch``; a full save moves it too (an admin edit). Nor older
+        counters: those move only in the services that keep them."""
         if self.pk is not None and kwargs.get("update_fields") is None and not self._state.adding:
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "activity_stamp"
+                if not field.primary_key and field.name not in self.KEPT_BY_SERVICES
             ]
             super().save(*args, **kwargs)
-            type(self)._default_manager.filter(pk=self.pk).update(activity_stamp=models.F("activity_stamp") + 1)
+            type(self)._default_manager.filter(pk=self.pk).update(
+                activity_stamp=models.F("activity_stamp") + 1
+            )
             return
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposals:detail", kwargs={"slug": self.slug})
 
 
 class ProposalVersion(models.Model):

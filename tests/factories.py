@@ -174,6 +174,11 @@ class CommentFactory(factory.django.DjangoModelFactory):
         else:
             model_class.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
             parent.reply_count += 1
+        if comment.deleted_at is None and comment.hidden_at is None:
+            # The dashboard's counter, as comment_create moves it.
+            type(comment.proposal).objects.filter(pk=comment.proposal_id).update(
+                comment_count=F("comment_count") + 1
+            )
         return comment
 
 
@@ -195,6 +200,18 @@ class AmendmentFactory(factory.django.DjangoModelFactory):
     new_text = factory.LazyAttribute(lambda o: o.original_text + " (amended)")
     rationale = "Clearer wording."
     author = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from django.db.models import F
+
+        amendment = super()._create(model_class, *args, **kwargs)
+        if amendment.state == "accepted":
+            # The dashboard's counter, as acceptance moves it.
+            type(amendment.proposal).objects.filter(pk=amendment.proposal_id).update(
+                accepted_amendment_count=F("accepted_amendment_count") + 1
+            )
+        return amendment
 
 
 class AmendmentVoteFactory(factory.django.DjangoModelFactory):

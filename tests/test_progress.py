@@ -878,7 +878,8 @@ def make_activity(programme, scale: int) -> list[Proposal]:
 
 
 PROGRESS_PAGE_QUERIES = 3  # proposal with its version, published milestones, stages per jurisdiction
-DASHBOARD_QUERIES = 5  # proposals, stages, comment counts, rating aggregates, accepted amendments
+# proposals (with the comment and accepted-amendment counters kept on them), stages, rating aggregates
+DASHBOARD_QUERIES = 3
 # session, user, moderator group, count, full count, the user's and their groups' permissions (the
 # admin's navigation), page of milestones (with proposal and version, currency as a subquery)
 CHANGELIST_QUERIES = 8

@@ -86,8 +86,9 @@ BUDGETS = {
     # amendment page: + the translations of its rationale and comments, in one query
     ("amendment", "anonymous"): 6,
     ("amendment", "member"): 11,
-    # proposals, stages, comment counts, rating aggregates, accepted amendments
-    ("progress", "anonymous"): 5,
+    # proposals (with the comment and accepted-amendment counters the services keep on them),
+    # stages, rating aggregates
+    ("progress", "anonymous"): 3,
 }
 
 
