@@ -1,14 +1,19 @@
 """The participant's data-rights pages: download a copy, delete the account."""
 
 import json
+import time
 
+from allauth.account import app_settings as allauth_settings
 from allauth.account.decorators import reauthentication_required
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.internal.flows.reauthentication import get_reauthentication_flows
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -88,10 +93,27 @@ def data_download(request, token: str):
     return response
 
 
+def _signed_in_too_long_ago_without_a_password(request) -> bool:
+    """allauth re-authenticates with a password or an authenticator app; an account that has
+    neither (signed up with Kakao, Naver, LINE or Google) would pass unasked, and allauth cannot
+    send it back to the provider. Such an account must have signed in within the
+    re-authentication timeout instead."""
+    user = request.user
+    if get_reauthentication_flows(user):
+        return False
+    latest = max((record.get("at", 0) for record in get_authentication_records(request, user)), default=0)
+    return time.time() - latest >= allauth_settings.REAUTHENTICATION_TIMEOUT
+
+
 @login_required
 @reauthentication_required
 def delete_account(request):
-    """Erase one's own account after entering the password again (allauth's re-authentication)."""
+    """Erase one's own account after entering the password again (allauth's re-authentication),
+    or, for an account without a password, after signing in again with its provider."""
+    if _signed_in_too_long_ago_without_a_password(request):
+        logout(request)
+        messages.info(request, _("To delete your account, sign in again first; then confirm the deletion."))
+        return redirect(f"{reverse('account_login')}?next={reverse('accounts:data')}")
     form = DeleteAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = request.user

@@ -223,3 +223,26 @@ def test_a_google_id_token_issued_to_another_client_signs_nobody_in(
     response = sign_in_at_provider(client, "google")
     assert response.status_code == 401  # allauth's authentication error page
     assert not SocialAccount.objects.exists() and not User.objects.exists()
+
+
+@pytest.mark.parametrize("provider_server", ["kakao"], indirect=True)
+def test_an_account_without_a_password_deletes_itself_only_right_after_signing_in_with_its_provider(
+    client, provider_server
+):
+    # allauth has no password to ask for here: a fresh sign-in with the provider stands for it.
+    user = UserFactory(email=PROFILES_EMAIL["kakao"])
+    user.set_unusable_password()
+    user.save()
+    SocialAccount.objects.create(user=user, provider="kakao", uid=str(PROFILES["kakao"]["id"]))
+    choice = {"contributions": "keep", "confirm": "on"}
+
+    client.force_login(user)  # a session whose sign-in is not known to be recent
+    stale = client.post("/ko/accounts/delete/", choice)
+    assert stale.status_code == 302 and stale["Location"].startswith("/ko/accounts/login/")
+    assert User.objects.filter(pk=user.pk).exists() and "_auth_user_id" not in client.session
+
+    signed_in = sign_in_at_provider(client, "kakao")
+    assert signed_in.status_code == 302 and client.session["_auth_user_id"] == str(user.pk)
+    done = client.post("/ko/accounts/delete/", choice)
+    assert done.status_code == 302 and done["Location"] == "/ko/proposals/"
+    assert not User.objects.filter(pk=user.pk).exists()
