@@ -12,6 +12,7 @@ v1 = [
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.docs, name="docs"),
     path("docs/webhooks/", views.webhooks_docs, name="webhooks-docs"),
+    path("docs/changes/", views.changes, name="changes"),
     path("docs/quickstart/<str:lang>/", views.quickstart, name="quickstart"),
     path("me/", views.Me.as_view(), name="me"),
     path("programmes/", views.ProgrammeList.as_view(), name="programme-list"),

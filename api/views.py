@@ -495,6 +495,28 @@ def webhooks_docs(request):
     return render(request, "api/webhooks.html", {**_webhook_facts(request), "events": events})
 
 
+# The promises of the versioning page (api/templates/api/changes.html).
+DEPRECATION_NOTICE_MONTHS = 6
+VERSION_OVERLAP_MONTHS = 12
+
+
+def changes(request):
+    """The versioning and deprecation policy and the changelog (linked from the schema and the
+    README)."""
+    return render(
+        request,
+        "api/changes.html",
+        {
+            "title": settings.SPECTACULAR_SETTINGS["TITLE"],
+            "version": settings.SPECTACULAR_SETTINGS["VERSION"],
+            "notice_months": DEPRECATION_NOTICE_MONTHS,
+            "version_overlap_months": VERSION_OVERLAP_MONTHS,
+            "idempotency_hours": int(idempotency.RETENTION.total_seconds() // 3600),
+            "changes_path": request.path,
+        },
+    )
+
+
 def quickstart(request, lang: str):
     """The partners' quickstart in Korean or Japanese."""
     if lang not in ("ko", "ja"):

@@ -434,9 +434,15 @@ SPECTACULAR_SETTINGS = {
         'Every error is `{"error": {"code", "message", "fields"}}`.\n\n'
         "**Webhooks** (Standard Webhooks: events, payloads, headers, verification in Python and "
         "JavaScript, tolerance, retries, secret rotation): [/api/v1/docs/webhooks/](/api/v1/docs/webhooks/). "
-        "Quickstart: [한국어](/api/v1/docs/quickstart/ko/) · [日本語](/api/v1/docs/quickstart/ja/)."
+        "Quickstart: [한국어](/api/v1/docs/quickstart/ko/) · [日本語](/api/v1/docs/quickstart/ja/).\n\n"
+        "**Versions and changes**: `/api/v1/` is stable and only grows; how deprecations are announced "
+        "(`Deprecation` and `Sunset` headers, notice period) and what changed in each release: "
+        "[/api/v1/docs/changes/](/api/v1/docs/changes/).\n\n"
+        "**Retries and polling**: send an `Idempotency-Key` with a POST to retry it safely; list pages "
+        "carry a weak `ETag` (send `If-None-Match` for a 304) and take `updated_since`."
     ),
-    "VERSION": "1.0.0",
+    # Releases of v1, listed on /api/v1/docs/changes/.
+    "VERSION": "1.1.0",
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
