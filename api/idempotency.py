@@ -14,6 +14,7 @@ the database's unique constraint lets one write; the other is rolled back and an
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import uuid
@@ -139,9 +140,25 @@ def _store(institution_id: int, names: list[str], print_: str, response: Respons
         raise _Lost from error
 
 
-class IdempotentCreate:
-    """For a view whose POST creates something: the POST honours idempotency keys (and the schema
-    documents the header, the replay marker and the 409)."""
+def idempotent(handler):
+    """Decorate a view's ``post``: it honours idempotency keys, and the schema documents the
+    header, the replay marker and the 409 (``api.schema``)."""
 
+    @functools.wraps(handler)
+    def wrapper(view, request, *args, **kwargs):
+        return respond(request, lambda: handler(view, request, *args, **kwargs))
+
+    wrapper.idempotent = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def is_idempotent(view) -> bool:
+    return getattr(getattr(view, "post", None), "idempotent", False)
+
+
+class IdempotentCreate:
+    """For a generic create view (``ListCreateAPIView``): its POST honours idempotency keys."""
+
+    @idempotent
     def post(self, request, *args, **kwargs):
-        return respond(request, lambda: super(IdempotentCreate, self).post(request, *args, **kwargs))
+        return super().post(request, *args, **kwargs)

@@ -116,7 +116,7 @@ class AutoSchema(openapi.AutoSchema):
         return self.method == "GET" and isinstance(self.view, conditional.ConditionalList)
 
     def _idempotent(self) -> bool:
-        return self.method == "POST" and isinstance(self.view, idempotency.IdempotentCreate)
+        return self.method == "POST" and idempotency.is_idempotent(self.view)
 
     def get_description(self):
         description = super().get_description()

@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from institutions import services
 from institutions.models import WebhookEndpoint
 
+from .conditional import ConditionalList
+from .idempotency import IdempotentCreate, idempotent
 from .permissions import CanManageWebhooks
 from .serializers import RejectUnknownFields
 
@@ -82,7 +84,7 @@ def _no_body(request) -> None:
         tags=[TAG],
     ),
 )
-class WebhookEndpointList(generics.ListCreateAPIView):
+class WebhookEndpointList(ConditionalList, IdempotentCreate, generics.ListCreateAPIView):
     """Your institution's webhook endpoints (GET), or a new one (POST), whose signing secret is in
     this answer only. At most 10 endpoints; each must be a public https:// address."""
 
@@ -140,6 +142,7 @@ class WebhookSecretRotate(generics.GenericAPIView):
     serializer_class = SecretRotatedSerializer
     permission_classes = [CanManageWebhooks]
 
+    @idempotent
     def post(self, request, pk: int):
         _no_body(request)
         endpoint = _endpoint(request, pk)
@@ -160,6 +163,7 @@ class WebhookPing(generics.GenericAPIView):
     serializer_class = PingSentSerializer
     permission_classes = [CanManageWebhooks]
 
+    @idempotent
     def post(self, request, pk: int):
         _no_body(request)
         delivery = services.webhook_ping(endpoint=_endpoint(request, pk), api_key=request.auth)

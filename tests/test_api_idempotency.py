@@ -161,3 +161,38 @@ def test_every_post_documents_the_key_the_replay_and_the_409():
         for code, response in operation["responses"].items():
             if code.startswith("2"):
                 assert "Idempotent-Replayed" in response["headers"], (path, code)
+
+
+def test_registering_a_webhook_endpoint_and_rotating_its_secret_are_safe_to_retry(api, proposal):
+    from institutions.models import WebhookEndpoint
+
+    api.key = InstitutionAPIKeyFactory(scopes=["webhooks"]).key
+    body = json.dumps({"url": "https://partner.example/hooks/dialogue"})
+    key = str(uuid.uuid4())
+
+    def register(**headers):
+        return api.post(f"{API}webhooks/", data=body, content_type="application/json", **headers)
+
+    first, again = register(HTTP_IDEMPOTENCY_KEY=key), register(HTTP_IDEMPOTENCY_KEY=key)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert WebhookEndpoint.objects.count() == 1
+    endpoint = WebhookEndpoint.objects.get()
+
+    rotate_key = str(uuid.uuid4())
+    rotated = [
+        api.post(
+            f"{API}webhooks/{endpoint.pk}/rotate-secret/",
+            data="{}",
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=rotate_key,
+        )
+        for _ in range(2)
+    ]
+    assert [r.status_code for r in rotated] == [200, 200], rotated[0].content
+    assert rotated[0].json()["secret"] == rotated[1].json()["secret"]
+    endpoint.refresh_from_db()
+    # Rotated once: the secret registered first is the one still signing beside the new one.
+    assert endpoint.secret == rotated[0].json()["secret"]
+    assert endpoint.previous_secret == first.json()["secret"]

@@ -88,10 +88,13 @@ def test_the_etag_changes_when_the_page_does(reader, proposal):
     assert "A new comment" in response.content.decode()
 
 
-def test_the_report_list_has_an_etag_too(api, report_key, proposal):
-    api.key = report_key.key
-    first = api.get(f"{API}reports/")
-    assert api.get(f"{API}reports/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+@pytest.mark.parametrize(("scope", "path"), [("report", "reports/"), ("webhooks", "webhooks/")])
+def test_the_institutions_own_lists_have_an_etag_too(api, scope, path):
+    from tests.factories import InstitutionAPIKeyFactory
+
+    api.key = InstitutionAPIKeyFactory(scopes=[scope]).key
+    first = api.get(f"{API}{path}")
+    assert api.get(f"{API}{path}", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
 # --- updated_since -------------------------------------------------------------------------------
