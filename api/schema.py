@@ -6,7 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.settings import spectacular_settings
 from rest_framework import serializers
 
-from . import conditional, idempotency
+from . import conditional, deprecation, idempotency
 from .permissions import required_scopes
 
 # An OpenAPI extension on each operation that takes a key: the scopes it needs (all of them).
@@ -100,6 +100,19 @@ def _document_etag(operation: dict) -> None:
     }
 
 
+def _document_deprecation(operation: dict, retiring: deprecation.Deprecation) -> None:
+    operation["deprecated"] = True
+    operation["description"] = f"{retiring.sentence()}\n\n{operation.get('description', '')}".strip()
+    for response in operation.get("responses", {}).values():
+        headers = response.setdefault("headers", {})
+        for name, text in (
+            ("Deprecation", "When this operation was deprecated (RFC 9745): `@` and a Unix time."),
+            ("Sunset", "After this HTTP date it may stop working (RFC 8594)."),
+            ("Link", 'The changelog, with `rel="deprecation"`.'),
+        ):
+            headers[name] = {"schema": {"type": "string"}, "description": text}
+
+
 class AutoSchema(openapi.AutoSchema):
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
@@ -110,6 +123,9 @@ class AutoSchema(openapi.AutoSchema):
             _document_idempotency(operation)
         if operation is not None and self._conditional():
             _document_etag(operation)
+        retiring = deprecation.deprecation_of(self.view, self.method)
+        if operation is not None and retiring is not None:
+            _document_deprecation(operation, retiring)
         return operation
 
     def _conditional(self) -> bool:

@@ -30,7 +30,7 @@ from progress.models import Milestone
 from proposals.models import ProposalVersion
 from proposals.search import MAX_QUERY_LENGTH, normalise_query
 
-from . import exports, idempotency, selectors
+from . import deprecation, exports, idempotency, selectors
 from . import serializers as s
 from .conditional import ConditionalList, updated_since, updated_since_parameter
 from .filters import ProposalFilter
@@ -495,11 +495,6 @@ def webhooks_docs(request):
     return render(request, "api/webhooks.html", {**_webhook_facts(request), "events": events})
 
 
-# The promises of the versioning page (api/templates/api/changes.html).
-DEPRECATION_NOTICE_MONTHS = 6
-VERSION_OVERLAP_MONTHS = 12
-
-
 def changes(request):
     """The versioning and deprecation policy and the changelog (linked from the schema and the
     README)."""
@@ -509,8 +504,8 @@ def changes(request):
         {
             "title": settings.SPECTACULAR_SETTINGS["TITLE"],
             "version": settings.SPECTACULAR_SETTINGS["VERSION"],
-            "notice_months": DEPRECATION_NOTICE_MONTHS,
-            "version_overlap_months": VERSION_OVERLAP_MONTHS,
+            "notice_months": deprecation.NOTICE_MONTHS,
+            "version_overlap_months": deprecation.VERSION_OVERLAP_MONTHS,
             "idempotency_hours": int(idempotency.RETENTION.total_seconds() // 3600),
             "changes_path": request.path,
         },
