@@ -4,7 +4,9 @@ the context of its partial template (``<app>/_proposal_section.html``), included
 template. The page loads what they share once (the proposal, the viewer's participation refusal)
 and hands it to each of them."""
 
+import functools
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -73,10 +75,13 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     text or in a published translation (a Korean query finds a Japanese comment through its
     Korean translation), each shown in the reader's language."""
     q = normalise_query(request.GET.get("q"))[:MAX_QUERY_LENGTH]
-    areas = proposal_selectors.proposals_by_area(q)
+    # The list itself is a fragment cached under the proposals' stamps (list.html): loaded only
+    # when the fragment is rendered (the template calls these).
+    areas = functools.cache(partial(proposal_selectors.proposals_by_area, q))
     context: dict[str, Any] = {
         "areas": areas,
-        "proposal_count": sum(len(proposals) for _area, proposals in areas),
+        "proposal_count": lambda: sum(len(proposals) for _area, proposals in areas()),
+        "list_stamp": proposal_selectors.list_stamp(),
         "q": q,
         "comment_matches": comment_selectors.search(q=q) if q else [],
     }

@@ -2,7 +2,7 @@
 
 from itertools import groupby
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -36,6 +36,14 @@ def proposals_by_area(q: str = "") -> list[tuple[PolicyArea, list[Proposal]]]:
     return [
         (PolicyArea(area), list(items)) for area, items in groupby(proposals, key=lambda p: p.policy_area)
     ]
+
+
+def list_stamp() -> str:
+    """A key for what the proposal list shows (one query): it changes whenever a proposal comes or
+    goes or any proposal's activity stamp moves, which every write changing a title, a summary or a
+    stage does (core.pagestamp; stamps only go up)."""
+    row = Proposal.objects.aggregate(n=Count("pk"), total=Sum("activity_stamp"), last=Max("pk"))
+    return f"{row['n']}.{row['total'] or 0}.{row['last'] or 0}"
 
 
 def page_stamp(*, slug: str) -> tuple[int, int]:
