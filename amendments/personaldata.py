@@ -1,11 +1,13 @@
 """What the amendments app holds about a participant (core.personaldata): amendments and votes."""
 
+from django.db.models import F
+
 from core.personaldata import register
 from translations.models import Translation
 
 from .models import Amendment, AmendmentState, AmendmentVote
 from .services import _move_counters
-from .translatable import RATIONALE
+from .translatable import NEW_TEXT, RATIONALE
 
 
 def export_amendments(user) -> list[dict]:
@@ -32,14 +34,21 @@ def export_votes(user) -> list[dict]:
 
 
 def erase_amendments(user, *, keep_contributions: bool, stand_in) -> None:
-    """Kept: under the withdrawn participant. Deleted: the rationale is emptied and an open
-    amendment is withdrawn; the text of one already accepted stays in the proposal's versions."""
+    """Kept: under the withdrawn participant. Deleted: the rationale is emptied, an open
+    amendment is withdrawn, and the text proposed by one not accepted becomes the original again
+    (it proposes nothing any more; its page says the text was deleted); the text of one already
+    accepted stays, as it is in the proposal's versions."""
     mine = Amendment.objects.filter(author=user)
     if not keep_contributions:
-        mine.filter(state=AmendmentState.OPEN).update(state=AmendmentState.WITHDRAWN)
+        ids = list(mine.values_list("pk", flat=True))
+        not_accepted = mine.exclude(state=AmendmentState.ACCEPTED)
+        unaccepted = list(not_accepted.values_list("pk", flat=True))
+        not_accepted.filter(state=AmendmentState.OPEN).update(state=AmendmentState.WITHDRAWN)
+        not_accepted.update(new_text=F("original_text"))
         mine.update(rationale="")
-        # Translations of the deleted rationale go with it.
-        Translation.objects.filter(source_kind=RATIONALE, source_id__in=mine.values("pk")).delete()
+        # Translations of the deleted texts go with them.
+        Translation.objects.filter(source_kind=RATIONALE, source_id__in=ids).delete()
+        Translation.objects.filter(source_kind=NEW_TEXT, source_id__in=unaccepted).delete()
     mine.update(author=stand_in)
 
 

@@ -74,7 +74,7 @@ def world(proposal):
         comment_react(user=me, comment=data[other]["comment"], kind="agree")
         RatingFactory(user=me, proposal=proposal, criterion="importance", score=5 if me == sora else 2)
         RatingFactory(user=me, proposal=proposal, criterion="feasibility", score=4)
-        amendment = AmendmentFactory(proposal=proposal, author=me)
+        amendment = AmendmentFactory(proposal=proposal, author=me, new_text=f"Amended by {me.nationality}")
         data[me]["amendment"] = amendment
     for me, other in ((sora, minji), (minji, sora)):
         amendment_vote(user=me, amendment=data[other]["amendment"], value="support")
@@ -356,7 +356,14 @@ def test_deleting_the_text_leaves_replies_under_a_deleted_placeholder_and_no_nam
     assert gone.body == "" and gone.deleted_at is not None and gone.author.email == WITHDRAWN_EMAIL
     reply = Comment.objects.get(pk=data[minji]["reply"].pk)
     assert reply.parent_id == gone.pk and reply.body == "Minji replies"
-    assert Amendment.objects.get(pk=data[sora]["amendment"].pk).rationale == ""
+    erased = Amendment.objects.get(pk=data[sora]["amendment"].pk)
+    assert erased.rationale == "" and erased.state == "withdrawn"
+    # The words it proposed are gone too: it proposes nothing, and its page says so.
+    assert erased.new_text == erased.original_text
+    assert rows_mentioning("Amended by JP") == []
+    page = client.get(erased.get_absolute_url()).content.decode()
+    assert "Its author deleted the text of this amendment." in page and "Amended by" not in page
+    assert Amendment.objects.get(pk=data[minji]["amendment"].pk).new_text == "Amended by KR"
     # The translation of the deleted text went with it. (The moderation log's one-line
     # description of the comment, written when it was posted, is append-only and stays.)
     assert rows_mentioning(sora.email, "SoraUniqueName", "일본에서 인사드립니다") == []
