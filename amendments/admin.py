@@ -63,7 +63,9 @@ class AmendmentAdmin(admin.ModelAdmin):
         ("support_kr", "oppose_kr", "support_jp", "oppose_jp"),
         "hidden_at",
         "hidden_automatically",
+        "hidden_category",
         "hidden_reason",
+        "hidden_note_language",
     ]
     readonly_fields: list[str] = [
         name for entry in fields for name in (entry if isinstance(entry, tuple) else (entry,))

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.hiding import HideCategory
+
 MAX_TEXT_LENGTH = 20000
 MAX_RATIONALE_LENGTH = 4000
 
@@ -70,7 +72,15 @@ class Amendment(models.Model):
         verbose_name=_("resulting version"),
     )
     hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
-    hidden_reason = models.TextField(_("reason for hiding"), blank=True)
+    # Why it is hidden: a category (shown to every reader in their language) and the moderator's
+    # optional note (``hidden_reason``, shown as written, marked with ``hidden_note_language``).
+    hidden_category = models.CharField(
+        _("reason for hiding"), max_length=20, choices=HideCategory.choices, blank=True
+    )
+    hidden_reason = models.TextField(_("moderators' note"), blank=True)
+    hidden_note_language = models.CharField(
+        _("language of the note"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
     hidden_automatically = models.BooleanField(_("hidden automatically"), default=False)
     # Support / oppose counts, overall and per nationality group, kept by the vote service.
     support_count = models.PositiveIntegerField(default=0, verbose_name=_("support count"))

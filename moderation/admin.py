@@ -260,7 +260,9 @@ class ReportedCommentAdmin(QueueAdmin):
         "language",
         "created_at",
         "state",
+        "hidden_category",
         "hidden_reason",
+        "hidden_note_language",
         "report_list",
     ]
     readonly_fields = list(fields)  # type: ignore[arg-type]  # plain field names here
@@ -312,7 +314,9 @@ class ReportedAmendmentAdmin(QueueAdmin):
         "rationale",
         "created_at",
         "state",
+        "hidden_category",
         "hidden_reason",
+        "hidden_note_language",
         "report_list",
     ]
     readonly_fields = list(fields)  # type: ignore[arg-type]  # plain field names here

@@ -17,7 +17,7 @@ from comments.models import Comment
 from core.adminconfirm import run_with_form
 
 from . import services
-from .forms import OptionalReasonForm, ReasonForm, SuspendForm
+from .forms import HideForm, OptionalReasonForm, SuspendForm
 
 # --- Hidden state, shown the same way everywhere -----------------------------------------------------
 
@@ -78,12 +78,17 @@ def hide_action(kind: str):
             action="hide_selected",
             title=_("Hide from participants"),
             intro=_(
-                "Participants will see the reason in place of the text; the authors are notified. "
-                "Open reports on these items are marked as actioned."
+                "Participants will see the reason in place of the text, each in their own language, and "
+                "your note as you write it; the authors are notified. Open reports on these items are "
+                "marked as actioned."
             ),
-            form_class=ReasonForm,
+            form_class=HideForm,
             apply=lambda item, form: services.item_hide(
-                moderator=request.user, reason=form.cleaned_data["reason"], **{kind: item}
+                moderator=request.user,
+                category=form.cleaned_data["category"],
+                note=form.cleaned_data["note"],
+                note_language=form.cleaned_data["note_language"],
+                **{kind: item},
             ),
             done=lambda n: ngettext("%(count)d item hidden.", "%(count)d items hidden.", n) % {"count": n},
             describe=describe_item,

@@ -1,8 +1,11 @@
 import datetime as dt
 
 from django import forms
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+from core.hiding import CHOSEN, HideCategory
 
 from .models import REASON_MAX_LENGTH
 
@@ -10,15 +13,38 @@ from .models import REASON_MAX_LENGTH
 # templates/moderation/_report_control.html, validated by services.report_create.)
 
 
-class ReasonForm(forms.Form):
-    """The reason a moderator gives for hiding (required: the author reads it)."""
+class HideForm(forms.Form):
+    """Why a moderator hides: a category every reader sees in their own language, and an optional
+    note shown as written (required for "other"), marked with its language."""
 
-    reason = forms.CharField(
+    category = forms.ChoiceField(
         label=_("Reason"),
+        choices=[("", "---------"), *CHOSEN],
+        help_text=_(
+            "Shown in place of the text, to each reader in their own language, and sent to the author."
+        ),
+    )
+    note = forms.CharField(
+        label=_("Note (optional; required for “Other reason”)"),
+        required=False,
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text=_("Shown in place of the text and sent to the author, in the words you write here."),
+        help_text=_("Shown under the reason as you write it, marked with its language."),
     )
+    note_language = forms.ChoiceField(
+        label=_("Language of the note"), choices=settings.LANGUAGES, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        self.fields["note_language"].initial = current
+
+    def clean(self):
+        data = super().clean()
+        if data.get("category") == HideCategory.OTHER and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say why in a note: the author will read it."))
+        return data
 
 
 class OptionalReasonForm(forms.Form):

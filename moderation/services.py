@@ -37,6 +37,7 @@ from comments.models import Comment
 from comments.services import comment_url
 from core import pagestamp
 from core.errors import DeliberationError, PermissionRefused
+from core.hiding import CHOSEN, HideCategory, reason_text
 from core.languages import LANGUAGE_CODES, per_language
 from core.text import clean_text
 from notifications.models import Kind
@@ -75,17 +76,15 @@ def _lock(kind: str, item: Moderated) -> Moderated:
     )
 
 
-def _clean_reason(reason: str | None, *, required: bool) -> str:
+def _clean_reason(reason: str | None, *, required: bool, field: str = "reason") -> str:
     text = clean_text(reason)
     if required and not text:
-        raise DeliberationError(
-            "reason_required", _("Give a reason: the author will read it."), field="reason"
-        )
+        raise DeliberationError("reason_required", _("Give a reason: the author will read it."), field=field)
     if len(text) > REASON_MAX_LENGTH:
         raise DeliberationError(
             "too_long",
             _("A reason can be at most %(limit)d characters long.") % {"limit": REASON_MAX_LENGTH},
-            field="reason",
+            field=field,
         )
     return text
 
@@ -104,20 +103,33 @@ def _recount(item: Moderated) -> None:
         comment_counters.recount(item.proposal_id)
 
 
-def _set_hidden(item: Moderated, *, reason: str, automatic: bool) -> None:
+HIDDEN_FIELDS = [
+    "hidden_at",
+    "hidden_category",
+    "hidden_reason",
+    "hidden_note_language",
+    "hidden_automatically",
+]
+
+
+def _set_hidden(item: Moderated, *, category: str, note: str, note_language: str, automatic: bool) -> None:
     item.hidden_at = timezone.now()
-    item.hidden_reason = reason
+    item.hidden_category = category
+    item.hidden_reason = note
+    item.hidden_note_language = note_language if note else ""
     item.hidden_automatically = automatic
-    item.save(update_fields=["hidden_at", "hidden_reason", "hidden_automatically"])
+    item.save(update_fields=HIDDEN_FIELDS)
     pagestamp.touch(item.proposal_id)
     _recount(item)
 
 
 def _clear_hidden(item: Moderated) -> None:
     item.hidden_at = None
+    item.hidden_category = ""
     item.hidden_reason = ""
+    item.hidden_note_language = ""
     item.hidden_automatically = False
-    item.save(update_fields=["hidden_at", "hidden_reason", "hidden_automatically"])
+    item.save(update_fields=HIDDEN_FIELDS)
     pagestamp.touch(item.proposal_id)
     _recount(item)
     # Machine translations held back while it was hidden can be made now.
@@ -264,7 +276,13 @@ def _hide_if_reported_widely(kind: str, item: Moderated) -> bool:
     hidden = (
         MODELS[kind]
         .objects.filter(pk=item.pk, hidden_at__isnull=True)
-        .update(hidden_at=timezone.now(), hidden_reason=stored, hidden_automatically=True)
+        .update(
+            hidden_at=timezone.now(),
+            hidden_category=HideCategory.REPORTED,
+            hidden_reason=stored,
+            hidden_note_language=settings.LANGUAGE_CODE,
+            hidden_automatically=True,
+        )
     )
     if not hidden:
         return False
@@ -289,30 +307,52 @@ def _hide_if_reported_widely(kind: str, item: Moderated) -> bool:
 
 
 def item_hide(
-    *, moderator: User, comment: Comment | None = None, amendment: Amendment | None = None, reason: str
+    *,
+    moderator: User,
+    comment: Comment | None = None,
+    amendment: Amendment | None = None,
+    category: str,
+    note: str = "",
+    note_language: str = "",
 ) -> Moderated:
-    """Hide a comment or an amendment, with or without reports. The reason is shown in its place
-    and sent to the author. Open reports become "actioned". An automatic hide is confirmed (it
+    """Hide a comment or an amendment, with or without reports, for a ``category`` (shown in its
+    place to every reader in their own language) and an optional ``note`` (required for "other"),
+    shown as written and marked as being in ``note_language`` (default: the language active now).
+    The author is told both. Open reports become "actioned". An automatic hide is confirmed (it
     becomes a moderator's hide). Records ``<kind>.hidden``."""
     with transaction.atomic():
         ensure_moderator(moderator)
         kind, item = _target(comment, amendment)
         item = _lock(kind, item)
-        reason = _clean_reason(reason, required=True)
+        if category not in dict(CHOSEN):
+            raise DeliberationError("invalid_category", _("Choose why it is hidden."), field="category")
+        note = _clean_reason(note, required=category == HideCategory.OTHER, field="note")
+        note_language = note_language or (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        if note_language not in LANGUAGE_CODES:
+            raise DeliberationError(
+                "invalid_language", _("Choose the language the note is written in."), field="note_language"
+            )
         if item.hidden_at is not None and not item.hidden_automatically:
             raise DeliberationError("already_hidden", _("A moderator has already hidden this."))
         was_automatic = item.hidden_automatically
-        _set_hidden(item, reason=reason, automatic=False)
+        _set_hidden(item, category=category, note=note, note_language=note_language, automatic=False)
         actioned = _resolve_open_reports(kind, item, moderator=moderator, status=ReportStatus.ACTIONED)
         record(
             action=f"{kind}.hidden",
             actor=moderator,
             target=item,
-            reason=reason,
+            reason=note,
+            category=category,
+            note_language=item.hidden_note_language,
             reports_actioned=actioned,
             was_hidden_automatically=was_automatic,
         )
-        _notify_hidden(kind, item, reason=reason, automatic=False)
+        _notify_hidden(
+            kind,
+            item,
+            reason=_per_language(lambda code: reason_text(category, note, code)),
+            automatic=False,
+        )
     return item
 
 

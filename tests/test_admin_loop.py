@@ -67,7 +67,7 @@ def test_the_index_sends_open_reports_to_the_queue(client, moderator, proposal):
 def test_a_hidden_item_stays_in_the_queue_under_hidden_and_is_restored_there(client, moderator, proposal):
     waiting = reported(proposal, KR, body="still waiting")
     hidden = reported(proposal, KR, JP, body="hidden by hand")
-    services.item_hide(moderator=moderator, comment=hidden, reason="Insults")
+    services.item_hide(moderator=moderator, comment=hidden, category="other", note="Insults")
 
     review = html(client.get(QUEUE))
     hidden_view = html(client.get(f"{QUEUE}?view=hidden"))
@@ -105,7 +105,7 @@ def test_every_hidden_state_choice_of_the_queue_can_match(client, moderator, pro
         reporter=UserFactory(nationality=Nationality.OTHER), comment=automatic, reason="spam"
     )
     manual = reported(proposal, KR, body="hidden by hand")
-    services.item_hide(moderator=moderator, comment=manual, reason="Insults")
+    services.item_hide(moderator=moderator, comment=manual, category="other", note="Insults")
 
     for view, states in {"review": ("visible", "automatic"), "hidden": ("manual", "automatic")}.items():
         page = html(client.get(f"{QUEUE}?view={view}"))
@@ -122,7 +122,7 @@ def test_the_queue_views_cost_the_same_queries_however_many_items(
     for n in range(12):
         item = reported(proposal, KR, body=f"item {n}")
         if n % 3 == 0:
-            services.item_hide(moderator=moderator, comment=item, reason="Insults")
+            services.item_hide(moderator=moderator, comment=item, category="other", note="Insults")
     for view in ("review", "hidden", "dismissed"):
         with django_assert_max_num_queries(12):
             assert client.get(f"{QUEUE}?view={view}").status_code == 200

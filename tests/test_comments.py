@@ -451,7 +451,9 @@ def test_hidden_comment_shows_the_reason_to_the_public_and_the_text_to_moderator
         author=other_member,
         body="Offensive text",
         hidden_at=timezone.now(),
+        hidden_category="harassment",
         hidden_reason="Personal attack",
+        hidden_note_language="en",
     )
 
     public = html(client.get(page_url(proposal)))
@@ -459,9 +461,9 @@ def test_hidden_comment_shows_the_reason_to_the_public_and_the_text_to_moderator
     moderator = html(client.get(page_url(proposal)))
 
     assert "Offensive text" not in public
-    assert "Hidden by moderators: Personal attack" in public
+    assert "Hidden by moderators: Harassment or hate" in public and "Personal attack" in public
     assert "Offensive text" in moderator
-    assert "Hidden by moderators: Personal attack" in moderator
+    assert "Hidden by moderators: Harassment or hate" in moderator
 
 
 @pytest.mark.django_db

@@ -393,7 +393,7 @@ def test_erasure_leaves_no_text_of_an_edited_reported_hidden_comment_anywhere_no
     comment = comment_create(author=sora, proposal=proposal, body="SoraFirstDraftText", language="ja")
     comment_edit(user=sora, comment=comment, body="SoraSecondDraftText")
     report_create(reporter=minji, comment=comment, reason="spam", note="Minji's note")
-    item_hide(moderator=make_actor("moderator"), comment=comment, reason="Off topic")
+    item_hide(moderator=make_actor("moderator"), comment=comment, category="other", note="Off topic")
     needles = (sora.email, "SoraUniqueName", "SoraFirstDraft", "SoraSecondDraft", "SoraMovedToSeoul")
     # Before the erasure the text is where moderators read it, the log included (by id).
     assert rows_mentioning(*needles)

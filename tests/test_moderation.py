@@ -326,7 +326,9 @@ def test_hidden_placeholders_on_the_public_page_and_text_for_moderators(
 ):
     report_all(comment, reporters(KR, JP, KR))
     manual = CommentFactory(proposal=proposal, author=author, body="Plainly abusive")
-    services.item_hide(moderator=moderator, comment=manual, reason="Personal attack")
+    services.item_hide(
+        moderator=moderator, comment=manual, category="harassment", note="Personal attack", note_language="en"
+    )
 
     public = client.get(page_url(proposal)).content.decode()
     client.force_login(moderator)
@@ -334,7 +336,8 @@ def test_hidden_placeholders_on_the_public_page_and_text_for_moderators(
 
     assert "A questionable remark" not in public and "Plainly abusive" not in public
     assert "Hidden while moderators review reports about it." in public
-    assert "Hidden by moderators: Personal attack" in public
+    assert "Hidden by moderators: Harassment or hate, including hostility toward a nationality" in public
+    assert 'Moderators\' note: <q lang="en">Personal attack</q>' in public
     assert "A questionable remark" in for_moderator and "Plainly abusive" in for_moderator
 
 
@@ -352,7 +355,9 @@ def test_auto_hidden_amendment_page_says_pending_review(client, proposal, author
 
 
 def test_moderator_hides_a_comment_without_any_report(comment, moderator):
-    services.item_hide(moderator=moderator, comment=comment, reason="  Insults another participant  ")
+    services.item_hide(
+        moderator=moderator, comment=comment, category="other", note="  Insults another participant  "
+    )
 
     comment.refresh_from_db()
     assert comment.hidden_at is not None
@@ -366,13 +371,13 @@ def test_moderator_hides_a_comment_without_any_report(comment, moderator):
     )
     notification = Notification.objects.get(kind=Kind.CONTENT_HIDDEN)
     assert notification.data["automatic"] is False
-    assert notification.data["reason"] == "Insults another participant"
+    assert notification.data["reason"]["en"] == "Other reason — “Insults another participant”"
 
 
 def test_hiding_confirms_an_automatic_hide_and_actions_the_reports(comment, reporters, moderator):
     report_all(comment, reporters(KR, JP, KR))
 
-    services.item_hide(moderator=moderator, comment=comment, reason="Confirmed: harassment")
+    services.item_hide(moderator=moderator, comment=comment, category="other", note="Confirmed: harassment")
 
     comment.refresh_from_db()
     assert (comment.hidden_automatically, comment.hidden_reason) == (False, "Confirmed: harassment")
@@ -384,7 +389,7 @@ def test_hiding_confirms_an_automatic_hide_and_actions_the_reports(comment, repo
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 1001])
 def test_hiding_needs_a_reason_of_sensible_length(comment, moderator, reason):
     with pytest.raises(DeliberationError) as refused:
-        services.item_hide(moderator=moderator, comment=comment, reason=reason)
+        services.item_hide(moderator=moderator, comment=comment, category="other", note=reason)
 
     assert refused.value.code in {"reason_required", "too_long"}
     comment.refresh_from_db()
@@ -392,9 +397,9 @@ def test_hiding_needs_a_reason_of_sensible_length(comment, moderator, reason):
 
 
 def test_hiding_twice_is_refused(comment, moderator):
-    services.item_hide(moderator=moderator, comment=comment, reason="Spam")
+    services.item_hide(moderator=moderator, comment=comment, category="other", note="Spam")
     with pytest.raises(DeliberationError) as refused:
-        services.item_hide(moderator=moderator, comment=comment, reason="Again")
+        services.item_hide(moderator=moderator, comment=comment, category="other", note="Again")
     assert refused.value.code == "already_hidden"
 
 
@@ -404,7 +409,7 @@ def test_only_moderators_hide_restore_dismiss_and_suspend(comment, make_actor, m
     ReportFactory(comment=comment)
 
     for act in (
-        lambda: services.item_hide(moderator=actor, comment=comment, reason="No"),
+        lambda: services.item_hide(moderator=actor, comment=comment, category="other", note="No"),
         lambda: services.item_restore(moderator=actor, comment=comment),
         lambda: services.reports_dismiss(moderator=actor, comment=comment),
         lambda: services.user_suspend(moderator=actor, user=member, until=None, reason="No"),
@@ -426,11 +431,11 @@ def test_staff_outside_the_moderator_group_are_not_moderators(comment, make_acto
     staff.save()
 
     with pytest.raises(PermissionRefused):
-        services.item_hide(moderator=staff, comment=comment, reason="No")
+        services.item_hide(moderator=staff, comment=comment, category="other", note="No")
 
     staff.is_superuser = True
     staff.save()
-    services.item_hide(moderator=staff, comment=comment, reason="Superusers may")
+    services.item_hide(moderator=staff, comment=comment, category="other", note="Superusers may")
 
 
 def test_restore_shows_the_comment_again_and_dismisses_its_reports(
@@ -499,7 +504,9 @@ def test_new_reports_after_a_dismissal_count_afresh(comment, reporters, moderato
 def test_moderator_hides_and_restores_an_amendment(proposal, author, moderator):
     amendment = AmendmentFactory(proposal=proposal, author=author)
 
-    services.item_hide(moderator=moderator, amendment=amendment, reason="Off-topic advertising")
+    services.item_hide(
+        moderator=moderator, amendment=amendment, category="other", note="Off-topic advertising"
+    )
     amendment.refresh_from_db()
     hidden_reason = amendment.hidden_reason
     services.item_restore(moderator=moderator, amendment=amendment)
@@ -521,7 +528,7 @@ def test_author_is_emailed_in_their_language_with_the_reason(
     comment, moderator, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.item_hide(moderator=moderator, comment=comment, reason="個人攻撃です")
+        services.item_hide(moderator=moderator, comment=comment, category="other", note="個人攻撃です")
 
     (email,) = mailoutbox
     assert email.to == [comment.author.email]
@@ -669,6 +676,6 @@ def test_a_suspended_moderator_loses_moderation_powers(comment, make_actor):
     moderator.refresh_from_db()
 
     with pytest.raises(PermissionRefused):
-        services.item_hide(moderator=moderator, comment=comment, reason="x")
+        services.item_hide(moderator=moderator, comment=comment, category="other", note="x")
     assert moderator.groups.filter(name=MODERATOR_GROUP).exists()
     assert Group.objects.get(name=MODERATOR_GROUP)

@@ -216,17 +216,23 @@ def test_hide_from_the_queue_goes_through_the_reason_page(client, moderator, pro
 
     page = html(form)
     assert form.status_code == 200
-    assert 'name="reason"' in page and 'name="confirm"' in page
+    assert 'name="category"' in page and 'name="note"' in page and 'name="confirm"' in page
     assert 'name="action" value="hide_selected"' in page
     assert page.count('name="_selected_action"') == 2
     assert Comment.objects.filter(hidden_at__isnull=False).count() == 0
 
-    done = client.post(*action(QUEUE, "hide_selected", first, second, confirm="1", reason="Harassment"))
+    done = client.post(
+        *action(QUEUE, "hide_selected", first, second, confirm="1", category="harassment", note="Harassment")
+    )
 
     assert done.status_code == 302
     for comment in (first, second):
         comment.refresh_from_db()
-        assert (comment.hidden_automatically, comment.hidden_reason) == (False, "Harassment")
+        assert (comment.hidden_automatically, comment.hidden_category, comment.hidden_reason) == (
+            False,
+            "harassment",
+            "Harassment",
+        )
     assert set(Report.objects.values_list("status", flat=True)) == {ReportStatus.ACTIONED}
     assert AuditEntry.objects.filter(action="comment.hidden", actor=moderator).count() == 2
     assert "2 items hidden." in html(client.get(QUEUE))
@@ -235,7 +241,7 @@ def test_hide_from_the_queue_goes_through_the_reason_page(client, moderator, pro
 def test_hide_without_a_reason_shows_the_form_again_and_changes_nothing(client, moderator, proposal, author):
     comment = reported(proposal, author, KR)
 
-    response = client.post(*action(QUEUE, "hide_selected", comment, confirm="1", reason=" "))
+    response = client.post(*action(QUEUE, "hide_selected", comment, confirm="1", category="", note=" "))
 
     assert response.status_code == 400
     assert "This field is required." in html(response)
@@ -279,7 +285,7 @@ def test_amendment_queue_hide_and_dismiss(client, moderator, proposal, author):
         ReportFactory(comment=None, amendment=amendment, reporter=UserFactory(nationality=KR))
 
     page = html(client.get(AMENDMENT_QUEUE))
-    confirm(client, AMENDMENT_QUEUE, "hide_selected", hide, reason="Advertising")
+    confirm(client, AMENDMENT_QUEUE, "hide_selected", hide, category="spam", note="Advertising")
     confirm(client, AMENDMENT_QUEUE, "dismiss_selected", keep)
 
     assert "Advertising text" in page and "Good text" in page
@@ -298,7 +304,7 @@ def test_moderator_hides_a_comment_from_the_comment_admin_without_reports(
 ):
     comment = CommentFactory(proposal=proposal, author=author, body="Never reported")
 
-    response = confirm(client, COMMENTS, "hide_selected", comment, reason="Doxxing")
+    response = confirm(client, COMMENTS, "hide_selected", comment, category="personal_data", note="Doxxing")
 
     assert response.status_code == 302
     comment.refresh_from_db()
@@ -321,7 +327,7 @@ def test_comment_admin_distinguishes_automatic_hides(client, moderator, proposal
 def test_moderator_hides_and_restores_from_the_amendment_admin(client, moderator, proposal, author):
     amendment = AmendmentFactory(proposal=proposal, author=author)
 
-    confirm(client, AMENDMENTS, "hide_selected", amendment, reason="Spam")
+    confirm(client, AMENDMENTS, "hide_selected", amendment, category="spam")
     amendment.refresh_from_db()
     hidden = amendment.hidden_at is not None
     confirm(client, AMENDMENTS, "restore_selected", amendment)
@@ -442,7 +448,7 @@ def test_non_moderators_cannot_use_the_queue(client, make_actor, proposal, autho
 
     listing = client.get(QUEUE)
     first = client.post(*action(QUEUE, "hide_selected", comment))
-    second = client.post(*action(QUEUE, "hide_selected", comment, confirm="1", reason="x"))
+    second = client.post(*action(QUEUE, "hide_selected", comment, confirm="1", category="other", note="x"))
 
     for response in (listing, first, second):
         if role == "staff":
@@ -462,8 +468,8 @@ def test_staff_outside_the_group_are_refused_by_the_services_everywhere(client, 
     amendment = AmendmentFactory(proposal=proposal, author=author)
     member = make_actor("member")
 
-    confirm(client, COMMENTS, "hide_selected", comment, reason="x")
-    confirm(client, AMENDMENTS, "hide_selected", amendment, reason="x")
+    confirm(client, COMMENTS, "hide_selected", comment, category="other", note="x")
+    confirm(client, AMENDMENTS, "hide_selected", amendment, category="other", note="x")
     confirm(client, USERS, "suspend_selected", member, indefinitely="on", reason="x")
 
     assert "Only moderators can do this." in html(client.get(COMMENTS))

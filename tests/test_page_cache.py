@@ -186,7 +186,7 @@ def test_hidden_content_leaves_the_page_at_once_and_comes_back_on_restore(viewer
     comment = CommentFactory(proposal=proposal, author=people["author"], body="Questionable remark")
 
     def hide():
-        moderation_services.item_hide(moderator=people["moderator"], comment=comment, reason="Off topic")
+        moderation_services.item_hide(moderator=people["moderator"], comment=comment, category="other", note="Off topic")
 
     check(viewer, proposal, language, hide, hides=["Questionable remark"])
     comment.refresh_from_db()

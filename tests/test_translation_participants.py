@@ -134,7 +134,9 @@ def test_a_participants_translation_waits_for_review(client, proposal, comment, 
 def test_hidden_text_cannot_be_translated(client, comment, member, make_actor):
     from moderation import services as moderation_services
 
-    moderation_services.item_hide(moderator=make_actor("moderator"), comment=comment, reason="Spam")
+    moderation_services.item_hide(
+        moderator=make_actor("moderator"), comment=comment, category="other", note="Spam"
+    )
     client.force_login(member)
     assert client.get(translate_url(comment)).status_code == 404
     assert client.post(translate_url(comment), {"target_language": "ja", "text": JA}).status_code == 404

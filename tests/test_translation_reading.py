@@ -187,7 +187,9 @@ def test_a_participants_translation_shows_with_credit_after_approval(
 def test_hidden_comments_show_no_translation_even_to_moderators(client, proposal, post, make_actor):
     comment = post(translations={"ja": JA_BY_AUTHOR})
     moderator = make_actor("moderator")
-    moderation_services.item_hide(moderator=moderator, comment=comment, reason="Personal data")
+    moderation_services.item_hide(
+        moderator=moderator, comment=comment, category="other", note="Personal data"
+    )
     client.force_login(moderator)
     html = page(client, proposal)
     assert JA_BY_AUTHOR not in html

@@ -49,7 +49,9 @@ def test_the_original_text_is_found_too(client, comments):
 
 def test_hidden_comments_are_not_found(client, comments, make_actor):
     found, _other = comments
-    moderation_services.item_hide(moderator=make_actor("moderator"), comment=found, reason="Spam")
+    moderation_services.item_hide(
+        moderator=make_actor("moderator"), comment=found, category="other", note="Spam"
+    )
     html = client.get("/ko/proposals/", {"q": "청년교류기금"}).content.decode()
     assert f'tr-comment-body-{found.pk}"' not in html
 

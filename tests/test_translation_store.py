@@ -156,7 +156,9 @@ def test_text_hidden_before_the_worker_runs_is_never_sent(
 ):
     with django_capture_on_commit_callbacks(execute=False) as queued:
         comment = comment_services.comment_create(author=writer, proposal=proposal, body=KO, language="ko")
-    moderation_services.item_hide(moderator=moderator, comment=comment, reason="Personal data")
+    moderation_services.item_hide(
+        moderator=moderator, comment=comment, category="other", note="Personal data"
+    )
     for callback in queued:
         callback()
     call_command("translate_pending", verbosity=0)

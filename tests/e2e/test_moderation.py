@@ -202,7 +202,9 @@ def test_moderator_hides_a_reported_comment_and_visitors_see_the_reason(page, br
     assert comment.hidden_at is None
     page.shots("hide-reason-missing")
 
-    page.locator('textarea[name="reason"]').fill(HIDE_REASON)
+    page.locator('select[name="category"]').select_option("harassment")
+    page.locator('textarea[name="note"]').fill(HIDE_REASON)
+    page.locator('select[name="note_language"]').select_option("ko")
     page.locator('input[type=submit][name="confirm"]').click()
     expect(page).to_have_url(re.compile(re.escape(queue_path) + r"(\?.*)?$"))
     with translation.override("ko"):
@@ -214,7 +216,7 @@ def test_moderator_hides_a_reported_comment_and_visitors_see_the_reason(page, br
 
     comment = Comment.objects.get(pk=comment.pk)
     assert comment.hidden_at is not None
-    assert comment.hidden_reason == HIDE_REASON
+    assert (comment.hidden_category, comment.hidden_reason) == ("harassment", HIDE_REASON)
     assert not comment.hidden_automatically
     assert set(Report.objects.filter(comment=comment).values_list("status", flat=True)) == {
         ReportStatus.ACTIONED
@@ -227,10 +229,13 @@ def test_moderator_hides_a_reported_comment_and_visitors_see_the_reason(page, br
             expect(visitor.locator("html")).to_have_attribute("lang", lang)
             hidden = visitor.locator(f"#comment-{comment.pk}")
             with translation.override(lang):
-                placeholder = translation.gettext("Hidden by moderators: %(reason)s") % {
-                    "reason": HIDE_REASON
-                }
-            expect(hidden.locator(".comment-placeholder")).to_have_text(placeholder)
+                category = translation.pgettext(
+                    "hide reason", "Harassment or hate, including hostility toward a nationality"
+                )
+                placeholder = translation.gettext("Hidden by moderators: %(reason)s") % {"reason": category}
+            # The category in the visitor's language; the note as written, marked Korean.
+            expect(hidden.locator(".comment-placeholder")).to_contain_text(placeholder)
+            expect(hidden.locator('.comment-placeholder q[lang="ko"]')).to_have_text(HIDE_REASON)
             expect(hidden.locator(".comment-body")).to_have_count(0)
             # The author is still named; only the text is withheld.
             expect(hidden.locator(".comment-author")).to_have_text("박지수")
