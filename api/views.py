@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from amendments.models import Amendment
 from comments.models import Comment
+from core import consensus
 from core.languages import LANGUAGE_CODES
 from institutions import services as institution_services
 from institutions import webhooks
@@ -224,6 +225,10 @@ class CommentList(ConditionalList, generics.ListAPIView):
     queryset = Comment.objects.none()  # for the schema; the lists come from selectors
     serializer_class = s.CommentSerializer
     pagination_class = CommentCursorPagination
+
+    def get_serializer_context(self):
+        # Read once for the page, not once per comment (comments.ground.score_of).
+        return {**super().get_serializer_context(), "thresholds": consensus.current_thresholds()}
 
     def list(self, request, slug: str):
         proposal = selectors.proposal(slug=slug)

@@ -23,6 +23,10 @@ class Reaction(models.TextChoices):
     PASS = "pass", pgettext_lazy("reaction", "Pass")
 
 
+# In declaration order; read once (``Reaction.values`` builds the list on every access).
+REACTION_KINDS = tuple(Reaction.values)
+
+
 # Reaction counters per nationality group: ``KR`` and ``JP`` each have their own, everyone else
 # (``OTHER``, or a nationality added later) shares ``other``.
 GROUP_SUFFIXES: dict[str, str] = {"KR": "kr", "JP": "jp"}
@@ -139,7 +143,7 @@ class Comment(models.Model):
 
     def group_counts(self, nationality: str) -> tuple[int, int, int]:
         """(agree, disagree, pass) made with ``nationality`` (``"OTHER"`` for the shared bucket)."""
-        return tuple(getattr(self, group_counter(kind, nationality)) for kind in Reaction.values)
+        return tuple(getattr(self, group_counter(kind, nationality)) for kind in REACTION_KINDS)
 
     @property
     def is_deleted(self) -> bool:

@@ -1,4 +1,7 @@
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
+
+from proposals import selectors as proposal_selectors
 
 from . import selectors
 
@@ -16,4 +19,8 @@ def proposal_progress(request, slug: str):
 def dashboard(request):
     """All proposals by stage and jurisdiction (a server-drawn chart and its table) with
     participation figures."""
-    return render(request, "progress/dashboard.html", {"dashboard": selectors.dashboard()})
+    # The page's body is a fragment cached per language under the proposals' stamps, which every
+    # write it shows moves (stages, milestones, comments, ratings, amendments: core.pagestamp);
+    # the figures are computed only when it is rendered.
+    context = {"dashboard": SimpleLazyObject(selectors.dashboard), "stamp": proposal_selectors.list_stamp()}
+    return render(request, "progress/dashboard.html", context)

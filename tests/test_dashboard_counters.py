@@ -50,6 +50,18 @@ def kept() -> dict[int, tuple[int, int]]:
     }
 
 
+@pytest.fixture(autouse=True)
+def _shared_cache(settings):
+    # The dashboard's body is cached under the proposals' stamps: each view below must show the
+    # write before it (a memory cache, cleared per test).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dash"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def assert_exact(client, expected_comments: int | None = None, proposal=None) -> None:
     assert kept() == recounted()
     if proposal is not None:
@@ -153,3 +165,31 @@ def test_the_migration_fills_the_counters_from_the_rows(proposal, people):
     migration.backfill(django_apps, None)
     assert kept() == recounted()
     assert kept()[proposal.pk] == (2, 0)
+
+
+def _figures_in_html(client, proposal, lang="en") -> list[str]:
+    """The comments, Korean raters, Japanese raters and accepted amendments cells of the
+    proposal's row, as the (cached) page shows them."""
+    import re
+
+    html = client.get(f"/{lang}/progress/").content.decode()
+    row = re.search(
+        rf'<tr>\s*<th[^>]*>\s*<a href="/{lang}/proposals/{proposal.slug}/progress/".*?</tr>', html, re.S
+    )
+    assert row, html
+    return re.findall(r"<td>(\d+)</td>", row.group(0))[-4:]
+
+
+@pytest.mark.parametrize("lang", ["ko", "ja"])
+def test_the_cached_dashboard_shows_each_write_on_the_next_view(client, proposal, people, lang):
+    assert _figures_in_html(client, proposal, lang) == ["0", "0", "0", "0"]
+    comment = _comment(people["minji"], proposal)
+    assert _figures_in_html(client, proposal, lang) == ["1", "0", "0", "0"]
+    rating_set(user=people["sora"], proposal=proposal, criterion="importance", score=5)
+    assert _figures_in_html(client, proposal, lang) == ["1", "0", "1", "0"]
+    item_hide(moderator=people["moderator"], comment=comment, reason="Off topic.")
+    assert _figures_in_html(client, proposal, lang) == ["0", "0", "1", "0"]
+    amendment_accept(
+        moderator=people["moderator"], amendment=AmendmentFactory(proposal=proposal), reason="Yes."
+    )
+    assert _figures_in_html(client, proposal, lang) == ["0", "0", "1", "1"]

@@ -878,8 +878,9 @@ def make_activity(programme, scale: int) -> list[Proposal]:
 
 
 PROGRESS_PAGE_QUERIES = 3  # proposal with its version, published milestones, stages per jurisdiction
-# proposals (with the comment and accepted-amendment counters kept on them), stages, rating aggregates
-DASHBOARD_QUERIES = 3
+# the proposals' stamps (the body is a fragment cached under them), then to render it: proposals
+# (with the comment and accepted-amendment counters kept on them), stages, rating aggregates
+DASHBOARD_QUERIES = 4
 # session, user, moderator group, count, full count, the user's and their groups' permissions (the
 # admin's navigation), page of milestones (with proposal and version, currency as a subquery)
 CHANGELIST_QUERIES = 8
@@ -895,12 +896,18 @@ def test_progress_page_query_budget_does_not_grow(client, programme, django_asse
 
 
 @pytest.mark.parametrize("scale", [1, 10])
-def test_dashboard_query_budget_does_not_grow(client, programme, django_assert_num_queries, scale):
+def test_dashboard_query_budget_does_not_grow(client, programme, django_assert_num_queries, settings, scale):
+    # A memory cache, so that only the database's queries are counted.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dash"}
+    }
     make_activity(programme, scale)
     with django_assert_num_queries(DASHBOARD_QUERIES):
         response = client.get("/ja/progress/")
     assert response.status_code == 200
     assert len(response.context["dashboard"].rows) == scale
+    with django_assert_num_queries(1):  # cached: the stamps alone
+        assert client.get("/ja/progress/").content.decode().count('href="/ja/proposals/') >= scale
 
 
 @pytest.mark.parametrize("scale", [1, 10])
