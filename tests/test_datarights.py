@@ -364,8 +364,7 @@ def test_deleting_the_text_leaves_replies_under_a_deleted_placeholder_and_no_nam
     page = client.get(erased.get_absolute_url()).content.decode()
     assert "Its author deleted the text of this amendment." in page and "Amended by" not in page
     assert Amendment.objects.get(pk=data[minji]["amendment"].pk).new_text == "Amended by KR"
-    # The translation of the deleted text went with it. (The moderation log's one-line
-    # description of the comment, written when it was posted, is append-only and stays.)
+    # The translation of the deleted text went with it; the audit log names the comment by id only.
     assert rows_mentioning(sora.email, "SoraUniqueName", "일본에서 인사드립니다") == []
     # So did the translation Sora wrote of Minji's comment; Minji's of Sora's went with its source.
     assert rows_mentioning("Translated from JP", "Translated from KR") == []
