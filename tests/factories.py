@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 
 from accounts.models import Membership, Nationality, Programme, User
+from institutions.models import new_webhook_secret
 from proposals.models import PolicyArea, Proposal, ProposalVersion, Publication, PublicationAuthor
 
 
@@ -308,7 +309,8 @@ class WebhookEndpointFactory(factory.django.DjangoModelFactory):
 
     institution = factory.SubFactory(InstitutionFactory)
     url = "http://127.0.0.1:9/hook"
-    secret = factory.Sequence(lambda n: f"secret-{n}-0123456789abcdef")
+    # A real Standard Webhooks secret: "secret-<n>-…" decoded as base64 only for some n.
+    secret = factory.LazyFunction(new_webhook_secret)
 
 
 # --- moderation ------------------------------------------------------------------------------------

@@ -100,7 +100,7 @@ def test_counters_stay_exact_through_creates_deletes_hides_and_erasure(client, p
     comment_delete(user=sora, comment=reply)  # twice: harmless, and counted once
     assert_exact(client, 3, proposal)
 
-    item_hide(moderator=moderator, comment=first, reason="Off topic.")
+    item_hide(moderator=moderator, comment=first, category="other", note="Off topic.")
     assert_exact(client, 2, proposal)
     item_restore(moderator=moderator, comment=first, reason="On reflection, fine.")
     assert_exact(client, 3, proposal)
@@ -115,7 +115,7 @@ def test_counters_stay_exact_through_creates_deletes_hides_and_erasure(client, p
     assert_exact(client, 3, proposal)
 
     # A hidden comment that its author then deletes is not counted twice.
-    item_hide(moderator=moderator, comment=first, reason="Off topic.")
+    item_hide(moderator=moderator, comment=first, category="other", note="Off topic.")
     comment_delete(user=minji, comment=Comment.objects.get(pk=first.pk))
     assert_exact(client, 2, proposal)
 
@@ -187,7 +187,7 @@ def test_the_cached_dashboard_shows_each_write_on_the_next_view(client, proposal
     assert _figures_in_html(client, proposal, lang) == ["1", "0", "0", "0"]
     rating_set(user=people["sora"], proposal=proposal, criterion="importance", score=5)
     assert _figures_in_html(client, proposal, lang) == ["1", "0", "1", "0"]
-    item_hide(moderator=people["moderator"], comment=comment, reason="Off topic.")
+    item_hide(moderator=people["moderator"], comment=comment, category="other", note="Off topic.")
     assert _figures_in_html(client, proposal, lang) == ["0", "0", "1", "0"]
     amendment_accept(
         moderator=people["moderator"], amendment=AmendmentFactory(proposal=proposal), reason="Yes."

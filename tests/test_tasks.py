@@ -33,26 +33,26 @@ def run_worker() -> None:
 
 def test_the_worker_delivers_the_webhooks_of_a_committed_stage_change(database_queue, proposal, make_actor):
     with Receiver() as receiver:
-        WebhookEndpointFactory(url=receiver.url, secret="s3cret-for-tests")
+        WebhookEndpointFactory(url=receiver.url)
         milestone = MilestoneFactory(
             proposal=proposal, status="pending", jurisdiction="JP", stage="submitted"
         )
 
         milestone_publish(milestone=milestone, actor=make_actor("moderator"))
 
-        # Committed: the delivery rows (the JP stage and the overall stage moved) and their tasks
-        # are in the database; nothing was sent yet.
+        # Committed: the delivery row (one event: the JP stage moved, and with it the overall
+        # stage) and its task are in the database; nothing was sent yet.
         deliveries = WebhookDelivery.objects.order_by("pk")
-        assert [d.state for d in deliveries] == [DeliveryState.PENDING] * 2
+        assert [d.state for d in deliveries] == [DeliveryState.PENDING]
         queued = DBTaskResult.objects.filter(task_path="institutions.tasks.deliver_webhooks")
-        assert [task.status for task in queued] == [TaskResultStatus.READY] * 2
+        assert [task.status for task in queued] == [TaskResultStatus.READY]
         assert receiver.requests == []
 
         run_worker()
 
-        assert len(receiver.requests) == 2
-    assert [d.state for d in deliveries.all()] == [DeliveryState.DELIVERED] * 2
-    assert [task.status for task in queued.all()] == [TaskResultStatus.SUCCESSFUL] * 2
+        assert len(receiver.requests) == 1
+    assert [d.state for d in deliveries.all()] == [DeliveryState.DELIVERED]
+    assert [task.status for task in queued.all()] == [TaskResultStatus.SUCCESSFUL]
 
 
 def test_the_worker_queues_a_failed_delivery_again_for_its_retry_time(database_queue, proposal, make_actor):
