@@ -196,3 +196,32 @@ def test_registering_a_webhook_endpoint_and_rotating_its_secret_are_safe_to_retr
     # Rotated once: the secret registered first is the one still signing beside the new one.
     assert endpoint.secret == rotated[0].json()["secret"]
     assert endpoint.previous_secret == first.json()["secret"]
+
+
+@pytest.mark.parametrize("earlier", [0, 10])
+def test_the_key_costs_a_fixed_number_of_queries(reporter, proposal, earlier):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(earlier):
+        post(reporter, body_for(proposal, title=f"Earlier {i}"), f"earlier-{i}")
+    # The key's first use is remembered (authentication): measure from the second.
+    post(reporter, body_for(proposal, title="Warm-up"))
+
+    def queries(body, key=None) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert post(reporter, body, key).status_code == 201
+        return len(captured)
+
+    plain = queries(body_for(proposal, title="Plain"))
+    keyed = queries(body_for(proposal, title="Keyed"), "budget-key")
+    with CaptureQueriesContext(connection) as replay:
+        assert (
+            post(reporter, body_for(proposal, title="Keyed"), "budget-key")["Idempotent-Replayed"] == "true"
+        )
+
+    # The key adds: the lookup, forgetting the institution's expired keys, the insert, and the
+    # savepoint around the write and the one around the insert (released or rolled back).
+    assert keyed - plain == 7, (plain, keyed)
+    # A replay is the key's lookup (and the key check of the authentication, once a minute).
+    assert len(replay) <= 2, [q["sql"][:100] for q in replay.captured_queries]
