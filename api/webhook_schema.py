@@ -168,6 +168,7 @@ def data_fields(event: str) -> list[dict[str, str | bool]]:
     """The fields of ``data`` in ``event``'s body, for the documentation page: name, whether it
     may be null, and what it means (from the same serializers as the schema)."""
     data = EVENT_SERIALIZERS[event]().fields["data"]
+    assert isinstance(data, serializers.Serializer)
     return [
         {"name": name, "nullable": field.allow_null, "help": str(field.help_text or "")}
         for name, field in data.fields.items()

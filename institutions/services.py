@@ -8,6 +8,7 @@ import datetime as dt
 import ipaddress
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -239,7 +240,7 @@ def webhook_endpoint_update(
     ``webhook.changed`` with what changed (nothing changed: no row)."""
     with transaction.atomic():
         _ensure_own(api_key, endpoint)
-        changed = {}
+        changed: dict[str, Any] = {}
         if url is not None and url != endpoint.url:
             check_webhook_url(url)
             changed["url"] = endpoint.url = url
