@@ -117,6 +117,13 @@ def respond(request, handler) -> Response:
         return earlier
 
 
+def purge_expired() -> int:
+    """Delete every institution's records older than ``RETENTION`` (they may hold a webhook
+    secret once shown); returns how many."""
+    deleted, _per_model = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - RETENTION).delete()
+    return deleted
+
+
 def _store(institution_id: int, names: list[str], print_: str, response: Response) -> None:
     """Remember ``response`` under each of ``names`` (and forget the institution's expired keys);
     raises _Lost, rolling the write back, when a concurrent request stored one of them first."""

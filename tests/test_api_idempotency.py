@@ -225,3 +225,19 @@ def test_the_key_costs_a_fixed_number_of_queries(reporter, proposal, earlier):
     assert keyed - plain == 7, (plain, keyed)
     # A replay is the key's lookup (and the key check of the authentication, once a minute).
     assert len(replay) <= 2, [q["sql"][:100] for q in replay.captured_queries]
+
+
+def test_the_daily_purge_forgets_every_institutions_expired_keys(reporter, proposal):
+    from django.core.management import call_command
+
+    from api.idempotency import RETENTION
+
+    assert post(reporter, body_for(proposal), "old-key").status_code == 201
+    assert post(reporter, body_for(proposal, title="新しい"), "fresh-key").status_code == 201
+    IdempotencyRecord.objects.filter(key="key:old-key").update(
+        created_at=dt.datetime.now(dt.UTC) - RETENTION - dt.timedelta(seconds=1)
+    )
+
+    call_command("purge_idempotency_records", verbosity=0)
+
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["key:fresh-key"]
