@@ -57,7 +57,7 @@ def deprecated(deprecation: Deprecation):
                 response[name] = value
             return response
 
-        wrapper.deprecation = deprecation  # type: ignore[attr-defined]
+        wrapper.deprecation = deprecation
         return wrapper
 
     return decorate

@@ -155,7 +155,7 @@ def idempotent(handler):
     def wrapper(view, request, *args, **kwargs):
         return respond(request, lambda: handler(view, request, *args, **kwargs))
 
-    wrapper.idempotent = True  # type: ignore[attr-defined]
+    wrapper.idempotent = True
     return wrapper
 
 
