@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlencode
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,7 @@ from core.errors import PermissionRefused
 from proposals.models import Proposal
 from translations import reading
 
-from . import ground, permissions, selectors
+from . import fragments, ground, permissions, selectors
 from .forms import CommentForm, EditForm
 from .models import Comment, Reaction
 from .services import discussion_url
@@ -226,13 +227,24 @@ def build_section(
         refusal=refusal,
         sort=selectors.normalise_sort(sort or request.GET.get("sort")),
     )
-    section.page = selectors.thread_page(
-        proposal=proposal,
-        amendment=amendment,
-        sort=section.sort,
-        page=page or request.GET.get("page"),
-        viewer=request.user,
-    )
+    variant = fragments.variant(request, refusal)
+    if variant is None:
+        section.page = selectors.thread_page(
+            proposal=proposal,
+            amendment=amendment,
+            sort=section.sort,
+            page=page or request.GET.get("page"),
+            viewer=request.user,
+        )
+    else:
+        section.page = fragments.thread_page(
+            proposal=proposal,
+            amendment=amendment,
+            sort=section.sort,
+            page=page or request.GET.get("page"),
+            viewer=request.user,
+            variant_=variant,
+        )
     decorate(section, section.page.comments, request.user)
     read(request, section.page.comments)
     if section.can_participate:
@@ -256,8 +268,23 @@ def amendment_section(request, amendment, refusal) -> dict:
 def ground_section(request, proposal, refusal) -> dict:
     """The common-ground view of the proposal's comments (tab and page from the query string),
     their text in the reader's language (with the page's other texts: no query of its own)."""
-    page = ground.ground_page(
-        proposal=proposal, tab=request.GET.get("ground"), page=request.GET.get("ground_page")
+
+    def page():
+        found = ground.ground_page(
+            proposal=proposal, tab=request.GET.get("ground"), page=request.GET.get("ground_page")
+        )
+        read(request, [item.comment for item in found.items])
+        return found
+
+    variant = fragments.variant(request, refusal)
+    if variant is None:
+        return {"ground": page()}
+    # The same for everyone who reads it alike (no form in it): kept whole, by the stamp.
+    html = fragments.section_html(
+        request,
+        proposal,
+        variant,
+        "ground",
+        lambda: render_to_string("comments/_ground_section.html", {"ground": page()}, request=request),
     )
-    read(request, [item.comment for item in page.items])
-    return {"ground": page}
+    return {"ground_html": html}

@@ -219,6 +219,9 @@ def _assemble(roots: list[Comment], viewer, *, keep_roots: bool = False) -> tupl
     return threads, everything
 
 
+assemble = _assemble
+
+
 # --- Search ---------------------------------------------------------------------------------------
 
 SEARCH_RESULTS = 20

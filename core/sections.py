@@ -35,3 +35,22 @@ def build(page: str, request: Any, obj: Any, refusal: Any) -> dict[str, Any]:
     for builder in _builders.get(page, []):
         context.update(builder(request, obj, refusal))
     return context
+
+
+# --- Controls another feature draws on each item of a list (the "Report" disclosure on a comment) ---
+# A factory is ``(*, user, refusal, csrf_input, slug) -> (item -> html)``: called once per page,
+# it prepares what every item shares; the function it returns draws one item's control ("" for
+# none). The comments app draws its threads in Python (comments.rendering) and asks for these.
+
+ControlFactory = Callable[..., Callable[[Any], str]]
+_controls: dict[str, list[ControlFactory]] = {}
+
+
+def contribute_control(kind: str, factory: ControlFactory) -> None:
+    registered = _controls.setdefault(kind, [])
+    if factory not in registered:
+        registered.append(factory)
+
+
+def controls(kind: str, **page: Any) -> list[Callable[[Any], str]]:
+    return [factory(**page) for factory in _controls.get(kind, [])]

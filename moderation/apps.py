@@ -12,7 +12,12 @@ class ModerationConfig(AppConfig):
         # discovered every admin module by now.
         from django.contrib import admin
 
+        from core import sections
+
         from . import personaldata  # noqa: F401  (registers with core.personaldata)
+        from .sections import comment_report_controls
+
+        sections.contribute_control("comment", comment_report_controls)
         from .adminactions import attach
 
         attach(admin.site)

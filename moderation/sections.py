@@ -59,3 +59,28 @@ def report_control(item, **state) -> ReportControl:
     kind = kind_of(item)
     url = reverse(f"moderation:report_{kind}", kwargs={"slug": item.proposal.slug, "pk": item.pk})
     return ReportControl(kind=kind, item_id=item.pk, url=url, **state)
+
+
+SENTINEL = 2147483647
+
+
+def comment_report_controls(*, user, refusal, csrf_input: str, slug: str):
+    """For a page of comments: ``comment -> html`` of the closed "Report" control. The template is
+    rendered once, for a stand-in comment, and each comment gets a copy with its own id
+    (``core.sections.contribute_control``)."""
+    from django.template.loader import render_to_string
+
+    if user is None or not user.is_authenticated:
+        return lambda comment: ""
+    url = reverse("moderation:report_comment", kwargs={"slug": slug, "pk": SENTINEL})
+    control = ReportControl(kind="comment", item_id=SENTINEL, url=url)
+    html = render_to_string("moderation/_report_control.html", {"control": control, "csrf_token": "<csrf>"})
+    html = html.replace('<input type="hidden" name="csrfmiddlewaretoken" value="&lt;csrf&gt;">', csrf_input)
+    sentinel = str(SENTINEL)
+
+    def draw(comment) -> str:
+        if not can_offer_report(user, comment, refusal):
+            return ""
+        return html.replace(sentinel, str(comment.pk))
+
+    return draw

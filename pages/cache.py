@@ -15,12 +15,10 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.utils.html import escape
 from django.utils.translation import get_language
 
-# What templates print for the placeholder (autoescaped in {{ csrf_token }} and {% csrf_token %}).
-CSRF_PLACEHOLDER = "<csrf-token>"
-RENDERED_PLACEHOLDER = escape(CSRF_PLACEHOLDER)
+from core.pagecache import CSRF_PLACEHOLDER, RENDERED_PLACEHOLDER
+
 # Query parameters the cached page may have; any other (a translation toggle, a common-ground tab)
 # is rendered afresh.
 CACHED_PARAMS = {"sort", "page"}

@@ -322,7 +322,10 @@ def test_amendment_page_sends_no_inline_script_or_style(client, proposal):
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_amendment_page_query_budget_does_not_grow(client, django_assert_num_queries, member, proposal, size):
+def test_amendment_page_query_budget_does_not_grow(
+    client, django_assert_num_queries, member, proposal, size, settings
+):
+    settings.PROPOSAL_PAGE_CACHE = False  # the drawing is measured (threads from the cache: test_page_cache)
     amendment = AmendmentFactory(proposal=proposal)
     for index in range(size):
         voter = UserFactory(nationality=Nationality.JAPAN if index % 2 else Nationality.KOREA)

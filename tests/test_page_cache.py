@@ -66,7 +66,11 @@ def reaches_the_stamp(module, name: str, seen: set[str] | None = None) -> bool:
     tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
     called = set()  # every name used: a function may be handed on (partial(_move_counters, ...))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "pagestamp":
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "pagestamp"
+        ):
             return True
         if isinstance(node, ast.Name):
             called.add(node.id)
@@ -81,13 +85,15 @@ def test_every_page_write_moves_the_stamp(path):
 
 # --- View, write, view ---------------------------------------------------------------------------------
 
-TOKENS = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+|("X-CSRFToken": ")[^"]+')
+TOKENS = re.compile(
+    r'(name="csrfmiddlewaretoken" value=")[^"]+|("X-CSRFToken": ")[^"]+|(name="client_token" value=")[^"]+'
+)
 
 
 def page(client, proposal, language: str) -> str:
     response = client.get(f"/{language}/proposals/{proposal.slug}/")
     assert response.status_code == 200
-    return TOKENS.sub(r"\1\2TOKEN", response.content.decode())
+    return TOKENS.sub(r"\1\2\3TOKEN", response.content.decode())
 
 
 @pytest.fixture
@@ -244,11 +250,17 @@ def test_a_published_translation_shows(viewer, proposal, people, language):
     from translations import services as translation_services
 
     other = "ja" if language == "ko" else "ko"
-    comment = CommentFactory(proposal=proposal, author=people["author"], body="Original words", language=other)
+    comment = CommentFactory(
+        proposal=proposal, author=people["author"], body="Original words", language=other
+    )
 
     def write():
         translation_services.translation_submit(
-            user=people["author"], kind="comment.body", obj=comment, target_language=language, text="Own translation"
+            user=people["author"],
+            kind="comment.body",
+            obj=comment,
+            target_language=language,
+            text="Own translation",
         )
 
     check(viewer, proposal, language, write, shows=["Own translation"])
@@ -339,3 +351,52 @@ def test_a_full_save_of_an_old_copy_never_moves_the_stamp_back(proposal):
     moved = pagestamp.stamp_of(proposal.pk)
     stale_copy.save()
     assert pagestamp.stamp_of(proposal.pk) > moved
+
+
+@both
+def test_threads_from_the_cache_carry_each_viewers_own_state(client, proposal, people, language):
+    """One participant's view fills the thread cache; another's shows their own pressed reaction
+    and the author's own controls, and none of theirs leaks to anyone else."""
+    from django.test import Client
+
+    from core.pagecache import RENDERED_PLACEHOLDER
+
+    comment = CommentFactory(proposal=proposal, author=people["author"], body="Shared thread")
+    comment_services.comment_react(user=people["reader"], comment=comment, kind="agree")
+    bystander = UserFactory()
+    MembershipFactory(user=bystander, programme=proposal.programme)
+    cache.clear()
+
+    def view(user) -> str:
+        browser = Client()
+        browser.force_login(user)
+        html = page(browser, proposal, language)
+        assert RENDERED_PLACEHOLDER not in html
+        return html
+
+    edit_link = f"/comments/{comment.pk}/edit/"
+    pressed = f'id="reaction-{comment.pk}-agree" type="submit" name="kind" value="" class="reaction reaction-agree" aria-pressed="true"'
+    first = view(bystander)
+    assert edit_link not in first and pressed not in first
+    assert f'id="reaction-{comment.pk}-agree"' in first  # the bystander may react
+    second = view(bystander)  # from the cache now
+    assert second == first
+    mine = view(people["reader"])
+    assert pressed in mine and edit_link not in mine
+    authors = view(people["author"])
+    assert edit_link in authors and f'id="reaction-{comment.pk}-agree"' not in authors
+    assert view(bystander) == first
+
+
+def test_a_moderator_sees_hidden_text_and_it_never_reaches_the_cache(client, proposal, people):
+    from moderation import services as moderation_services
+
+    comment = CommentFactory(proposal=proposal, author=people["author"], body="Hidden words")
+    moderation_services.item_hide(moderator=people["moderator"], comment=comment, reason="Off topic")
+    cache.clear()
+    client.force_login(people["moderator"])
+    assert "Hidden words" in page(client, proposal, "ko")
+    client.force_login(people["reader"])
+    assert "Hidden words" not in page(client, proposal, "ko")
+    client.logout()
+    assert "Hidden words" not in page(client, proposal, "ko")

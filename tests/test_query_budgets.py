@@ -68,6 +68,12 @@ def assert_queries(django_assert_num_queries):
     return check
 
 
+# The visitor's cached page: the proposal's activity stamp, then the page from the cache (with the
+# database cache a query; nothing in the database with Redis). Threads and sections kept in the
+# cache (comments.fragments) cost a read each the same way.
+PAGE_STAMP = 1
+PAGE_CACHE_GET = 1 if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache") else 0
+
 # The counts, per route and viewer. "member" is a logged-in participant (member, verified email):
 # session, user, and the participation check (one query) come on top of what anonymous costs.
 BUDGETS = {
@@ -82,12 +88,21 @@ BUDGETS = {
     # of the tab); member: + session, user, standing, own scores, own reactions
     ("page", "anonymous"): 11,
     ("page", "member"): 16,
+    # threads from the cache (comments.fragments): session, user, proposal, further sources,
+    # authors, standing, own scores, rating aggregates, amendments, the threads where the viewer
+    # wrote or reacted; reads of the common-ground section, the page's list of threads, its threads
+    ("page", "member", "cached"): 10 + 3 * PAGE_CACHE_GET,
     # the common-ground panel for htmx: proposal, count per tab, one page of the tab, the page's
     # translations into the reader's language (one query: translations.reading)
     ("ground", "anonymous"): 4,
     # amendment page: + the translations of its rationale and comments, in one query
     ("amendment", "anonymous"): 6,
     ("amendment", "member"): 11,
+    # threads from the cache: reads of the list of threads and of the threads in place of counts,
+    # roots, replies, own reactions and their translations; member: + the threads where they
+    # wrote or reacted
+    ("amendment", "anonymous", "cached"): 3 + 2 * PAGE_CACHE_GET,
+    ("amendment", "member", "cached"): 8 + 2 * PAGE_CACHE_GET,
     # the proposals' stamps: the body is a fragment cached under them (a read of the cache: a
     # query with the database cache, none with Redis). Rendering it (a miss) adds proposals (with
     # the comment and accepted-amendment counters the services keep on them), stages, aggregates.
@@ -151,6 +166,16 @@ def test_cached_proposal_page_query_budget(client, world, assert_queries, size, 
     assert_queries(PAGE_STAMP + PAGE_CACHE_GET, client, "GET", f"/ja/proposals/{HOT}/", params)
 
 
+@pytest.mark.parametrize("page", [None, 50])
+@pytest.mark.parametrize("size", SIZES)
+def test_cached_threads_member_page_query_budget(client, world, assert_queries, size, page):
+    """A participant's page with the threads from the shared cache (comments.fragments)."""
+    params = {"page": page} if page else None
+    login(client, world["reader"])
+    assert_queries(BUDGETS["page", "member", "cached"], client, "GET", f"/ko/proposals/{HOT}/", params)
+    assert_queries(BUDGETS["page", "member", "cached"], client, "GET", f"/ja/proposals/{HOT}/", params)
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_proposal_page_with_translations_query_budget(client, world, assert_queries, size, settings):
     settings.PROPOSAL_PAGE_CACHE = False
@@ -187,22 +212,21 @@ def test_page_50_exists_at_both_sizes(client, world, assert_queries, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_amendment_page_query_budget(client, world, assert_queries, size):
+def test_amendment_page_query_budget(client, world, assert_queries, size, settings):
     path = f"/en/proposals/{HOT}/amendments/{world['bench_amendment']}/"
+    assert_queries(BUDGETS["amendment", "anonymous", "cached"], client, "GET", path)
+    settings.PROPOSAL_PAGE_CACHE = False
     assert_queries(BUDGETS["amendment", "anonymous"], client, "GET", path)
     login(client, world["reader"])
     assert_queries(BUDGETS["amendment", "member"], client, "GET", path)
+    settings.PROPOSAL_PAGE_CACHE = True
+    assert_queries(BUDGETS["amendment", "member", "cached"], client, "GET", path)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_progress_dashboard_query_budget(client, world, assert_queries, size):
     assert_queries(BUDGETS["progress", "anonymous"] + PAGE_CACHE_GET, client, "GET", "/en/progress/")
 
-
-# The visitor's cached page: the proposal's activity stamp, then the page from the cache (with the
-# database cache a query; nothing in the database with Redis).
-PAGE_STAMP = 1
-PAGE_CACHE_GET = 1 if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache") else 0
 
 # API: the key, remembered in the cache once verified (institutions.keys: one read of the cache),
 # then its rate limit, one counter in the cache (with the database cache, incr is a read, then a

@@ -15,6 +15,9 @@ register = template.Library()
 # at the scheme is cut out first and handed to urlize on its own.
 URL_RUN = re.compile(r"https?://[!-~]+", re.ASCII)
 TRIM_URL = 60
+# A superset of what urlize links (django.utils.html.Urlizer: simple_url_re, simple_url_2_re and
+# is_email_simple, all case-insensitive).
+MAY_LINK = re.compile(r"://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)", re.IGNORECASE)
 
 
 @register.filter(is_safe=True)
@@ -51,8 +54,34 @@ def _split_trail(url: str) -> tuple[str, str]:
 def _linked(text: str) -> str:
     if not text:
         return ""
-    if "." not in text and "@" not in text and ":" not in text:
-        # urlize only looks at words with one of these (a URL, a domain, an address) and escapes
-        # every other word: most comments have none, and skip its word-by-word pass.
+    if not MAY_LINK.search(text):
+        # urlize links only words with a scheme, "www.", an address or one of its top-level
+        # domains, and escapes every other word: most comments have none, and skip its pass.
         return escape(text)
     return urlize(text, trim_url_limit=TRIM_URL, nofollow=True, autoescape=True)
+
+
+# --- The thread, drawn in one pass (comments.rendering) ------------------------------------------
+
+
+def _parts(context, section):
+    from ..rendering import parts_for
+
+    token = context.get("csrf_token")
+    return parts_for(section, context.get("request"), None if token is None else str(token))
+
+
+@register.simple_tag(takes_context=True)
+def render_threads(context, section) -> SafeString:
+    """The page's threads, each ``<li><div class="thread">…</div></li>``."""
+    return _parts(context, section).threads(section.page.threads)
+
+
+@register.simple_tag(takes_context=True)
+def render_thread(context, section, thread) -> SafeString:
+    return _parts(context, section).thread(thread)
+
+
+@register.simple_tag(takes_context=True)
+def render_reactions(context, section, comment, error=None) -> SafeString:
+    return mark_safe(_parts(context, section).reactions_html(comment, error or None))  # noqa: S308

@@ -15,3 +15,11 @@ def translation_for(context, obj, kind: str, base: str = "", element_prefix: str
     leads there and htmx swaps it); otherwise the template wraps the block in ``block.element_id``."""
     element = f"{element_prefix}{obj.pk}" if element_prefix else ""
     return reader(context["request"]).block(kind, obj, base=base, element=element)
+
+
+@register.simple_tag
+def translation_label(block: Block, can_translate: bool = False):
+    """``translations/_label.html``: the label under ``block`` (``translations.labels``)."""
+    from ..labels import label_html
+
+    return label_html(block, can_translate=bool(can_translate))
