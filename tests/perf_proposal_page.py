@@ -35,4 +35,6 @@ def test_proposal_page_times(client, seeded, settings, cached):
     visitor = timed(client, path)
     client.force_login(User.objects.get(email=world["reader"]))
     member = timed(client, path)
-    print(f"\ncache {'on' if cached else 'off'}: visitor {visitor:.1f} ms, participant {member:.1f} ms a page")
+    print(
+        f"\ncache {'on' if cached else 'off'}: visitor {visitor:.1f} ms, participant {member:.1f} ms a page"
+    )

@@ -192,7 +192,9 @@ def test_hidden_content_leaves_the_page_at_once_and_comes_back_on_restore(viewer
     comment = CommentFactory(proposal=proposal, author=people["author"], body="Questionable remark")
 
     def hide():
-        moderation_services.item_hide(moderator=people["moderator"], comment=comment, category="other", note="Off topic")
+        moderation_services.item_hide(
+            moderator=people["moderator"], comment=comment, category="other", note="Off topic"
+        )
 
     check(viewer, proposal, language, hide, hides=["Questionable remark"])
     comment.refresh_from_db()
@@ -392,7 +394,9 @@ def test_a_moderator_sees_hidden_text_and_it_never_reaches_the_cache(client, pro
     from moderation import services as moderation_services
 
     comment = CommentFactory(proposal=proposal, author=people["author"], body="Hidden words")
-    moderation_services.item_hide(moderator=people["moderator"], comment=comment, reason="Off topic")
+    moderation_services.item_hide(
+        moderator=people["moderator"], comment=comment, category="other", note="Off topic"
+    )
     cache.clear()
     client.force_login(people["moderator"])
     assert "Hidden words" in page(client, proposal, "ko")
