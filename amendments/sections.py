@@ -20,7 +20,7 @@ from translations import reading
 from . import permissions, selectors
 from .forms import AmendmentForm, DecisionForm, TargetForm
 from .models import Amendment, AmendmentState, TargetField, Vote
-from .translatable import RATIONALE
+from .translatable import HIDE_NOTE, RATIONALE
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
 # The field's name inside a sentence ("the body"), where the label's capital would be wrong.
@@ -35,6 +35,12 @@ def new_amendment_url(proposal, *, field: str | None = None, language: str | Non
     url = reverse("amendments:new", kwargs={"slug": proposal.slug})
     params = {key: value for key, value in (("field", field), ("language", language)) if value}
     return f"{url}?{urlencode(params)}" if params else url
+
+
+def read_notes(request, amendments: list[Amendment]) -> None:
+    """Hand the moderators' notes on hidden amendments to the request's reader: their
+    translations come with the page's other texts, in one query (``translations.reading``)."""
+    reading.reader(request).add(HIDE_NOTE, amendments)
 
 
 def decorate(amendments: list[Amendment], user, *, moderator: bool) -> None:
@@ -88,6 +94,7 @@ def proposal_section(request, proposal, refusal) -> dict:
     translations to update (one query)."""
     groups = selectors.proposal_amendments(proposal=proposal)
     decorate(groups.open + groups.decided, request.user, moderator=is_moderator(request.user))
+    read_notes(request, groups.open + groups.decided)
     return {
         "amendment_section": {
             "open": groups.open,
@@ -161,6 +168,7 @@ def detail_context(request, amendment: Amendment, **kwargs) -> dict:
     )
     # Participants translate a visible rationale (translations.views checks again on the server).
     context["can_translate_rationale"] = context["refusal"] is None and amendment.hidden_at is None
+    read_notes(request, [amendment])
     if amendment.show_text:
         reading.reader(request).add(RATIONALE, [amendment])
         # Sections other apps contribute to this page (the discussion: comments, which builds on

@@ -3,11 +3,14 @@ registered in ``ready``."""
 
 from django.utils.translation import gettext_lazy as _
 
+from core import hiding
 from core.languages import guess_language
 from translations.registry import Source, register
 
 RATIONALE = "amendment.rationale"
 NEW_TEXT = "amendment.new_text"
+# The moderators' note on a hidden amendment (shown in its placeholder; see core.hiding).
+HIDE_NOTE = "amendment.hide_note"
 
 
 def rationale_language(amendment) -> str:
@@ -62,5 +65,22 @@ def register_texts() -> None:
             author_id=_author_id,
             url=_url,
             related=RELATED,
+        )
+    )
+    # Machine-translated when a moderator hides with a note (moderation.services.item_hide); not
+    # offered to participants to translate: it is the moderators' word on someone's text.
+    register(
+        Source(
+            kind=HIDE_NOTE,
+            model="amendments.Amendment",
+            label=_("moderators' note on a hidden amendment"),
+            text=lambda amendment: amendment.hidden_reason,
+            language=hiding.note_language,
+            is_public=hiding.note_is_shown,
+            programme=_programme,
+            author_id=lambda amendment: None,
+            url=_url,
+            related=RELATED,
+            community=False,
         )
     )

@@ -22,7 +22,9 @@ def amendment_list(request, slug: str):
     """Every amendment of the proposal, open ones first, 50 a page."""
     proposal = proposal_for_action(slug=slug)
     page = selectors.amendment_page(proposal=proposal, page=request.GET.get("page"))
-    sections.decorate(list(page.object_list), request.user, moderator=is_moderator(request.user))
+    amendments = list(page.object_list)
+    sections.decorate(amendments, request.user, moderator=is_moderator(request.user))
+    sections.read_notes(request, amendments)
     return render(request, "amendments/list.html", {"proposal": proposal, "page": page})
 
 

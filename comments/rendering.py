@@ -152,9 +152,13 @@ class PageParts:
                 if comment.hidden_automatically:
                     why = words["hidden_auto"]
                 else:
-                    # The category in the reader's language, the moderator's note as written (rare
-                    # on a page: the template is used as is).
-                    why = render_to_string("moderation/_hidden_reason.html", {"item": comment})
+                    # The category in the reader's language, the moderator's note in it too when
+                    # translated (else as written, marked): rare on a page, so the template is used
+                    # as is, with the request's reader for the translation.
+                    why = render_to_string(
+                        "moderation/_hidden_reason.html",
+                        {"item": comment, "request": self.request, "note_base": self.page_url},
+                    )
                 out.append(f'<p class="comment-placeholder">{why}</p>\n')
             if comment.show_text:
                 block = self.reader.block(KIND, comment, base=self.page_url, element=f"comment-{pk}")

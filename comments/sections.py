@@ -25,7 +25,7 @@ from . import fragments, ground, permissions, selectors
 from .forms import CommentForm, EditForm
 from .models import Comment, Reaction
 from .services import discussion_url
-from .translatable import KIND
+from .translatable import HIDE_NOTE, KIND
 
 SORT_LABELS = {
     "oldest": pgettext_lazy("comment sort", "Oldest"),
@@ -183,8 +183,11 @@ def edit_form(section: Section, comment: Comment, data=None) -> EditForm:
 
 def read(request, comments: list[Comment]) -> None:
     """Hand the comments' text to the request's reader: their translations into the reader's
-    language come in one query when the first is shown (``translations.reading``)."""
-    reading.reader(request).add(KIND, comments)
+    language come in one query when the first is shown (``translations.reading``), with those of
+    the moderators' notes on hidden ones."""
+    reader = reading.reader(request)
+    reader.add(KIND, comments)
+    reader.add(HIDE_NOTE, comments)
 
 
 def decorate(section: Section, comments: list[Comment], user) -> None:

@@ -2,9 +2,12 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from core import hiding
 from translations.registry import Source, register
 
 KIND = "comment.body"
+# The moderators' note on a hidden comment (shown in its placeholder; see core.hiding).
+HIDE_NOTE = "comment.hide_note"
 
 
 def is_public(comment) -> bool:
@@ -34,5 +37,22 @@ def register_texts() -> None:
             author_id=lambda comment: comment.author_id,
             url=_url,
             related=("proposal__programme", "amendment", "author"),
+        )
+    )
+    # Machine-translated when a moderator hides with a note (moderation.services.item_hide); not
+    # offered to participants to translate: it is the moderators' word on someone's text.
+    register(
+        Source(
+            kind=HIDE_NOTE,
+            model="comments.Comment",
+            label=_("moderators' note on a hidden comment"),
+            text=lambda comment: comment.hidden_reason,
+            language=hiding.note_language,
+            is_public=hiding.note_is_shown,
+            programme=lambda comment: comment.proposal.programme,
+            author_id=lambda comment: None,
+            url=_url,
+            related=("proposal__programme",),
+            community=False,
         )
     )

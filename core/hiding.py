@@ -25,6 +25,23 @@ class HideCategory(models.TextChoices):
     OTHER = "other", pgettext_lazy("hide reason", "Other reason")
 
 
+def note_is_shown(item) -> bool:
+    """Do readers see ``item``'s moderators' note? Only under a moderator's hide (an automatic
+    hide shows its own sentence), never under a deleted comment's placeholder. The note is a
+    translatable text (``comment.hide_note``, ``amendment.hide_note``) only while this holds."""
+    return (
+        item.hidden_at is not None
+        and not item.hidden_automatically
+        and bool(item.hidden_reason)
+        and getattr(item, "deleted_at", None) is None
+    )
+
+
+def note_language(item) -> str:
+    """The note's language as the moderator gave it (told from its script for older rows)."""
+    return item.hidden_note_language or guess_language(item.hidden_reason)
+
+
 # What a moderator may choose (the automatic category is the system's).
 CHOSEN = [(value, label) for value, label in HideCategory.choices if value != HideCategory.REPORTED]
 

@@ -30,9 +30,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import ensure_moderator
+from amendments import translatable as amendment_texts
 from amendments.models import Amendment
 from audit.log import record
 from comments import counters as comment_counters
+from comments import translatable as comment_texts
 from comments.models import Comment
 from comments.services import comment_url
 from core import pagestamp
@@ -51,6 +53,8 @@ COMMENT, AMENDMENT = "comment", "amendment"
 # What participants report and moderators hide.
 Moderated = Comment | Amendment
 MODELS: dict[str, type[Comment] | type[Amendment]] = {COMMENT: Comment, AMENDMENT: Amendment}
+# The moderators' note as a translatable text (translations.registry), per kind of item.
+NOTE_KINDS = {COMMENT: comment_texts.HIDE_NOTE, AMENDMENT: amendment_texts.HIDE_NOTE}
 
 
 # --- Helpers ----------------------------------------------------------------------------------------
@@ -317,8 +321,8 @@ def item_hide(
 ) -> Moderated:
     """Hide a comment or an amendment, with or without reports, for a ``category`` (shown in its
     place to every reader in their own language) and an optional ``note`` (required for "other"),
-    shown as written and marked as being in ``note_language`` (default: the language active now).
-    The author is told both. Open reports become "actioned". An automatic hide is confirmed (it
+    marked as being in ``note_language`` (default: the language active now) and queued for machine
+    translation into the other languages (shown to their readers once made). The author is told both. Open reports become "actioned". An automatic hide is confirmed (it
     becomes a moderator's hide). Records ``<kind>.hidden``."""
     with transaction.atomic():
         ensure_moderator(moderator)
@@ -336,6 +340,11 @@ def item_hide(
             raise DeliberationError("already_hidden", _("A moderator has already hidden this."))
         was_automatic = item.hidden_automatically
         _set_hidden(item, category=category, note=note, note_language=note_language, automatic=False)
+        if note:
+            # Readers of the other languages get the note machine-translated (after the commit,
+            # through the task queue), like participants' text; until then, and whenever the
+            # machine is off or fails, they see it as written, marked with its language.
+            translation_services.machine_request(kind=NOTE_KINDS[kind], obj=item)
         actioned = _resolve_open_reports(kind, item, moderator=moderator, status=ReportStatus.ACTIONED)
         record(
             action=f"{kind}.hidden",
