@@ -44,12 +44,15 @@ def label_html(block: Block, *, can_translate: bool = False) -> SafeString:
             improve = ""
             if can_translate and block.is_machine:
                 url = reverse("translations:translate", kwargs={"kind": block.kind, "pk": block.pk})
+                # Outside the f-string: makemessages (xgettext) does not see calls inside one.
+                words = escape(gettext("Improve this translation"))
                 improve = (
                     f' · <a class="translation-improve" href="{escape(url)}?language={escape(block.reader_language)}">'
-                    f"{escape(gettext('Improve this translation'))}</a>"
+                    f"{words}</a>"
                 )
+            translated = escape(gettext("Translated"))  # outside the f-string, for makemessages
             inner = (
-                f'<span class="translation-state">{escape(gettext("Translated"))}</span> · '
+                f'<span class="translation-state">{translated}</span> · '
                 f'<span class="translation-origin">{origin}</span> · {toggle}{improve}'
             )
         else:
