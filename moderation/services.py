@@ -322,8 +322,9 @@ def item_hide(
     """Hide a comment or an amendment, with or without reports, for a ``category`` (shown in its
     place to every reader in their own language) and an optional ``note`` (required for "other"),
     marked as being in ``note_language`` (default: the language active now) and queued for machine
-    translation into the other languages (shown to their readers once made). The author is told both. Open reports become "actioned". An automatic hide is confirmed (it
-    becomes a moderator's hide). Records ``<kind>.hidden``."""
+    translation into the other languages (shown to their readers once made). The author is told
+    both. Open reports become "actioned". An automatic hide is confirmed (it becomes a moderator's
+    hide). Records ``<kind>.hidden``."""
     with transaction.atomic():
         ensure_moderator(moderator)
         kind, item = _target(comment, amendment)
