@@ -146,11 +146,20 @@ def default_language(user) -> str:
     return user.preferred_language if user.is_authenticated else get_language()
 
 
+def swap_for(sort: str) -> str:
+    """Where a new root thread goes in the page's list under ``sort``: on top of newest-first,
+    at the end of oldest-first and most-agreed (a new comment has no agreement yet)."""
+    return "afterbegin" if sort == "newest" else "beforeend"
+
+
 def root_form(section: Section, user, data=None) -> CommentForm:
     form = CommentForm(data, language=default_language(user))
     form.form_id = "comment-form"
     form.action = section.list_url
-    form.target = "#comments"
+    # A new thread is put into the list the user sees (``comments.views._new_thread``), where the
+    # sort puts it: first under newest-first, last otherwise (the server sets HX-Reswap).
+    form.target = "#threads"
+    form.swap = swap_for(section.sort)
     form.submit_label = _("Post comment")
     form.heading = _("New comment")
     form.with_meta = True

@@ -5,7 +5,7 @@ Refusals come back as the form with the message (400/403), never a 500.
 """
 
 from functools import partial
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -24,7 +24,16 @@ from proposals.selectors import proposal_for_action
 from . import ground, selectors, services
 from .forms import ReactionForm
 from .models import Comment, ReactionSource
-from .sections import Section, build_section, decorate, edit_form, read, reply_form, root_form
+from .sections import (
+    Section,
+    build_section,
+    decorate,
+    edit_form,
+    read,
+    reply_form,
+    root_form,
+    swap_for,
+)
 from .services import discussion_url
 
 FRAGMENTS = {
@@ -241,18 +250,7 @@ def _done(request, section: Section, comment, message, *, new_thread: bool = Fal
         messages.success(request, message)
         return redirect(_anchor_url(section, comment))
     if new_thread:
-        # Show the page the new thread landed on, with a fresh form.
-        page = selectors.root_page_number(root=comment, sort=section.sort)
-        fresh = build_section(
-            request,
-            proposal=section.proposal,
-            amendment=section.amendment,
-            refusal=section.refusal,
-            sort=section.sort,
-            page=page,
-        )
-        response = render(request, FRAGMENTS["section"], {"section": fresh})
-        return after_swap(response, focus=f"#comment-{comment.pk}", announce=message)
+        return _new_thread(request, section, comment, message)
     response = _thread_response(request, section, comment.root_id)
     # The comment itself (new, edited, or its placeholder), else its thread when it is gone.
     return after_swap(
@@ -260,7 +258,30 @@ def _done(request, section: Section, comment, message, *, new_thread: bool = Fal
     )
 
 
-def _thread_response(request, section: Section, root_id: int):
+def _new_thread(request, section: Section, comment, message):
+    """The new root thread alone, put into the list the user sees: first under newest-first, last
+    otherwise (on any page: the user sees what they posted at once; a reload shows it where its
+    sort puts it). Out of band: the count, a fresh form, and the empty-list message gone."""
+    sort = _shown_sort(request, section.sort)
+    response = _thread_response(
+        request, section, comment.root_id, template="comments/_thread_new.html", fresh=True
+    )
+    response["HX-Retarget"] = "#threads"
+    response["HX-Reswap"] = swap_for(sort)
+    return after_swap(response, focus=f"#comment-{comment.pk}", announce=message)
+
+
+def _shown_sort(request, posted: str) -> str:
+    """The sort of the list on the user's screen: the sort and page links push their URL, so the
+    browser's address (htmx sends it) is newer than the form's hidden field."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    shown = parse_qs(current.query).get("sort")
+    return selectors.normalise_sort(shown[0]) if shown else posted
+
+
+def _thread_response(
+    request, section: Section, root_id: int, *, template="comments/_thread_update.html", fresh=False
+):
     """The thread re-rendered, with the discussion's comment count out of band (a reply or a
     deletion changes it; the heading is outside the thread)."""
     root = get_object_or_404(Comment.objects.select_related("author"), pk=root_id)
@@ -269,11 +290,11 @@ def _thread_response(request, section: Section, root_id: int):
     decorate(section, comments, request.user)
     read(request, comments)
     count = selectors.comment_count(proposal=section.proposal, amendment=section.amendment)
-    return render(
-        request,
-        "comments/_thread_update.html",
-        {"section": section, "thread": thread, "comment_count": count},
-    )
+    context = {"section": section, "thread": thread, "comment_count": count}
+    if fresh:
+        context["fresh_form"] = root_form(section, request.user)
+        context["first"] = count == 1
+    return render(request, template, context)
 
 
 def _form_response(request, section: Section, form, *, comment=None, error=None, status=200):

@@ -787,15 +787,77 @@ def test_redirect_after_reply_lands_on_the_threads_page(client, proposal, member
 
 
 @pytest.mark.django_db
-def test_htmx_post_returns_the_section_with_the_new_comment(client, proposal, member):
+def test_htmx_post_returns_the_new_thread_alone_with_the_count_and_a_fresh_form(
+    client, proposal, member, other_member
+):
+    others = [CommentFactory(proposal=proposal, author=other_member, body=f"Earlier {n}") for n in range(3)]
     login(client, member)
 
-    response = post_comment(client, proposal, "Posted with htmx", headers=HTMX)
+    token = str(uuid.uuid4())
+    response = post_comment(client, proposal, "Posted with htmx", headers=HTMX, client_token=token)
 
     assert response.status_code == 200
-    assert html(response).lstrip().startswith('<section class="comments" id="comments"')
-    assert "Posted with htmx" in html(response)
-    assert 'id="comment-form"' in html(response)
+    new = Comment.objects.get(body="Posted with htmx")
+    body = html(response)
+    assert body.lstrip().startswith(f'<li><div class="thread" id="thread-{new.pk}">')
+    assert "Posted with htmx" in body
+    # Not the page of threads: none of the others, no list, no section.
+    assert threads_in(body) == [new.pk]
+    assert not any(other.body in body for other in others)
+    assert 'id="comments"' not in body and 'id="comment-list"' not in body
+    # Out of band: the heading's count (4 now) and a fresh, empty form with a new client token.
+    assert re.search(r'id="comments-count" hx-swap-oob="true">4 comments<', body)
+    form = re.search(r'<form [^>]*id="comment-form"[^>]*>', body)
+    assert form and 'hx-swap-oob="true"' in form.group(0)
+    assert "Posted with htmx" not in body[form.start() :]
+    assert 'name="client_token"' in body[form.start() :] and token not in body
+    # Not the first comment: the empty-list message was not on the page.
+    assert "comments-empty" not in body
+    # Into the list the user sees, last under the default (oldest-first) sort.
+    assert response["HX-Retarget"] == "#threads"
+    assert response["HX-Reswap"] == "beforeend"
+
+
+@pytest.mark.django_db
+def test_htmx_new_thread_goes_first_under_newest_first_as_the_address_bar_says(client, proposal, member):
+    login(client, member)
+
+    posted = post_comment(client, proposal, "Newest", headers=HTMX, sort="newest")
+    # The sort links push their URL: the browser's address is newer than the form's hidden field.
+    switched = post_comment(
+        client,
+        proposal,
+        "Switched",
+        headers={**HTMX, "HTTP_HX_CURRENT_URL": f"http://testserver{page_url(proposal)}?sort=newest"},
+        sort="oldest",
+    )
+
+    assert posted["HX-Reswap"] == "afterbegin"
+    assert switched["HX-Reswap"] == "afterbegin"
+
+
+@pytest.mark.django_db
+def test_htmx_first_comment_removes_the_empty_list_message(client, proposal, member):
+    page = html(client.get(page_url(proposal)))
+    assert 'id="comments-empty"' in page and '<ol class="threads" id="threads">' in page
+    login(client, member)
+
+    body = html(post_comment(client, proposal, "The first", headers=HTMX))
+
+    assert '<p id="comments-empty" hx-swap-oob="delete"></p>' in body
+    assert re.search(r'id="comments-count" hx-swap-oob="true">1 comment<', body)
+
+
+@pytest.mark.django_db
+def test_htmx_new_thread_is_on_the_next_page_view(client, proposal, member):
+    login(client, member)
+    client.get(page_url(proposal))  # cached before the write
+
+    post_comment(client, proposal, "Seen after", headers=HTMX)
+
+    assert "Seen after" in html(client.get(page_url(proposal)))
+    client.logout()
+    assert "Seen after" in html(client.get(page_url(proposal)))
 
 
 @pytest.mark.django_db
