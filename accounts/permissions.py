@@ -1,6 +1,8 @@
 """Who may do what. Predicates are cheap and typed; services call ``ensure_*`` and views use
 ``participation_refusal`` to say why a page is read-only."""
 
+from dataclasses import dataclass
+
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -70,8 +72,28 @@ def participation_refusal(user, programme: Programme) -> PermissionRefused | Non
     return None
 
 
-def ensure_can_participate(user: User, programme: Programme) -> None:
-    refusal = participation_refusal(user, programme)
+@dataclass(frozen=True)
+class Participation:
+    """The participation decision made once for a request (``participation``): the view shows
+    it (the form or the refusal) and hands it to the service, which then need not ask again."""
+
+    user_pk: int | None
+    programme_pk: int
+    refusal: PermissionRefused | None
+
+
+def participation(user, programme: Programme) -> Participation:
+    return Participation(user.pk, programme.pk, participation_refusal(user, programme))
+
+
+def ensure_can_participate(user: User, programme: Programme, *, decided: Participation | None = None) -> None:
+    """Raise the refusal if ``user`` may not take part in ``programme``. ``decided`` is the
+    decision already made in this request; it is trusted only for this very user and programme,
+    else (or without one) the check runs here."""
+    if decided is not None and (decided.user_pk, decided.programme_pk) == (user.pk, programme.pk):
+        refusal = decided.refusal
+    else:
+        refusal = participation_refusal(user, programme)
     if refusal is not None:
         raise refusal
 

@@ -15,7 +15,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
-from accounts.permissions import is_moderator
+from accounts.permissions import Participation, is_moderator
 from amendments.models import Amendment
 from core.errors import PermissionRefused
 from proposals.models import Proposal
@@ -84,6 +84,8 @@ class Section:
     sort: str
     page: selectors.ThreadPage | None = None
     form: CommentForm | None = None
+    # The decision ``refusal`` came from, handed to the write services (asked once per request).
+    decided: Participation | None = None
 
     @property
     def can_participate(self) -> bool:

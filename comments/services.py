@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.permissions import ensure_can_participate, is_moderator
+from accounts.permissions import Participation, ensure_can_participate, is_moderator
 from audit.log import record
 from core import once, pagestamp
 from core.choices import Choice, set_choice
@@ -103,6 +103,7 @@ def comment_create(
     client_token: uuid.UUID | None = None,
     translations: dict[str, str] | None = None,
     admit: Callable[[], None] | None = None,
+    decided: Participation | None = None,
 ) -> Comment:
     """Post a comment on ``proposal`` (or on its ``amendment``), or a reply to ``parent``.
 
@@ -112,9 +113,10 @@ def comment_create(
     unchanged (double submits). Replying notifies the parent's author unless they reply to
     themselves. Records ``comment.created``. ``admit`` (the view's throttle) is called once the
     comment is known to be new, before it is written: a resubmission is not counted again.
+    ``decided`` is the view's participation decision for this request (checked here without it).
     """
     with transaction.atomic():
-        ensure_can_participate(author, proposal.programme)
+        ensure_can_participate(author, proposal.programme, decided=decided)
 
         def earlier() -> Comment | None:
             return Comment.objects.filter(author=author, client_token=client_token).first()

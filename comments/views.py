@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.permissions import participation_refusal
+from accounts.permissions import participation, participation_refusal
 from amendments.models import Amendment
 from core import throttles
 from core.errors import DeliberationError
@@ -50,9 +50,12 @@ def comment_list(request, slug: str):
     """GET: the list of threads (htmx paging and sorting). POST: a new root comment."""
     proposal = proposal_for_action(slug=slug)
     amendment = _amendment(request, proposal)
-    refusal = participation_refusal(request.user, proposal.programme)
+    decided = participation(request.user, proposal.programme)
+    refusal = decided.refusal
     if request.method == "POST":
-        section = Section(proposal=proposal, amendment=amendment, refusal=refusal, sort=_sort(request))
+        section = Section(
+            proposal=proposal, amendment=amendment, refusal=refusal, sort=_sort(request), decided=decided
+        )
         form = root_form(section, request.user, data=request.POST)
         return _create(request, section, form, parent=None)
     if not request.htmx:
@@ -211,9 +214,13 @@ def _amendment(request, proposal) -> Amendment | None:
 
 
 def _section_for(request, comment) -> Section:
-    refusal = participation_refusal(request.user, comment.proposal.programme)
+    decided = participation(request.user, comment.proposal.programme)
     return Section(
-        proposal=comment.proposal, amendment=comment.amendment, refusal=refusal, sort=_sort(request)
+        proposal=comment.proposal,
+        amendment=comment.amendment,
+        refusal=decided.refusal,
+        sort=_sort(request),
+        decided=decided,
     )
 
 
@@ -228,6 +235,8 @@ def _create(request, section: Section, form, *, parent):
             parent=parent,
             # Counted once the comment is known to be new: a resubmitted form is not counted again.
             admit=partial(throttles.check, request, "comment" if parent is None else "reply"),
+            # The check this request already made (for the section): not asked again.
+            decided=section.decided,
             **form.comment_data(),
         )
     except DeliberationError as error:

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Nationality
+from accounts.permissions import participation
 from audit.models import AuditEntry
 from comments import services
 from comments.models import MAX_LENGTH, Comment, CommentReaction
@@ -17,7 +18,7 @@ from comments.selectors import PAGE_SIZE
 from core.errors import DeliberationError, PermissionRefused
 from notifications.models import Kind, Notification
 from tests.conftest import ROLES
-from tests.factories import CommentFactory, ProposalFactory, UserFactory
+from tests.factories import CommentFactory, ProgrammeFactory, ProposalFactory, UserFactory
 
 ALLOWED = {"member", "moderator"}
 # The refusal each role meets, window open / closed (accounts.permissions.participation_refusal).
@@ -219,6 +220,53 @@ def test_services_refuse_with_the_participation_code(proposal, make_actor, other
         with pytest.raises(PermissionRefused) as refused:
             call()
         assert refused.value.code == "suspended"
+
+
+@pytest.mark.django_db
+def test_the_comment_service_trusts_a_participation_decision_only_for_its_own_user_and_programme(
+    proposal, make_actor, member
+):
+    suspended = make_actor("suspended")
+    allowed = participation(member, proposal.programme)
+    assert allowed.refusal is None
+    elsewhere = participation(member, ProgrammeFactory())
+
+    # Without a decision, or with one made for someone else or another programme, it checks itself.
+    for decided in (None, allowed, elsewhere):
+        with pytest.raises(PermissionRefused) as refused:
+            services.comment_create(
+                author=suspended, proposal=proposal, body="x", language="ko", decided=decided
+            )
+        assert refused.value.code == "suspended"
+    # A refusal decided in the request is kept, without asking again.
+    with pytest.raises(PermissionRefused) as refused:
+        services.comment_create(
+            author=suspended,
+            proposal=proposal,
+            body="x",
+            language="ko",
+            decided=participation(suspended, proposal.programme),
+        )
+    assert refused.value.code == "suspended"
+    assert not Comment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_comment_or_reply_post_checks_participation_once(client, proposal, member, other_member):
+    parent = CommentFactory(proposal=proposal, author=other_member)
+    login(client, member)
+    post_comment(client, proposal, "warm", headers=HTMX)
+
+    for post in (
+        lambda: post_comment(client, proposal, "Once", headers=HTMX),
+        lambda: client.post(action_url(parent, "reply"), {"body": "Once too", "language": "ko"}, **HTMX),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            response = post()
+        assert response.status_code == 200
+        # The standing (verified email, membership) is the participation check's one query.
+        standing = [q for q in captured.captured_queries if "account_emailaddress" in q["sql"]]
+        assert len(standing) == 1, standing
 
 
 @pytest.mark.django_db
@@ -1227,5 +1275,5 @@ def test_htmx_reply_query_budget_does_not_grow(
 # counters, the write with its audit entry, notification and translation request, then the thread
 # re-rendered (root, replies, reactions, translations, read marks) and the heading's count (1).
 # The write moves the proposal's activity stamp (core.pagestamp: one UPDATE) so no cached page
-# outlives it.
-HTMX_REPLY_QUERIES = 44
+# outlives it. The participation check is made once, in the view, and handed to the service (was 44).
+HTMX_REPLY_QUERIES = 43

@@ -243,10 +243,10 @@ API_PROPOSAL_LIST = 3
 # comments: the proposal, a page of 50 (with authors), their published translations (one query)
 API_COMMENT_PAGE = 3
 # The new thread alone for htmx (was the page it landed on, 19): proposal; session, user, standing;
-# in one transaction standing again, the client token, insert (in a savepoint: 3), root, audit
-# entry, the proposal's activity stamp (core.pagestamp: one UPDATE); then the thread (root, its
-# replies, own reactions) and the heading's count.
-POST_COMMENT = 18
+# in one transaction the client token, insert (in a savepoint: 3), root, audit entry, the proposal's
+# activity stamp (core.pagestamp: one UPDATE); then the thread (root, its replies, own reactions) and
+# the heading's count. The standing is checked once, in the view, and handed to the service (was 18).
+POST_COMMENT = 17
 # proposal; in one transaction session, user, standing, aggregate rows ensured, own rating (locked),
 # two aggregate updates, the rating, audit entry; then the section: standing, own scores, aggregates.
 # + the proposal's activity stamp moved in the transaction (core.pagestamp: one UPDATE).
