@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.core.management.color import no_style
 from django.db import connection
 from django.db.models import Max, Model
+from django.utils import timezone
 
 BATCH_SIZE = 2000
 
@@ -78,8 +79,18 @@ class Writer:
                 if not (field is pk and field.attname not in first)
             ]
             # Defaults are taken once per batch writer (callable defaults included): rows that
-            # matter set their own timestamps.
-            self._fields = [(field, field.get_default()) for field in fields]
+            # matter set their own timestamps. COPY skips save(), so auto_now(_add) fields left
+            # out get the time of the write, as save() would have given them.
+            now = timezone.now()
+            self._fields = [
+                (
+                    field,
+                    now
+                    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+                    else field.get_default(),
+                )
+                for field in fields
+            ]
         return self._fields
 
     def _copy(self, rows: list[dict]) -> None:

@@ -788,6 +788,7 @@ class _Generator:
                         "next_review_on": date + dt.timedelta(days=180) if number == n else None,
                         "status": MilestoneStatus.PUBLISHED,
                         "created_at": dt.datetime.combine(date, dt.time(12), tzinfo=dt.UTC),
+                        "updated_at": dt.datetime.combine(date, dt.time(12), tzinfo=dt.UTC),
                         "created_by_id": self.moderator_id,
                     }
                 )

@@ -40,6 +40,37 @@ def _tasks_do_not_fail():
     assert not failed, [(result.task.module_path, result.errors[0].traceback) for result in failed]
 
 
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(request):
+    """Each test starts with an empty cache. The database cache's table is not a model's, so the
+    flush after a transactional test (e2e, concurrency) leaves its entries behind; and SQLite gives
+    the next test the same primary keys and activity stamps, so a page cached by an earlier test
+    would be served to a later one. Tests that switch to a memory cache share its store with every
+    earlier test of the process that named the same LOCATION, so those stores are emptied too.
+    Redis is shared by the test workers, so it is left alone (CI runs the suite on the database
+    cache)."""
+    from django.core.cache import caches
+    from django.core.cache.backends import locmem
+    from django.core.cache.backends.redis import RedisCache
+
+    for store in (locmem._caches, locmem._expire_info):
+        for entries in store.values():
+            entries.clear()
+
+    if not (request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames)):
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        for alias in settings.CACHES:
+            if not isinstance(caches[alias], RedisCache):
+                caches[alias].clear()
+    yield
+
+
 @pytest.fixture
 def seeded(db):
     """The real seeded programme, publications and proposals from fixtures/."""
