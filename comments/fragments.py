@@ -115,11 +115,11 @@ def thread_page(*, proposal, amendment, sort: str, page, viewer, variant_: str) 
             },
             TIMEOUT,
         )
-        own = _viewer_state(found.threads, viewer)
+        mine = _viewer_state(found.threads, viewer)
         found.fragment_keys = {
             thread.pk: _thread_key(thread.pk, stamp, sort, variant_)
             for thread in found.threads
-            if thread.pk not in own
+            if thread.pk not in mine
         }
         return found
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -161,6 +162,8 @@ class PageParts:
                     )
                 out.append(f'<p class="comment-placeholder">{why}</p>\n')
             if comment.show_text:
+                if self.reader is None:  # the template tag passes the context's request
+                    raise ImproperlyConfigured("a comment's text is drawn for a request (its reader)")
                 block = self.reader.block(KIND, comment, base=self.page_url, element=f"comment-{pk}")
                 moderator_only = " moderator-only" if comment.is_hidden else ""
                 out.append(

@@ -39,6 +39,9 @@ class ThreadPage:
     root_count: int
     comment_count: int
     comments: list[Comment] = field(default_factory=list)
+    # Set by comments.fragments when the page came through the fragment cache: where to store
+    # the threads drawn now for everyone (None: a page drawn without that cache).
+    fragment_keys: dict[int, str] | None = None
 
     @property
     def has_previous(self) -> bool:

@@ -74,7 +74,9 @@ def comment_report_controls(*, user, refusal, csrf_input: str, slug: str):
         return lambda comment: ""
     url = reverse("moderation:report_comment", kwargs={"slug": slug, "pk": SENTINEL})
     control = ReportControl(kind="comment", item_id=SENTINEL, url=url)
-    html = render_to_string("moderation/_report_control.html", {"control": control, "csrf_token": "<csrf>"})
+    html: str = render_to_string(
+        "moderation/_report_control.html", {"control": control, "csrf_token": "<csrf>"}
+    )
     html = html.replace('<input type="hidden" name="csrfmiddlewaretoken" value="&lt;csrf&gt;">', csrf_input)
     sentinel = str(SENTINEL)
 

@@ -40,7 +40,13 @@ def _tasks_do_not_fail():
     assert not failed, [(result.task.module_path, result.errors[0].traceback) for result in failed]
 
 
-_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+_DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
 
 
 @pytest.fixture(autouse=True)
