@@ -118,13 +118,21 @@ def proposal(programme):
 def _migration_data(request):
     """Put back what migrations create (the Moderator group and its permissions) when a
     transactional test on the same worker has flushed it: pytest-xdist may run regular tests
-    after browser tests, which empty every table when they finish."""
+    after browser tests, which empty every table when they finish. (No test uses
+    ``serialized_rollback``: its flush skips post_migrate, leaving no content types or
+    permissions for the tests that follow on that worker.)"""
     marker = request.node.get_closest_marker("django_db")
     names = request.fixturenames
     if marker is None and "db" not in names and "transactional_db" not in names:
         return
     transactional = "transactional_db" in names or (marker is not None and marker.kwargs.get("transaction"))
     request.getfixturevalue("transactional_db" if transactional else "db")
+    # Django caches content type ids per process. One created inside an earlier test's rolled-back
+    # transaction, or emptied by a transactional test's flush, would leave an id that no longer
+    # exists (an IntegrityError on the next audit row that points at it).
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
     moderator_group()
 
 

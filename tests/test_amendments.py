@@ -865,7 +865,7 @@ needs_postgres = pytest.mark.skipif(
 
 
 @needs_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_double_accept_makes_one_new_version(moderator, ja_proposal):
     amendment = AmendmentFactory(
         proposal=ja_proposal, language="ja", new_text=JA_BODY.replace("強化", "深化")
@@ -895,7 +895,7 @@ def test_concurrent_double_accept_makes_one_new_version(moderator, ja_proposal):
 
 
 @needs_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_accepts_of_two_amendments_make_consecutive_versions(moderator, ja_proposal):
     first = AmendmentFactory(
         proposal=ja_proposal, language="ja", new_text=JA_BODY.replace("若者の", "青年の")
