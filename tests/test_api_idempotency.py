@@ -17,22 +17,10 @@ from tests.test_api_support import (  # noqa: F401 - fixtures
     api_fixture,
     assert_error_body,
     local_cache_fixture,
+    report_body,
     report_key_fixture,
     schema_dict,
 )
-
-
-def body_for(proposal, **overrides) -> dict:
-    return {
-        "proposal": proposal.slug,
-        "stage": "submitted",
-        "jurisdiction": "JP",
-        "date": "2025-06-01",
-        "language": "ja",
-        "title": "国会に提出された",
-        "evidence_url": "https://example.org/diet/123",
-        **overrides,
-    }
 
 
 def post(api, body: dict, key: str | None = None, raw: str | None = None):
@@ -53,9 +41,9 @@ def reporter(api, report_key):
 
 def test_the_same_key_and_request_replay_the_first_answer(reporter, proposal):
     key = str(uuid.uuid4())
-    first = post(reporter, body_for(proposal), key)
+    first = post(reporter, report_body(proposal), key)
     # The same JSON written differently (key order, spacing) is the same request.
-    again = post(reporter, None, key, raw=json.dumps(dict(reversed(body_for(proposal).items())), indent=2))
+    again = post(reporter, None, key, raw=json.dumps(dict(reversed(report_body(proposal).items())), indent=2))
 
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
@@ -66,9 +54,9 @@ def test_the_same_key_and_request_replay_the_first_answer(reporter, proposal):
 
 def test_the_same_key_with_another_request_is_a_409_and_writes_nothing(reporter, proposal):
     key = "order-2025-06-01"
-    assert post(reporter, body_for(proposal), key).status_code == 201
+    assert post(reporter, report_body(proposal), key).status_code == 201
 
-    response = post(reporter, body_for(proposal, title="別の題名"), key)
+    response = post(reporter, report_body(proposal, title="別の題名"), key)
 
     assert response.status_code == 409
     assert assert_error_body(response)["code"] == "idempotency_key_reused"
@@ -78,21 +66,21 @@ def test_the_same_key_with_another_request_is_a_409_and_writes_nothing(reporter,
 def test_keys_belong_to_the_institution(api, report_key, proposal):
     key = str(uuid.uuid4())
     api.key = report_key.key
-    first = post(api, body_for(proposal), key)
+    first = post(api, report_body(proposal), key)
     # Another key of the same institution replays it...
     api.key = InstitutionAPIKeyFactory(institution=report_key.institution, scopes=["report"]).key
-    assert post(api, body_for(proposal), key).json() == first.json()
+    assert post(api, report_body(proposal), key).json() == first.json()
     # ...another institution's key is a key of its own.
     api.key = InstitutionAPIKeyFactory(scopes=["report"]).key
-    assert post(api, body_for(proposal), key).status_code == 201
+    assert post(api, report_body(proposal), key).status_code == 201
     assert Milestone.objects.count() == 2
 
 
 def test_an_error_is_not_stored_so_the_corrected_request_may_reuse_the_key(reporter, proposal):
     key = str(uuid.uuid4())
-    assert post(reporter, body_for(proposal, stage="finished"), key).status_code == 400
+    assert post(reporter, report_body(proposal, stage="finished"), key).status_code == 400
 
-    assert post(reporter, body_for(proposal), key).status_code == 201
+    assert post(reporter, report_body(proposal), key).status_code == 201
     assert Milestone.objects.count() == 1
 
 
@@ -100,10 +88,10 @@ def test_a_key_is_forgotten_after_the_retention_period(reporter, proposal):
     from api.idempotency import RETENTION
 
     key = str(uuid.uuid4())
-    assert post(reporter, body_for(proposal), key).status_code == 201
+    assert post(reporter, report_body(proposal), key).status_code == 201
     IdempotencyRecord.objects.update(created_at=dt.datetime.now(dt.UTC) - RETENTION - dt.timedelta(minutes=1))
 
-    response = post(reporter, body_for(proposal, title="次の報告"), key)
+    response = post(reporter, report_body(proposal, title="次の報告"), key)
 
     assert response.status_code == 201
     assert Milestone.objects.count() == 2
@@ -113,7 +101,7 @@ def test_a_key_is_forgotten_after_the_retention_period(reporter, proposal):
 
 @pytest.mark.parametrize("key", ["", "has space", "x" * 256, "키"])
 def test_an_unusable_key_is_a_400_naming_the_header(reporter, proposal, key):
-    response = post(reporter, body_for(proposal), key)
+    response = post(reporter, report_body(proposal), key)
     assert response.status_code == 400
     assert "Idempotency-Key" in assert_error_body(response)["fields"]
     assert not Milestone.objects.exists()
@@ -121,8 +109,8 @@ def test_an_unusable_key_is_a_400_naming_the_header(reporter, proposal, key):
 
 def test_the_same_client_token_and_request_replay_the_first_answer(reporter, proposal):
     token = str(uuid.uuid4())
-    first = post(reporter, body_for(proposal, client_token=token))
-    again = post(reporter, body_for(proposal, client_token=token))
+    first = post(reporter, report_body(proposal, client_token=token))
+    again = post(reporter, report_body(proposal, client_token=token))
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
     assert Milestone.objects.count() == 1
@@ -130,9 +118,9 @@ def test_the_same_client_token_and_request_replay_the_first_answer(reporter, pro
 
 def test_a_client_token_reused_for_another_request_is_a_409(reporter, proposal):
     token = str(uuid.uuid4())
-    assert post(reporter, body_for(proposal, client_token=token)).status_code == 201
+    assert post(reporter, report_body(proposal, client_token=token)).status_code == 201
 
-    response = post(reporter, body_for(proposal, client_token=token, title="別の題名"))
+    response = post(reporter, report_body(proposal, client_token=token, title="別の題名"))
 
     assert response.status_code == 409
     assert assert_error_body(response)["code"] == "idempotency_key_reused"
@@ -141,10 +129,10 @@ def test_a_client_token_reused_for_another_request_is_a_409(reporter, proposal):
 
 def test_an_old_client_token_still_returns_the_first_report(reporter, proposal):
     token = str(uuid.uuid4())
-    first = post(reporter, body_for(proposal, client_token=token))
+    first = post(reporter, report_body(proposal, client_token=token))
     IdempotencyRecord.objects.all().delete()  # past the retention period
 
-    again = post(reporter, body_for(proposal, client_token=token))
+    again = post(reporter, report_body(proposal, client_token=token))
 
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"] and again["Idempotent-Replayed"] == "true"
@@ -204,20 +192,21 @@ def test_the_key_costs_a_fixed_number_of_queries(reporter, proposal, earlier):
     from django.test.utils import CaptureQueriesContext
 
     for i in range(earlier):
-        post(reporter, body_for(proposal, title=f"Earlier {i}"), f"earlier-{i}")
+        post(reporter, report_body(proposal, title=f"Earlier {i}"), f"earlier-{i}")
     # The key's first use is remembered (authentication): measure from the second.
-    post(reporter, body_for(proposal, title="Warm-up"))
+    post(reporter, report_body(proposal, title="Warm-up"))
 
     def queries(body, key=None) -> int:
         with CaptureQueriesContext(connection) as captured:
             assert post(reporter, body, key).status_code == 201
         return len(captured)
 
-    plain = queries(body_for(proposal, title="Plain"))
-    keyed = queries(body_for(proposal, title="Keyed"), "budget-key")
+    plain = queries(report_body(proposal, title="Plain"))
+    keyed = queries(report_body(proposal, title="Keyed"), "budget-key")
     with CaptureQueriesContext(connection) as replay:
         assert (
-            post(reporter, body_for(proposal, title="Keyed"), "budget-key")["Idempotent-Replayed"] == "true"
+            post(reporter, report_body(proposal, title="Keyed"), "budget-key")["Idempotent-Replayed"]
+            == "true"
         )
 
     # The key adds: the lookup, forgetting the institution's expired keys, the insert, and the
@@ -232,8 +221,8 @@ def test_the_daily_purge_forgets_every_institutions_expired_keys(reporter, propo
 
     from api.idempotency import RETENTION
 
-    assert post(reporter, body_for(proposal), "old-key").status_code == 201
-    assert post(reporter, body_for(proposal, title="新しい"), "fresh-key").status_code == 201
+    assert post(reporter, report_body(proposal), "old-key").status_code == 201
+    assert post(reporter, report_body(proposal, title="新しい"), "fresh-key").status_code == 201
     IdempotencyRecord.objects.filter(key="key:old-key").update(
         created_at=dt.datetime.now(dt.UTC) - RETENTION - dt.timedelta(seconds=1)
     )

@@ -17,6 +17,7 @@ from tests.test_api_support import (  # noqa: F401 - fixtures
     api_fixture,
     assert_error_body,
     local_cache_fixture,
+    report_body,
     report_key_fixture,
 )
 
@@ -32,18 +33,7 @@ def post(api, body: dict):
 
 
 def body_for(target, /, **overrides) -> dict:
-    body = {
-        "proposal": target.slug,
-        "stage": "submitted",
-        "jurisdiction": "JP",
-        "date": "2025-06-01",
-        "language": "ja",
-        "title": "国会に提出された",
-        "description": "委員会で審議中。",
-        "evidence_url": "https://example.org/diet/123",
-    }
-    body.update(overrides)
-    return {key: value for key, value in body.items() if value is not None}
+    return report_body(target, **{"description": "委員会で審議中。", **overrides})
 
 
 def test_a_report_in_one_language_becomes_a_pending_milestone(reporter, proposal, report_key):

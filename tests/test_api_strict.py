@@ -15,21 +15,9 @@ from tests.test_api_support import (  # noqa: F401 - fixtures
     local_cache_fixture,
     read_key_fixture,
     reader_fixture,
+    report_body,
     report_key_fixture,
 )
-
-
-def report(proposal, **extra) -> dict:
-    return {
-        "proposal": proposal.slug,
-        "stage": "submitted",
-        "jurisdiction": "JP",
-        "date": "2025-06-01",
-        "language": "ja",
-        "title": "国会に提出された",
-        "evidence_url": "https://example.org/diet/123",
-        **extra,
-    }
 
 
 def test_unknown_fields_in_a_report_are_named_and_nothing_is_saved(api, report_key, proposal):
@@ -37,7 +25,7 @@ def test_unknown_fields_in_a_report_are_named_and_nothing_is_saved(api, report_k
 
     response = api.post(
         f"{API}reports/",
-        data=json.dumps(report(proposal, evidence_ulr="https://typo.example", priority="high")),
+        data=json.dumps(report_body(proposal, evidence_ulr="https://typo.example", priority="high")),
         content_type="application/json",
     )
 
@@ -57,7 +45,7 @@ def test_unknown_fields_inside_translations_are_named_too(api, report_key, propo
         data=json.dumps(
             {
                 k: v
-                for k, v in report(proposal, translations=translations).items()
+                for k, v in report_body(proposal, translations=translations).items()
                 if k not in ("language", "title")
             }
         ),

@@ -42,6 +42,22 @@ def openapi() -> OpenAPI:
     return OpenAPI.from_dict(schema_dict(), config=config)
 
 
+def report_body(target, /, **overrides) -> dict:
+    """A valid progress report for POST /reports/ on ``target``; an override of None leaves the
+    field out."""
+    body = {
+        "proposal": target.slug,
+        "stage": "submitted",
+        "jurisdiction": "JP",
+        "date": "2025-06-01",
+        "language": "ja",
+        "title": "国会に提出された",
+        "evidence_url": "https://example.org/diet/123",
+        **overrides,
+    }
+    return {key: value for key, value in body.items() if value is not None}
+
+
 def assert_error_body(response) -> dict:
     """Every error is JSON: {"error": {"code", "message", "fields"}}."""
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
