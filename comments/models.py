@@ -138,6 +138,11 @@ class Comment(models.Model):
             models.Index(fields=["proposal", "ground_label", "-bridging_score"], name="comments_ground_idx"),
         ]
 
+    # Not stored: True on the instance ``comments.services.comment_create`` has just inserted (not
+    # on one it found for a resubmitted client token). It has no replies and no reactions yet, so
+    # the view draws it as it is instead of reading it back (``selectors.new_thread``).
+    just_posted = False
+
     def __str__(self) -> str:
         return f"#{self.pk} {self.body[:60]}"
 

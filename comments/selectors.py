@@ -129,6 +129,15 @@ def single_thread(*, root: Comment, viewer) -> Comment:
     return threads[0]
 
 
+def new_thread(*, root: Comment) -> Comment:
+    """A root comment just posted (``root.just_posted``), as ``single_thread`` would read it back:
+    no replies and no reactions yet, so no query."""
+    assert root.just_posted and root.depth == 0, "only a root comment just inserted"
+    root.children = []
+    root.viewer_reaction = ""
+    return root
+
+
 def root_page_number(*, root: Comment, sort: str) -> int:
     """The page on which ``root`` appears under ``sort`` (one count query)."""
     sort = normalise_sort(sort)

@@ -160,6 +160,7 @@ def comment_create(
         if not created:
             # The same form was submitted twice at the same moment: the other request won.
             return comment
+        comment.just_posted = True
         if parent is None:
             comment.root_id = comment.pk
             Comment.objects.filter(pk=comment.pk).update(root_id=comment.pk)

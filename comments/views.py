@@ -272,8 +272,11 @@ def _new_thread(request, section: Section, comment, message):
     otherwise (on any page: the user sees what they posted at once; a reload shows it where its
     sort puts it). Out of band: the count, a fresh form, and the empty-list message gone."""
     sort = _shown_sort(request, section.sort)
+    # Drawn from the comment just written (a resubmitted form's comment is read back: it may have
+    # replies and reactions by now).
+    thread = selectors.new_thread(root=comment) if comment.just_posted else None
     response = _thread_response(
-        request, section, comment.root_id, template="comments/_thread_new.html", fresh=True
+        request, section, comment.root_id, template="comments/_thread_new.html", fresh=True, thread=thread
     )
     response["HX-Retarget"] = "#threads"
     response["HX-Reswap"] = swap_for(sort)
@@ -289,12 +292,19 @@ def _shown_sort(request, posted: str) -> str:
 
 
 def _thread_response(
-    request, section: Section, root_id: int, *, template="comments/_thread_update.html", fresh=False
+    request,
+    section: Section,
+    root_id: int,
+    *,
+    template="comments/_thread_update.html",
+    fresh=False,
+    thread: Comment | None = None,
 ):
-    """The thread re-rendered, with the discussion's comment count out of band (a reply or a
-    deletion changes it; the heading is outside the thread)."""
-    root = get_object_or_404(Comment.objects.select_related("author"), pk=root_id)
-    thread = selectors.single_thread(root=root, viewer=request.user)
+    """The thread re-rendered (read back unless ``thread`` is given), with the discussion's comment
+    count out of band (a reply or a deletion changes it; the heading is outside the thread)."""
+    if thread is None:
+        root = get_object_or_404(Comment.objects.select_related("author"), pk=root_id)
+        thread = selectors.single_thread(root=root, viewer=request.user)
     comments = selectors.flatten(thread)
     decorate(section, comments, request.user)
     read(request, comments)

@@ -866,6 +866,49 @@ def test_htmx_post_returns_the_new_thread_alone_with_the_count_and_a_fresh_form(
     assert response["HX-Reswap"] == "beforeend"
 
 
+def thread_html(body: str, root_pk: int) -> str:
+    """The HTML of thread ``root_pk`` in ``body`` (up to the end of its list item), CSRF tokens
+    (masked afresh for every response) made equal."""
+    start = body.index(f'<div class="thread" id="thread-{root_pk}">')
+    end = body.index("</li>", start)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "csrf", body[start:end]).rstrip()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["ko", "ja"])
+def test_htmx_new_thread_is_drawn_as_the_page_draws_it(client, proposal, member, other_member, lang):
+    # Drawn from the comment just written, not read back: it must be the very HTML the list shows.
+    CommentFactory(proposal=proposal, author=other_member)
+    login(client, member)
+
+    response = client.post(
+        list_url(proposal, lang),
+        {"body": "Drawn <b>once</b> http://example.org", "language": "ko", "stance": "for"},
+        **HTMX,
+    )
+
+    new = Comment.objects.get(body__startswith="Drawn")
+    listed = client.get(list_url(proposal, lang), **HTMX)
+    assert thread_html(html(response), new.pk) == thread_html(html(listed), new.pk)
+
+
+@pytest.mark.django_db
+def test_htmx_resubmitted_comment_answers_its_thread_as_it_is_now(client, proposal, member, other_member):
+    # A double submit (the same client token) gets the first comment back, with what happened to
+    # it since: here a reply.
+    login(client, member)
+    token = str(uuid.uuid4())
+    post_comment(client, proposal, "Once", headers=HTMX, client_token=token)
+    first = Comment.objects.get(body="Once")
+    CommentFactory(parent=first, author=other_member, body="A reply in between")
+
+    again = post_comment(client, proposal, "Once", headers=HTMX, client_token=token)
+
+    assert again.status_code == 200
+    assert Comment.objects.filter(body="Once").count() == 1
+    assert "A reply in between" in thread_html(html(again), first.pk)
+
+
 @pytest.mark.django_db
 def test_htmx_new_thread_goes_first_under_newest_first_as_the_address_bar_says(client, proposal, member):
     login(client, member)

@@ -244,9 +244,10 @@ API_PROPOSAL_LIST = 3
 API_COMMENT_PAGE = 3
 # The new thread alone for htmx (was the page it landed on, 19): proposal; session, user, standing;
 # in one transaction the client token, insert (in a savepoint: 3), root, audit entry, the proposal's
-# activity stamp (core.pagestamp: one UPDATE); then the thread (root, its replies, own reactions) and
-# the heading's count. The standing is checked once, in the view, and handed to the service (was 18).
-POST_COMMENT = 17
+# activity stamp (core.pagestamp: one UPDATE); then the heading's count. The standing is checked
+# once, in the view, and handed to the service (was 18). The thread is drawn from the comment just
+# written, which has no replies and no reactions yet (was 17: root, replies, own reactions read back).
+POST_COMMENT = 14
 # proposal; in one transaction session, user, standing, aggregate rows ensured, own rating (locked),
 # two aggregate updates, the rating, audit entry; then the section: standing, own scores, aggregates.
 # + the proposal's activity stamp moved in the transaction (core.pagestamp: one UPDATE).
