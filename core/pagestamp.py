@@ -14,7 +14,11 @@ does not call this module, and, write by write, when the next page view does not
 """
 
 from django.apps import apps
-from django.db.models import F, Subquery
+from django.db import connections, transaction
+from django.db.models import F, QuerySet, Subquery
+from django.db.models.sql import UpdateQuery
+
+from . import stampmirror
 
 # Writes that change what the proposal page shows (dotted path -> what changes).
 PAGE_WRITES: dict[str, str] = {
@@ -123,20 +127,52 @@ def touch(*proposal_ids: int | None, **also) -> None:
     sets ``also`` (e.g. a counter the same write moves: ``comment_count=F("comment_count") + 1``)."""
     ids = sorted({pk for pk in proposal_ids if pk is not None})
     if ids:
-        _proposals().filter(pk__in=ids).update(activity_stamp=F("activity_stamp") + 1, **also)
+        _move(_proposals().filter(pk__in=ids), also)
 
 
 def touch_row(model_label: str, pk: int) -> None:
     """Move the stamp of the proposal a row of ``model_label`` (with a ``proposal`` foreign key)
     belongs to, without loading the row: one UPDATE with a subquery."""
     rows = apps.get_model(model_label)._default_manager.filter(pk=pk).values("proposal_id")[:1]
-    _proposals().filter(pk=Subquery(rows)).update(activity_stamp=F("activity_stamp") + 1)
+    _move(_proposals().filter(pk=Subquery(rows)), {})
 
 
 def touch_everything() -> None:
     """Move every proposal's stamp: for changes to a person shown on any page (name, suspension,
     erasure). Rare, and one UPDATE over a few hundred rows."""
-    _proposals().update(activity_stamp=F("activity_stamp") + 1)
+    _move(_proposals().all(), {})
+
+
+def _move(proposals: QuerySet, also: dict) -> None:
+    """The UPDATE; with the stamps mirrored in Redis (``core.stampmirror``) the same UPDATE
+    returns the new stamps, which the mirror is told of inside the transaction and set to after
+    the commit."""
+    values = {"activity_stamp": F("activity_stamp") + 1, **also}
+    if not stampmirror.enabled():
+        proposals.update(**values)
+        return
+    with transaction.atomic(using=proposals.db, savepoint=False):
+        stampmirror.hold(_update_returning(proposals, values))
+
+
+def _update_returning(proposals: QuerySet, values: dict) -> list[tuple[int, int, str]]:
+    """``proposals.update(**values)`` as one ``UPDATE ... RETURNING pk, activity_stamp, slug``
+    (PostgreSQL, SQLite >= 3.35): the stamps this transaction wrote, under its row locks."""
+    query = proposals.query.chain(UpdateQuery)
+    assert isinstance(query, UpdateQuery)
+    query.add_update_values(values)
+    compiler = query.get_compiler(proposals.db)
+    compiler.pre_sql_setup()
+    sql, params = compiler.as_sql()
+    if not sql:
+        return []
+    connection = connections[proposals.db]
+    meta = proposals.model._meta
+    columns = [meta.pk.column, meta.get_field("activity_stamp").column, meta.get_field("slug").column]
+    returning = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {returning}", params)
+        return [(int(pk), int(stamp), slug) for pk, stamp, slug in cursor.fetchall()]
 
 
 def stamp_of(proposal_id: int) -> int:

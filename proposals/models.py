@@ -6,6 +6,8 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
+from core import pagestamp
+
 
 class PolicyArea(models.TextChoices):
     SECURITY = "security", _("Security")
@@ -175,9 +177,7 @@ class Proposal(models.Model):
                 if not field.primary_key and field.name not in self.KEPT_BY_SERVICES
             ]
             super().save(*args, **kwargs)
-            type(self)._default_manager.filter(pk=self.pk).update(
-                activity_stamp=models.F("activity_stamp") + 1
-            )
+            pagestamp.touch(self.pk)
             return
         super().save(*args, **kwargs)
 

@@ -77,6 +77,42 @@ def _empty_cache(request):
     yield
 
 
+TEST_REDIS_URL = "redis://127.0.0.1:6379/11"
+
+
+@pytest.fixture
+def redis_cache(settings, monkeypatch):
+    """Redis as the shared cache, as in production and ``make bench`` (skipped without Redis at
+    127.0.0.1:6379; CI has none), under a key prefix of this test's own: the test workers share the
+    database number, so clearing the cache deletes this test's keys only, and they go at the end."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    import uuid
+
+    from django.core.cache.backends.redis import RedisCache
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+
+    def clear_prefix(self=None):
+        for key in client.scan_iter(f"{prefix}:*", count=1000):
+            client.delete(key)
+
+    monkeypatch.setattr(RedisCache, "clear", clear_prefix)
+    yield client
+    clear_prefix()
+
+
 @pytest.fixture
 def seeded(db):
     """The real seeded programme, publications and proposals from fixtures/."""

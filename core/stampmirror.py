@@ -1,0 +1,201 @@
+"""The proposals' activity stamps mirrored in Redis, so that a visitor's cached page costs no query.
+
+Only when the shared cache is Redis (``RedisCache``): with a per-process cache a mirror written by
+one worker would be unseen, hence stale, in the others; then the stamp is read from the database.
+
+The database stays the truth (``core.pagestamp``): a writer moves the stamp inside its transaction,
+under the row's lock. The mirror must never show a stamp older than one committed *and answered*
+(the writer's response comes after its ``on_commit`` hooks). Per proposal, Redis holds
+
+- ``pagestamp:<pk>``: a hash ``s`` (the stamp) and ``slug`` (a renamed proposal, an admin's full
+  save, moves the stamp, and the hash takes the new slug);
+- ``pagestamp:<pk>:w``: the writers in flight, a sorted set of tokens scored by a deadline;
+- ``pagestamp:slug:<slug>``: the proposal's pk (checked against the hash's ``slug``).
+
+A write: (1) moves the stamp in the database (``UPDATE ... RETURNING``), (2) still inside its
+transaction, adds its token to ``:w`` (``hold``: if Redis cannot be reached the write fails and
+rolls back, so no commit ever goes unannounced), (3) after the commit (``transaction.on_commit``),
+sets ``s`` if greater and removes its token (``release``). While any token is there, readers read
+the database and do not fill the mirror. If (3) fails (Redis down at that moment), the token stays,
+so readers keep reading the database; when its deadline passes (``HOLD_SECONDS``), the first reader
+drops ``s`` with it, and the mirror is filled again from a database read made after that. A write
+rolled back leaves its token the same way: a minute of database reads, never a wrong stamp.
+
+A reader that found nothing usable reads the database and then fills the mirror, only upwards
+(set if greater), only when no writer is in flight, and only if its database read began less than
+``FILL_WITHIN`` seconds ago (so a reader stalled across a token's expiry cannot bring back an old
+stamp). Every update of ``s`` is "if greater": two writers' hooks arriving out of order, or a reader
+filling from an old read, can never move it down.
+
+What is assumed, and where it would break: a writer commits within ``HOLD_SECONDS -
+FILL_WITHIN`` of moving the stamp (a longer transaction whose hook also failed could leave an old
+stamp after its token expired), and Redis does not evict a token it was just given (the tokens
+carry no TTL of their own beyond the deadline in their score; use ``noeviction`` or ``volatile-*``
+eviction for the cache, as the keys here have no TTL). A proposal with a version is never
+deleted (``ProposalVersion.proposal`` protects it), so a mirrored stamp never outlives its row.
+"""
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+
+log = logging.getLogger(__name__)
+
+HOLD_SECONDS = 60
+FILL_WITHIN = 2.0
+
+# Drop writers whose deadline passed; such a writer's outcome is unknown, so forget the stamp.
+_PRUNE = """
+local function prune(h, w)
+  if redis.call('EXISTS', w) == 0 then return 0 end
+  local now = redis.call('TIME')
+  local expired = redis.call('ZREMRANGEBYSCORE', w, '-inf', tonumber(now[1]) + tonumber(now[2]) / 1e6)
+  if expired > 0 then redis.call('HDEL', h, 's') end
+  return redis.call('ZCARD', w)
+end
+"""
+
+# KEYS: slug key; ARGV: hash key prefix, slug. -> {pk, stamp} or nil
+_READ = (
+    _PRUNE
+    + """
+local pk = redis.call('GET', KEYS[1])
+if not pk then return false end
+local h = ARGV[1] .. pk
+if prune(h, h .. ':w') > 0 then return false end
+local v = redis.call('HMGET', h, 's', 'slug')
+if (not v[1]) or v[2] ~= ARGV[2] then return false end
+return {pk, v[1]}
+"""
+)
+
+# KEYS: slug key, hash, writers; ARGV: pk, stamp, slug. -> 1 if filled
+_FILL = (
+    _PRUNE
+    + """
+if prune(KEYS[2], KEYS[3]) > 0 then return 0 end
+local s = redis.call('HGET', KEYS[2], 's')
+if (not s) or tonumber(s) < tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[2], 's', ARGV[2], 'slug', ARGV[3])
+elseif tonumber(s) > tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+"""
+)
+
+# KEYS: hash, writers; ARGV: token, stamp, slug. Only a writer whose token is still there may set
+# the stamp: one whose token expired was already given up on (its stamp was forgotten).
+_RELEASE = """
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return 0 end
+local s = redis.call('HGET', KEYS[1], 's')
+if (not s) or tonumber(s) < tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 's', ARGV[2], 'slug', ARGV[3])
+end
+return 1
+"""
+
+
+def _backend() -> RedisCache | None:
+    backend = caches["default"]
+    return backend if isinstance(backend, RedisCache) else None
+
+
+def enabled() -> bool:
+    """Whether stamps are mirrored: the shared cache is Redis."""
+    return _backend() is not None
+
+
+def _client_and_keys(backend: RedisCache):
+    prefix = backend.make_and_validate_key("pagestamp:")
+    client = backend._cache.get_client(prefix, write=True)  # type: ignore[attr-defined]
+    return client, prefix
+
+
+def _script(client, source: str):
+    scripts = getattr(client, "_pagestamp_scripts", None)
+    if scripts is None:
+        scripts = {}
+        client._pagestamp_scripts = scripts
+    if source not in scripts:
+        scripts[source] = client.register_script(source)
+    return scripts[source]
+
+
+def read(slug: str) -> tuple[int, int] | None:
+    """``(pk, stamp)`` from the mirror (one round trip), or None: not mirrored, a writer in
+    flight, or Redis unreachable (then the caller reads the database)."""
+    backend = _backend()
+    if backend is None:
+        return None
+    try:
+        client, prefix = _client_and_keys(backend)
+        found = _script(client, _READ)(keys=[f"{prefix}slug:{slug}"], args=[prefix, slug])
+    except Exception:  # the database is the fallback: a Redis error must not fail a page
+        log.warning("stamp mirror unreadable; reading the database", exc_info=True)
+        return None
+    if not found:
+        return None
+    return int(found[0]), int(found[1])
+
+
+def fill(slug: str, pk: int, stamp: int, read_at: float) -> None:
+    """Mirror what a database read (begun at ``read_at``, ``time.monotonic()``) found, upwards only."""
+    backend = _backend()
+    if backend is None or time.monotonic() - read_at > FILL_WITHIN:
+        return
+    try:
+        client, prefix = _client_and_keys(backend)
+        _script(client, _FILL)(
+            keys=[f"{prefix}slug:{slug}", f"{prefix}{pk}", f"{prefix}{pk}:w"], args=[pk, stamp, slug]
+        )
+    except Exception:
+        log.warning("stamp mirror not filled", exc_info=True)
+
+
+def hold(rows: Iterable[tuple[int, int, str]]) -> None:
+    """Inside the writer's transaction, after the stamps moved: announce the write (its token in
+    each proposal's ``:w``) and have ``release`` run after the commit. Raises if Redis cannot be
+    reached, which rolls the write back: a commit the mirror would not hear of could be stale."""
+    from django.db import transaction
+
+    rows = list(rows)
+    backend = _backend()
+    if backend is None or not rows:
+        return
+    client, prefix = _client_and_keys(backend)
+    token = uuid.uuid4().hex
+    deadline = time.time() + HOLD_SECONDS
+    pipe = client.pipeline(transaction=False)
+    for pk, _stamp, _slug in rows:
+        pipe.zadd(f"{prefix}{pk}:w", {token: deadline})
+    pipe.execute()
+    transaction.on_commit(lambda: release(rows, token))
+
+
+def release(rows: list[tuple[int, int, str]], token: str) -> None:
+    """After the commit: each stamp set if greater, the token removed. A failure is logged and
+    otherwise harmless: the token stays, readers read the database until it expires."""
+    backend = _backend()
+    if backend is None:
+        return
+    try:
+        client, prefix = _client_and_keys(backend)
+        script = _script(client, _RELEASE)
+        pipe = client.pipeline(transaction=False)
+        for pk, stamp, slug in rows:
+            script(keys=[f"{prefix}{pk}", f"{prefix}{pk}:w"], args=[token, stamp, slug], client=pipe)
+        pipe.execute()
+    except Exception:
+        log.error(
+            "stamp mirror not updated after a commit (proposals %s): their pages are read from the "
+            "database until the write's token expires (%d s)",
+            [pk for pk, _stamp, _slug in rows],
+            HOLD_SECONDS,
+            exc_info=True,
+        )

@@ -1,0 +1,243 @@
+"""The activity stamps mirrored in Redis (core.stampmirror): a visitor's cached proposal page costs
+no query, and is still never stale.
+
+These tests run the real Redis code (127.0.0.1:6379, db 11, a key prefix of their own; skipped
+without Redis, as CI has none) with real commits (``transactional_db``), so that the writers'
+``on_commit`` hooks run as in production. The invalidation tests of tests/test_page_cache.py run
+here a second time with the mirror on: view, write, view, anonymous and logged in, Korean and
+Japanese.
+"""
+
+from unittest import mock
+
+import pytest
+from django.core.cache import caches
+from django.db import transaction
+
+from comments import services as comment_services
+from core import pagestamp, stampmirror
+from tests import test_page_cache as shared
+from tests.factories import CommentFactory, ProposalFactory
+
+# Collected here again, with the mirror on.
+people = shared.people
+viewer = shared.viewer
+test_a_deletion_shows = shared.test_a_deletion_shows
+test_a_new_comment_shows = shared.test_a_new_comment_shows
+test_a_new_display_name_shows = shared.test_a_new_display_name_shows
+test_a_published_translation_shows = shared.test_a_published_translation_shows
+test_a_rating_shows = shared.test_a_rating_shows
+test_a_reaction_shows = shared.test_a_reaction_shows
+test_a_suspended_participants_controls_disappear_at_once = (
+    shared.test_a_suspended_participants_controls_disappear_at_once
+)
+test_an_amendment_and_its_decision_show = shared.test_an_amendment_and_its_decision_show
+test_an_edit_shows = shared.test_an_edit_shows
+test_hidden_content_leaves_the_page_at_once_and_comes_back_on_restore = (
+    shared.test_hidden_content_leaves_the_page_at_once_and_comes_back_on_restore
+)
+
+
+@pytest.fixture(autouse=True)
+def mirrored(redis_cache, transactional_db):
+    """Redis as the cache, so the stamps are mirrored (tests/conftest.py: redis_cache)."""
+    assert stampmirror.enabled()
+
+
+def url(proposal, language="ko"):
+    return f"/{language}/proposals/{proposal.slug}/"
+
+
+def mirrored_stamp(proposal) -> int | None:
+    found = stampmirror.read(proposal.slug)
+    return None if found is None else found[1]
+
+
+def test_a_cached_page_costs_no_query(client, proposal, django_assert_num_queries):
+    CommentFactory(proposal=proposal, body="Words from the cache")
+    client.get(url(proposal))  # a miss: the stamp read from the database, the mirror filled
+    assert mirrored_stamp(proposal) == pagestamp.stamp_of(proposal.pk)
+    with django_assert_num_queries(0):
+        response = client.get(url(proposal))
+    assert response.status_code == 200
+    assert "Words from the cache" in response.content.decode()
+
+
+def test_without_redis_the_stamp_comes_from_the_database(
+    client, proposal, settings, django_assert_num_queries
+):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "m"}
+    }
+    assert not stampmirror.enabled()
+    client.get(url(proposal))
+    with django_assert_num_queries(1):  # the stamp: a per-process cache would not see other workers' writes
+        client.get(url(proposal))
+
+
+@pytest.mark.parametrize("language", ["ko", "ja"])
+def test_a_write_moves_the_mirror_before_its_response(client, proposal, people, language):
+    client.get(url(proposal, language))
+    client.get(url(proposal, language))
+    before = mirrored_stamp(proposal)
+    response = client.post(
+        f"/{language}/proposals/{proposal.slug}/comments/",
+        {"body": "Posted through the page", "language": language, "stance": "for"},
+    )
+    assert response.status_code == 403  # a visitor may not write
+    client.force_login(people["author"])
+    response = client.post(
+        f"/{language}/proposals/{proposal.slug}/comments/",
+        {"body": "Posted through the page", "language": language, "stance": "for"},
+    )
+    assert response.status_code in (200, 302)
+    assert mirrored_stamp(proposal) == pagestamp.stamp_of(proposal.pk) > before
+    client.logout()
+    assert "Posted through the page" in client.get(url(proposal, language)).content.decode()
+
+
+def comment(proposal, people, body):
+    return comment_services.comment_create(
+        author=people["author"], proposal=proposal, body=body, language="ko"
+    )
+
+
+@pytest.mark.parametrize("language", ["ko", "ja"])
+def test_hooks_arriving_out_of_order_never_move_the_mirror_back(client, proposal, people, language):
+    client.get(url(proposal, language))
+    hooks = []
+    with mock.patch.object(transaction, "on_commit", side_effect=lambda hook, *a, **k: hooks.append(hook)):
+        comment(proposal, people, "The first writer")
+        comment(proposal, people, "The second writer")
+    newest = pagestamp.stamp_of(proposal.pk)
+    # Both committed, neither hook has run: writers in flight, the page is read from the database.
+    assert stampmirror.read(proposal.slug) is None
+    page = client.get(url(proposal, language)).content.decode()
+    assert "The first writer" in page and "The second writer" in page
+    hooks[1]()  # the second writer's hook first
+    assert stampmirror.read(proposal.slug) is None  # the first is still in flight
+    hooks[0]()
+    assert mirrored_stamp(proposal) == newest
+    page = client.get(url(proposal, language)).content.decode()
+    assert "The first writer" in page and "The second writer" in page
+
+
+def test_a_reader_filling_from_an_old_read_never_moves_the_mirror_back(client, proposal, people):
+    import time
+
+    old = pagestamp.stamp_of(proposal.pk)
+    read_at = time.monotonic()  # a reader reads the old stamp, then stalls
+    comment(proposal, people, "Written while a reader stalled")
+    newest = pagestamp.stamp_of(proposal.pk)
+    assert mirrored_stamp(proposal) is None  # no reader filled it yet: the slug is unknown
+    client.get(url(proposal))  # a reader fills it from the database
+    assert mirrored_stamp(proposal) == newest
+    stampmirror.fill(proposal.slug, proposal.pk, old, read_at)  # the stalled reader arrives
+    assert mirrored_stamp(proposal) == newest
+    assert "Written while a reader stalled" in client.get(url(proposal)).content.decode()
+
+
+def test_a_reader_stalled_too_long_does_not_fill(proposal):
+    with mock.patch("core.stampmirror.time.monotonic", side_effect=[1000.0 + stampmirror.FILL_WITHIN + 1]):
+        stampmirror.fill(proposal.slug, proposal.pk, 0, 1000.0)
+    assert stampmirror.read(proposal.slug) is None
+
+
+def failing_pipeline():
+    import redis
+
+    return mock.patch("redis.client.Pipeline.execute", side_effect=redis.ConnectionError("Redis is down"))
+
+
+def expire_tokens(proposal) -> None:
+    """As if the deadline of every writer in flight on ``proposal`` had passed."""
+    client, prefix = stampmirror._client_and_keys(caches["default"])
+    key = f"{prefix}{proposal.pk}:w"
+    for token in client.zrange(key, 0, -1):
+        client.zadd(key, {token: 0})
+
+
+@pytest.mark.parametrize("language", ["ko", "ja"])
+def test_when_the_hook_after_the_commit_fails_the_page_is_read_from_the_database(
+    client, proposal, people, language
+):
+    client.get(url(proposal, language))
+    client.get(url(proposal, language))
+    hooks = []
+    with mock.patch.object(transaction, "on_commit", side_effect=lambda hook, *a, **k: hooks.append(hook)):
+        comment(proposal, people, "Committed, hook failed")
+    with failing_pipeline():
+        hooks[0]()  # logged, not raised: the write has committed
+    # The writer's token stays: readers go to the database, never to the old stamp.
+    assert stampmirror.read(proposal.slug) is None
+    assert "Committed, hook failed" in client.get(url(proposal, language)).content.decode()
+    # Once the token's deadline passes, the mirror forgets the stamp and is filled again from a
+    # database read made after that.
+    expire_tokens(proposal)
+    assert "Committed, hook failed" in client.get(url(proposal, language)).content.decode()
+    assert mirrored_stamp(proposal) == pagestamp.stamp_of(proposal.pk)
+    assert "Committed, hook failed" in client.get(url(proposal, language)).content.decode()
+
+
+def test_a_hook_arriving_after_its_token_expired_changes_nothing(client, proposal, people):
+    client.get(url(proposal))
+    hooks = []
+    with mock.patch.object(transaction, "on_commit", side_effect=lambda hook, *a, **k: hooks.append(hook)):
+        comment(proposal, people, "Its hook came late")
+    expire_tokens(proposal)
+    assert "Its hook came late" in client.get(url(proposal)).content.decode()
+    assert mirrored_stamp(proposal) == pagestamp.stamp_of(proposal.pk)
+    pagestamp.touch(proposal.pk)  # a later write, announced and released normally
+    newest = pagestamp.stamp_of(proposal.pk)
+    hooks[0]()  # the late hook (an older stamp) is ignored: its token is gone
+    assert mirrored_stamp(proposal) == newest
+
+
+def test_when_redis_is_down_at_the_write_the_write_fails_and_nothing_changes(client, proposal, people):
+    import redis
+
+    client.get(url(proposal))
+    stamp = pagestamp.stamp_of(proposal.pk)
+    with failing_pipeline(), pytest.raises(redis.ConnectionError):
+        comment(proposal, people, "Never committed")
+    assert pagestamp.stamp_of(proposal.pk) == stamp
+    assert "Never committed" not in client.get(url(proposal)).content.decode()
+
+
+@pytest.mark.parametrize("language", ["ko", "ja"])
+def test_touch_everything_moves_every_mirrored_stamp(client, proposal, people, language):
+    other = ProposalFactory(programme=proposal.programme)
+    CommentFactory(proposal=proposal, author=people["author"], body="Signed here")
+    CommentFactory(proposal=other, author=people["author"], body="Signed there")
+    for each in (proposal, other):
+        client.get(url(each, language))
+        client.get(url(each, language))
+    pagestamp.touch_everything()
+    for each in (proposal, other):
+        assert mirrored_stamp(each) == pagestamp.stamp_of(each.pk)
+    from accounts import services as account_services
+
+    author = people["author"]
+    account_services.profile_update(
+        user=author,
+        display_name="Renamed Everywhere",
+        preferred_language=author.preferred_language,
+        notification_frequency=author.notification_frequency,
+    )
+    for each in (proposal, other):
+        assert mirrored_stamp(each) == pagestamp.stamp_of(each.pk)
+        page = client.get(url(each, language)).content.decode()
+        assert "Renamed Everywhere" in page and "Author Ahn" not in page
+
+
+def test_a_renamed_proposal_is_not_served_from_the_mirror_under_its_old_address(client, programme):
+    proposal = ProposalFactory(programme=programme)
+    old_slug = proposal.slug
+    client.get(url(proposal))
+    client.get(url(proposal))
+    proposal.slug = f"{old_slug}-renamed"
+    proposal.save()  # an admin edit: a full save, which moves the stamp
+    assert client.get(f"/ko/proposals/{old_slug}/").status_code == 404
+    assert client.get(url(proposal)).status_code == 200
+    assert mirrored_stamp(proposal) == pagestamp.stamp_of(proposal.pk)
+    assert client.get(url(proposal)).status_code == 200
