@@ -43,6 +43,12 @@ class Rating(models.Model):
             models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="ratings_score_1_5"),
         ]
 
+    # Not stored: what ``ratings.services.rating_set`` read in its transaction, as its writes left
+    # it, on the rating it returns: the proposal's aggregates by (criterion, group) and the rater's
+    # scores by criterion. The view draws the section from them instead of reading them again.
+    aggregates_after: "dict[tuple[str, str], RatingAggregate] | None" = None
+    scores_after: dict[str, int] | None = None
+
     def __str__(self) -> str:
         return f"{self.user_id} {self.criterion}={self.score} on {self.proposal_id}"
 

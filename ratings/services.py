@@ -1,11 +1,18 @@
 """Writes of ratings. Each keeps the aggregates exact in the same transaction as the rating.
 
-Concurrency: a user's own rating row is locked (``select_for_update``; a no-op on SQLite, whose
+Concurrency: a user's own rating rows are locked (``select_for_update``; a no-op on SQLite, whose
 writers are serialised anyway) so that one user's concurrent changes apply one after another.
 Aggregates change only through atomic ``UPDATE ... SET n = n + 1`` statements, never a read and
-write back, so concurrent raters cannot lose each other's counts. Rows are always locked in the
-same order (the user's rating, then aggregates by group name), which keeps PostgreSQL free of
-deadlocks between raters.
+write back, so concurrent raters cannot lose each other's counts.
+
+A write that changes something first moves the proposal's activity stamp (``core.pagestamp``; it
+moves anyway): its UPDATE locks the proposal's row until the commit, so the rating writes of one
+proposal take their turns from there on. Locks are taken in one order (the user's ratings, the
+proposal, its aggregates), which keeps PostgreSQL free of deadlocks between raters; and the
+aggregates read after the stamp are current and stay so until the commit. ``rating_set`` applies
+its changes to the rows it read as it sends them, so the rating it returns carries the figures as
+its write left them (``Rating.aggregates_after``, with the rater's scores in ``scores_after``): the
+view answers with the section without reading them again.
 """
 
 from django.db import IntegrityError, transaction
@@ -13,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Nationality, User
-from accounts.permissions import ensure_can_participate
+from accounts.permissions import Participation, ensure_can_participate
 from audit.log import record
 from core import pagestamp
 from core.errors import DeliberationError
@@ -30,37 +37,47 @@ _GROUP_OF_NATIONALITY: dict[str, Group] = {
 }
 
 
-def rating_set(*, user: User, proposal: Proposal, criterion: str, score: int) -> Rating:
+def rating_set(
+    *, user: User, proposal: Proposal, criterion: str, score: int, decided: Participation | None = None
+) -> Rating:
     """Give or change ``user``'s score for one criterion of ``proposal``.
 
     Setting the score the user already gave changes nothing (a double submit is harmless). The
     rating is filed under the user's nationality group as it is now; a change after the user's
-    nationality changed moves it from the old group's aggregate to the new one.
+    nationality changed moves it from the old group's aggregate to the new one. The rating
+    returned carries the proposal's aggregates and the user's scores after the write
+    (``aggregates_after``, ``scores_after``). ``decided`` is the view's participation decision for
+    this request (checked here without it).
 
     Raises PermissionRefused if the user may not take part, DeliberationError for a bad criterion
     or score.
     """
     with transaction.atomic():
-        ensure_can_participate(user, proposal.programme)
+        ensure_can_participate(user, proposal.programme, decided=decided)
         criterion = _clean_criterion(criterion)
         score = _clean_score(score)
         group = group_of(user)
-        _ensure_aggregates(proposal, criterion, [Group.ALL, group])
-        rating = _locked_rating(user, proposal, criterion)
+        mine = _locked_ratings(user, proposal)
+        rating = mine.get(criterion)
+        if rating is not None and rating.score == score and rating.group == group:
+            return _after(rating, mine, _current_aggregates(proposal, criterion, []))
+        # The proposal's rating writes take turns from here (see the module's docstring).
+        pagestamp.touch(proposal.pk)
+        rows = _current_aggregates(proposal, criterion, [Group.ALL, group])
         if rating is None:
             rating = _create(user=user, proposal=proposal, criterion=criterion, score=score, group=group)
             if rating is not None:
-                _add(proposal, criterion, [Group.ALL, group], score, +1)
+                _add(proposal, criterion, [Group.ALL, group], score, +1, rows=rows)
                 record(action="rating.created", actor=user, target=rating, criterion=criterion, score=score)
-                return rating
+                return _after(rating, mine, rows)
             # The same user's concurrent first rating won the race: change theirs instead.
             rating = _locked_rating(user, proposal, criterion)
             assert rating is not None
-        if rating.score == score and rating.group == group:
-            return rating
+            if rating.score == score and rating.group == group:
+                return _after(rating, mine, rows)
         previous = rating.score
         # The old group's row exists: the rating was counted in it.
-        _move(proposal, criterion, old=(rating.group, previous), new=(group, score))
+        _move(proposal, criterion, old=(rating.group, previous), new=(group, score), rows=rows)
         rating.score, rating.group, rating.updated_at = score, group, timezone.now()
         rating.save(update_fields=["score", "group", "updated_at"])
         record(
@@ -71,20 +88,25 @@ def rating_set(*, user: User, proposal: Proposal, criterion: str, score: int) ->
             score=score,
             previous=previous,
         )
-        return rating
+        return _after(rating, mine, rows)
 
 
-def rating_withdraw(*, user: User, proposal: Proposal, criterion: str) -> None:
+def rating_withdraw(
+    *, user: User, proposal: Proposal, criterion: str, decided: Participation | None = None
+) -> None:
     """Take back ``user``'s score for one criterion of ``proposal``, from the group it was filed under.
 
     Withdrawing a score that is not there changes nothing (a double submit is harmless).
+    ``decided`` is the view's participation decision for this request (checked here without it).
     """
     with transaction.atomic():
-        ensure_can_participate(user, proposal.programme)
+        ensure_can_participate(user, proposal.programme, decided=decided)
         criterion = _clean_criterion(criterion)
         rating = _locked_rating(user, proposal, criterion)
         if rating is None:
             return
+        # The proposal's rating writes take turns from here (see the module's docstring).
+        pagestamp.touch(proposal.pk)
         _add(proposal, criterion, [Group.ALL, rating.group], rating.score, -1)
         record(
             action="rating.withdrawn", actor=user, target=rating, criterion=criterion, previous=rating.score
@@ -110,6 +132,37 @@ def _clean_score(score: int) -> int:
     if isinstance(score, bool) or not isinstance(score, int) or not MIN_SCORE <= score <= MAX_SCORE:
         raise DeliberationError("invalid_score", INVALID_SCORE, field="score")
     return score
+
+
+def _locked_ratings(user: User, proposal: Proposal) -> dict[str, Rating]:
+    """The user's ratings of ``proposal`` by criterion, locked (in criterion order)."""
+    found = Rating.objects.select_for_update().filter(user=user, proposal=proposal).order_by("criterion")
+    return {rating.criterion: rating for rating in found}
+
+
+def _current_aggregates(
+    proposal: Proposal, criterion: str, groups: list[Group]
+) -> dict[tuple[str, str], RatingAggregate]:
+    """The proposal's aggregates by (criterion, group); the rows of ``criterion`` for ``groups``
+    are created (zeros) first when missing (two more queries then, the first time only)."""
+
+    def current() -> dict[tuple[str, str], RatingAggregate]:
+        return {(row.criterion, row.group): row for row in RatingAggregate.objects.filter(proposal=proposal)}
+
+    rows = current()
+    if any((criterion, group) not in rows for group in groups):
+        _ensure_aggregates(proposal, criterion, groups)
+        rows = current()
+    return rows
+
+
+def _after(rating: Rating, mine: dict[str, Rating], rows: dict[tuple[str, str], RatingAggregate]) -> Rating:
+    rating.scores_after = {
+        **{criterion: other.score for criterion, other in mine.items()},
+        rating.criterion: rating.score,
+    }
+    rating.aggregates_after = rows
+    return rating
 
 
 def _locked_rating(user: User, proposal: Proposal, criterion: str) -> Rating | None:
@@ -141,32 +194,67 @@ def _ensure_aggregates(proposal: Proposal, criterion: str, groups: list[Group]) 
     )
 
 
-def _aggregates(proposal: Proposal, criterion: str, group: str):
-    return RatingAggregate.objects.filter(proposal=proposal, criterion=criterion, group=group)
+def _add(
+    proposal: Proposal,
+    criterion: str,
+    groups: list[str],
+    score: int,
+    sign: int,
+    *,
+    rows: dict[tuple[str, str], RatingAggregate] | None = None,
+) -> None:
+    """Count one score in (sign +1) or out of (sign -1) each group's aggregate (and in ``rows``,
+    when given)."""
+    deltas: dict[str, dict[str, int]] = {}
+    for group in set(groups):
+        _bump(deltas.setdefault(group, {}), score, sign)
+    _apply(proposal, criterion, deltas, rows)
 
 
-def _add(proposal: Proposal, criterion: str, groups: list[str], score: int, sign: int) -> None:
-    """Count one score in (sign +1) or out of (sign -1) each group's aggregate."""
-    for group in sorted(set(groups)):
-        _aggregates(proposal, criterion, group).update(
-            count=F("count") + sign, total=F("total") + sign * score, **{f"n{score}": F(f"n{score}") + sign}
-        )
-    pagestamp.touch(proposal.pk)
-
-
-def _move(proposal: Proposal, criterion: str, *, old: tuple[str, int], new: tuple[str, int]) -> None:
-    """Replace one score (old group, old score) by another (new group, new score) in the aggregates."""
+def _move(
+    proposal: Proposal,
+    criterion: str,
+    *,
+    old: tuple[str, int],
+    new: tuple[str, int],
+    rows: dict[tuple[str, str], RatingAggregate] | None = None,
+) -> None:
+    """Replace one score (old group, old score) by another (new group, new score) in the aggregates
+    (and in ``rows``, when given)."""
     (old_group, old_score), (new_group, new_score) = old, new
     deltas: dict[str, dict[str, int]] = {}
     for group, score, sign in ((Group.ALL, old_score, -1), (old_group, old_score, -1)):
         _bump(deltas.setdefault(group, {}), score, sign)
     for group, score, sign in ((Group.ALL, new_score, +1), (new_group, new_score, +1)):
         _bump(deltas.setdefault(group, {}), score, sign)
+    _apply(proposal, criterion, deltas, rows)
+
+
+def _apply(
+    proposal: Proposal,
+    criterion: str,
+    deltas: dict[str, dict[str, int]],
+    rows: dict[tuple[str, str], RatingAggregate] | None,
+) -> None:
+    """Move each group's aggregate row of ``criterion`` by its delta (field -> amount) with atomic
+    ``UPDATE``s; groups moved alike (everyone and the rater's group, unless the rater changed
+    group) share one. The caller has moved the proposal's stamp: no other rating write of the
+    proposal runs until the commit. With ``rows`` (the aggregates as read since) the same sums are
+    made on them, which then hold what the database holds."""
+    alike: dict[tuple[tuple[str, int], ...], list[str]] = {}
     for group in sorted(deltas):
-        changes = {field: F(field) + delta for field, delta in deltas[group].items() if delta}
-        if changes:
-            _aggregates(proposal, criterion, group).update(**changes)
-    pagestamp.touch(proposal.pk)
+        change = tuple(sorted((field, amount) for field, amount in deltas[group].items() if amount))
+        if change:
+            alike.setdefault(change, []).append(group)
+    for change, groups in alike.items():
+        RatingAggregate.objects.filter(proposal=proposal, criterion=criterion, group__in=groups).update(
+            **{field: F(field) + amount for field, amount in change}
+        )
+        for group in groups:
+            row = rows.get((criterion, group)) if rows is not None else None
+            if row is not None:
+                for field, amount in change:
+                    setattr(row, field, getattr(row, field) + amount)
 
 
 def _bump(delta: dict[str, int], score: int, sign: int) -> None:

@@ -261,10 +261,14 @@ API_COMMENT_PAGE = 3
 # once, in the view, and handed to the service (was 18). The thread is drawn from the comment just
 # written, which has no replies and no reactions yet (was 17: root, replies, own reactions read back).
 POST_COMMENT = 14
-# proposal; in one transaction session, user, standing, aggregate rows ensured, own rating (locked),
-# two aggregate updates, the rating, audit entry; then the section: standing, own scores, aggregates.
-# + the proposal's activity stamp moved in the transaction (core.pagestamp: one UPDATE).
-CHANGE_RATING = 16
+# session, user, proposal, standing (asked once, in the view, and handed to the service); in one
+# transaction the rater's scores (locked), the proposal's aggregates (locked; they exist, so none is
+# created), one UPDATE for the two aggregates moved alike (everyone, the rater's group), the
+# proposal's activity stamp (core.pagestamp), the rating, audit entry (and, in tests, the transaction's
+# savepoint and its release). The section is drawn from
+# what the transaction read and wrote (was 16: standing again, aggregate rows ensured, two aggregate
+# updates, then own scores and aggregates read again).
+CHANGE_RATING = 12
 
 
 @needs_api

@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 from unittest import mock
 
@@ -310,9 +311,8 @@ def test_concurrent_first_rating_by_the_same_user_becomes_a_change(proposal, mak
     """The unique constraint refuses the second insert; the service retries it as an update."""
     user = make_actor("member")
     RatingFactory(user=user, proposal=proposal, score=2)
-    real = services._locked_rating
     # The first look finds nothing, as if the other request had not committed yet.
-    with mock.patch.object(services, "_locked_rating", side_effect=[None, real(user, proposal, IMPORTANCE)]):
+    with mock.patch.object(services, "_locked_ratings", return_value={}):
         rating = services.rating_set(user=user, proposal=proposal, criterion=IMPORTANCE, score=4)
 
     assert rating.score == 4
@@ -394,6 +394,63 @@ def test_with_htmx_rating_returns_the_section(client, proposal, make_actor):
     assert 'name="score" value="4" required checked' in html
     # Not left behind for the next page load.
     assert "Your rating is saved." not in client.get(proposal.get_absolute_url()).content.decode()
+
+
+def after(rating) -> dict[tuple[str, str], tuple[int, ...]]:
+    """The aggregates the service left on the rating it returned, as ``stored`` gives them."""
+    rows = rating.aggregates_after.items()
+    return {key: values for key, row in rows if any(values := tuple(getattr(row, f) for f in FIELDS))}
+
+
+@pytest.mark.django_db
+def test_rating_set_returns_the_aggregates_and_scores_its_write_left(proposal, make_actor):
+    # The view draws the section from them: they must be what the database holds afterwards.
+    rate_many(proposal, make_actor, 7)
+    user = make_actor("member", nationality=Nationality.KOREA)
+    services.rating_set(user=user, proposal=proposal, criterion=FEASIBILITY, score=2)
+
+    for score in (3, 5, 5, 1):  # first rating, changes, a repeat that changes nothing
+        rating = services.rating_set(user=user, proposal=proposal, criterion=IMPORTANCE, score=score)
+        assert after(rating) == stored(proposal) == recomputed(proposal)
+        assert rating.scores_after == {FEASIBILITY: 2, IMPORTANCE: score}
+    user.nationality = Nationality.JAPAN
+    user.save()
+    # Moved to the rater's new group: three rows change, two of them differently.
+    rating = services.rating_set(user=user, proposal=proposal, criterion=IMPORTANCE, score=4)
+    assert after(rating) == stored(proposal) == recomputed(proposal)
+    # A criterion no one rated yet from this group: its rows are created, then counted.
+    other = make_actor("member", nationality=Nationality.OTHER)
+    rating = services.rating_set(user=other, proposal=proposal, criterion=FEASIBILITY, score=5)
+    assert after(rating) == stored(proposal) == recomputed(proposal)
+    assert rating.scores_after == {FEASIBILITY: 5}
+
+
+def without_notice(section: str) -> str:
+    """A ratings section without the write's notice, CSRF tokens made equal, spacing ignored."""
+    section = re.sub(r'<p class="message[^"]*" role="(status|alert)">.*?</p>', "", section, flags=re.S)
+    section = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "csrf", section)
+    return " ".join(section.split())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["ko", "ja"])
+@pytest.mark.parametrize("before", [None, 2, 4], ids=["first", "change", "same"])
+def test_with_htmx_the_section_is_the_one_the_page_then_shows(client, proposal, make_actor, lang, before):
+    # The answer is drawn from what the write left, not read again: it must be the page's section.
+    rate_many(proposal, make_actor, 12)
+    user = make_actor("member", nationality=Nationality.JAPAN)
+    services.rating_set(user=user, proposal=proposal, criterion=FEASIBILITY, score=3)
+    if before is not None:
+        services.rating_set(user=user, proposal=proposal, criterion=IMPORTANCE, score=before)
+    client.force_login(user)
+
+    response = client.post(
+        set_url(proposal, lang), {"criterion": IMPORTANCE, "score": "4"}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200
+    page = client.get(f"/{lang}/proposals/{proposal.slug}/").content.decode()
+    assert without_notice(section_of(response.content.decode())) == without_notice(section_of(page))
 
 
 @pytest.mark.django_db
