@@ -1,4 +1,4 @@
-"""What the page caches share: the CSRF token placeholder.
+"""What the page caches share: the CSRF token placeholder, and parts of a page kept whole.
 
 Cached HTML never holds a real CSRF token: it is rendered with ``CSRF_PLACEHOLDER``, which
 templates print escaped (``RENDERED_PLACEHOLDER``), and each response gets its own token in its
@@ -6,11 +6,45 @@ place. User text can never produce ``RENDERED_PLACEHOLDER``: it contains ``&lt;`
 is escaped, so a ``<`` typed by a user shows as ``&lt;`` and an ``&`` as ``&amp;``.
 """
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 CSRF_PLACEHOLDER = "<csrf-token>"
 RENDERED_PLACEHOLDER = escape(CSRF_PLACEHOLDER)
+T = TypeVar("T")
 
 
 def with_token(html: str, token: str) -> str:
     return html.replace(RENDERED_PLACEHOLDER, escape(token))
+
+
+# Nothing kept here outlives this, so that time-dependent text (a participation window that opens)
+# is at most this late; writes never wait for it (the keys carry the proposal's activity stamp).
+TIMEOUT = 300
+
+
+def cacheable_request(request) -> bool:
+    """Whether parts of the page may come from the cache for this request: a GET with the page
+    caches on. After a write (a POST answered with a part of the page) the proposal in hand has
+    the stamp from before it: such parts are drawn afresh."""
+    return bool(settings.PROPOSAL_PAGE_CACHE) and request.method == "GET"
+
+
+def kept(key: str, draw: Callable[[], T]) -> T:
+    """What is kept under ``key`` (which must carry the proposal's activity stamp and everything
+    else the value depends on), or ``draw()`` kept for the next reader."""
+    value = cache.get(key)
+    if value is None:
+        value = draw()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def fragment(key: str, draw: Callable[[], str]) -> SafeString:
+    """HTML kept under ``key`` (see ``kept``), drawn by a template (which escaped what it shows)."""
+    return mark_safe(kept(key, lambda: str(draw())))  # noqa: S308 - drawn by a template, escaped there

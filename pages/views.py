@@ -13,6 +13,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as account_selectors
@@ -22,10 +24,11 @@ from accounts.permissions import participation_refusal
 from accounts.services import profile_update
 from accounts.signals import switch_language
 from amendments import sections as amendment_sections
+from comments import fragments
 from comments import sections as comment_sections
 from comments import selectors as comment_selectors
 from comments.ground import LABEL_NAMES as GROUND_LABELS
-from core import consensus
+from core import consensus, pagecache
 from core.errors import DeliberationError
 from notifications.selectors import latest_for
 from proposals import selectors as proposal_selectors
@@ -34,10 +37,50 @@ from ratings import sections as rating_sections
 
 from . import cache as page_cache
 
+
+def part_key(name: str, proposal, *more: object) -> str:
+    """The cache key of a part of the proposal page: the proposal's activity stamp (moved by every
+    write that changes the page, core.pagestamp), the language, and ``more`` the part depends on."""
+    return ":".join(
+        ["part", name, str(proposal.pk), str(proposal.activity_stamp), get_language(), *map(str, more)]
+    )
+
+
+def article_html(proposal) -> str:
+    """The proposal's text, stage and sources: the same for every reader of a language, kept in
+    the shared cache (a proposal loaded without its sources gets them when they are drawn)."""
+
+    def draw() -> str:
+        proposal_selectors.prefetch_sources(proposal)
+        context = {
+            "proposal": proposal,
+            "version": proposal.current_version,
+            "publication": proposal.publication,
+        }
+        return render_to_string("proposals/_article.html", context)
+
+    return pagecache.fragment(part_key("article", proposal), draw)
+
+
+def amendment_section(request: HttpRequest, proposal, refusal) -> dict[str, Any]:
+    """The amendments section: the same for every viewer of a kind (``comments.fragments.variant``:
+    whether they may propose, how they read translations; moderators, who see hidden text, are
+    never served from the cache), kept whole under the proposal's stamp."""
+    variant = fragments.variant(request, refusal)
+    if variant is None:
+        return amendment_sections.proposal_section(request, proposal, refusal)
+
+    def draw() -> str:
+        context = amendment_sections.proposal_section(request, proposal, refusal)
+        return render_to_string("amendments/_proposal_section.html", context, request=request)
+
+    return {"amendments_html": fragments.section_html(request, proposal, variant, "amendments", draw)}
+
+
 # The proposal page's sections, in the order the template shows them.
 PROPOSAL_SECTIONS: list[Callable[..., dict[str, Any]]] = [
     rating_sections.proposal_section,
-    amendment_sections.proposal_section,
+    amendment_section,
     comment_sections.ground_section,
     comment_sections.proposal_section,
 ]
@@ -51,7 +94,8 @@ def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
     from the shared cache, keyed by the proposal's activity stamp (``pages.cache``)."""
 
     def page(extra: dict[str, Any] | None = None) -> HttpResponse:
-        proposal = proposal_selectors.proposal_detail(slug=slug)
+        parts = pagecache.cacheable_request(request)
+        proposal = proposal_selectors.proposal_detail(slug=slug, sources=not parts)
         refusal = participation_refusal(request.user, proposal.programme)
         context = {
             "proposal": proposal,
@@ -60,6 +104,8 @@ def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "refusal": refusal,
             **(extra or {}),
         }
+        if parts:
+            context["article_html"] = article_html(proposal)
         for section in PROPOSAL_SECTIONS:
             context.update(section(request, proposal, refusal))
         return render(request, "proposals/detail.html", context)

@@ -66,18 +66,25 @@ def page_stamp(*, slug: str) -> tuple[int, int]:
     return found
 
 
-def proposal_detail(*, slug: str) -> Proposal:
+def proposal_detail(*, slug: str, sources: bool = True) -> Proposal:
     """One proposal with its current version, programme, publication, further sources and every
-    cited publication's authors (three queries)."""
+    cited publication's authors (three queries; one without ``sources``: ``prefetch_sources``
+    loads them later, when the page draws them)."""
     proposal: Proposal = get_object_or_404(
-        Proposal.objects.select_related("current_version", "publication", "programme").prefetch_related(
-            citations_prefetch()
-        ),
+        Proposal.objects.select_related("current_version", "publication", "programme"),
         slug=slug,
         current_version__isnull=False,
     )
-    prefetch_authors(proposal)
+    if sources:
+        prefetch_sources(proposal)
     return proposal
+
+
+def prefetch_sources(proposal: Proposal) -> None:
+    """The further sources of a proposal loaded without them, and every cited publication's
+    authors (two queries)."""
+    prefetch_related_objects([proposal], citations_prefetch())
+    prefetch_authors(proposal)
 
 
 def citations_prefetch() -> Prefetch:

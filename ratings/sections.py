@@ -1,9 +1,53 @@
-"""What the ratings app contributes to the proposal page: the aggregates (one query) and the
-viewer's own scores (one more query for a logged-in viewer)."""
+"""What the ratings app contributes to the proposal page: the figures (the aggregates: one query,
+or none when they come from the shared cache) and the viewer's own scores (one more query for a
+logged-in viewer).
 
-from core import consensus
+``proposal_section`` is the one function that draws the section, for the page and for the answer
+to a rating write alike. The figures are the same for every reader of a language: on a GET they
+are kept in the shared cache, per criterion, under the proposal's activity stamp (every rating
+write moves it inside its transaction, ``core.pagestamp``). The viewer's own part (their score,
+the forms, whether they may rate) is drawn for them around the figures on every request."""
+
+import hashlib
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from core import consensus, pagecache
 
 from . import selectors
+from .models import Criterion
+
+
+def _figures(proposal, rows=None) -> list[str]:
+    """Each criterion's figures (both nationalities' distributions and their comparison), drawn
+    from ``rows`` (``selectors.aggregate_rows``; read when not given)."""
+    if rows is None:
+        rows = selectors.aggregate_rows(proposal=proposal)
+    thresholds = consensus.current_thresholds()
+    comparisons = selectors.compare(rows, thresholds)
+    return [
+        render_to_string("ratings/_figures.html", {"summary": summary, "comparison": comparison})
+        for summary, comparison in zip(
+            selectors.rating_summary(proposal=proposal, rows=rows), comparisons, strict=True
+        )
+    ]
+
+
+def _figures_key(proposal) -> str:
+    # The thresholds (settings) decide what is withheld and compared: a new setting, a new key.
+    thresholds = hashlib.sha256(repr(consensus.current_thresholds()).encode()).hexdigest()[:12]
+    return f"part:ratings:{proposal.pk}:{proposal.activity_stamp}:{get_language()}:{thresholds}"
+
+
+def figures(request, proposal) -> list[SafeString]:
+    """The figures per criterion (in ``Criterion`` order), from the cache on a GET."""
+    if pagecache.cacheable_request(request):
+        found = pagecache.kept(_figures_key(proposal), lambda: _figures(proposal))
+    else:
+        found = _figures(proposal)
+    return [mark_safe(html) for html in found]  # noqa: S308 - drawn by a template, escaped there
 
 
 def proposal_section(
@@ -16,17 +60,14 @@ def proposal_section(
     viewer's scores come from it, as the write left them (no query), instead of being read.
     """
     if rating is not None and rating.aggregates_after is not None and rating.scores_after is not None:
-        mine, rows = rating.scores_after, rating.aggregates_after
+        mine = rating.scores_after
+        drawn = [mark_safe(html) for html in _figures(proposal, rating.aggregates_after)]  # noqa: S308
     else:
         mine = selectors.scores_of(user=request.user, proposal=proposal)
-        rows = selectors.aggregate_rows(proposal=proposal)
-    thresholds = consensus.current_thresholds()
-    comparisons = selectors.compare(rows, thresholds)
+        drawn = figures(request, proposal)
     criteria = [
-        {"summary": summary, "mine": mine.get(summary.criterion.value), "comparison": comparison}
-        for summary, comparison in zip(
-            selectors.rating_summary(proposal=proposal, rows=rows), comparisons, strict=True
-        )
+        {"criterion": criterion, "figures": html, "mine": mine.get(criterion.value)}
+        for criterion, html in zip(Criterion, drawn, strict=True)
     ]
     return {
         "ratings": {
@@ -36,7 +77,5 @@ def proposal_section(
             "login_required": not request.user.is_authenticated,
             "notice": notice,
             "notice_is_error": notice_is_error,
-            "both_sides": selectors.both_sides_support(comparisons),
-            "min_raters": thresholds.min_raters,
         }
     }

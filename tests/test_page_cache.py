@@ -304,6 +304,26 @@ def test_a_suspended_participants_controls_disappear_at_once(client, proposal, p
 
 
 @both
+def test_a_suspended_participants_rating_and_amendment_controls_disappear_at_once(
+    client, proposal, people, language
+):
+    from moderation import services as moderation_services
+
+    reader = people["reader"]
+    client.force_login(reader)
+    cache.clear()
+    page(client, proposal, language)
+    before = page(client, proposal, language)  # the parts from the cache
+    assert 'class="rating-form"' in ratings_part(before)
+    assert 'class="button"' in amendments_part(before)  # propose an amendment
+    moderation_services.user_suspend(moderator=people["moderator"], user=reader, until=None, reason="Spam")
+    after = page(client, proposal, language)
+    assert 'class="rating-form"' not in ratings_part(after)
+    assert 'class="button"' not in amendments_part(after)
+    assert 'id="participation-notice"' in after
+
+
+@both
 def test_the_visitors_page_is_served_from_the_cache_with_a_token_of_its_own(client, proposal, language):
     CommentFactory(proposal=proposal, body="Cached words")
     cache.clear()
@@ -404,3 +424,191 @@ def test_a_moderator_sees_hidden_text_and_it_never_reaches_the_cache(client, pro
     assert "Hidden words" not in page(client, proposal, "ko")
     client.logout()
     assert "Hidden words" not in page(client, proposal, "ko")
+
+
+# --- The participant's page: parts kept whole, the viewer's own state drawn around them ------------
+# (pages.views: the proposal's text and sources, the amendments section; ratings.sections: the
+# rating figures.)
+
+
+def part(html: str, start: str, end: str) -> str:
+    """The part of ``html`` from the first ``start`` to the next ``end`` (both included)."""
+    begin = html.index(start)
+    return html[begin : html.index(end, begin) + len(end)]
+
+
+def ratings_part(html: str) -> str:
+    return part(html, '<section id="ratings"', "</section>")
+
+
+def amendments_part(html: str) -> str:
+    return part(html, '<section id="amendments"', "</section>")
+
+
+def article_part(html: str) -> str:
+    return part(html, '<article class="proposal"', "</article>")
+
+
+def browser(user):
+    from django.test import Client
+
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@viewers
+@both
+def test_the_rating_figures_show_a_new_rating(viewer, proposal, people, language):
+    from ratings import services as rating_services
+
+    def write():
+        rating_services.rating_set(user=people["author"], proposal=proposal, criterion="importance", score=5)
+
+    before, after = check(viewer, proposal, language, write)
+    figures = re.compile(r'class="rating-count">[^<\d]*(\d+)')
+    assert figures.findall(ratings_part(before))[:1] == ["0"]
+    assert figures.findall(ratings_part(after))[:1] == ["1"]
+
+
+@viewers
+@both
+def test_a_withdrawn_rating_leaves_the_figures(viewer, proposal, people, language):
+    from ratings import services as rating_services
+
+    rating_services.rating_set(user=people["author"], proposal=proposal, criterion="importance", score=5)
+
+    def write():
+        rating_services.rating_withdraw(user=people["author"], proposal=proposal, criterion="importance")
+
+    before, after = check(viewer, proposal, language, write)
+    figures = re.compile(r'class="rating-count">[^<\d]*(\d+)')
+    assert figures.findall(ratings_part(before))[:1] == ["1"]
+    assert figures.findall(ratings_part(after))[:1] == ["0"]
+
+
+@both
+def test_rating_figures_from_the_cache_carry_each_viewers_own_score(proposal, people, make_actor, language):
+    """One participant's view fills the figures' cache; the next viewer sees the figures with
+    their own score and forms, never the first one's, and the figures alike."""
+    from ratings import services as rating_services
+
+    rater, bystander = people["author"], people["reader"]
+    suspended, outsider = make_actor("suspended"), make_actor("non_member")
+    rating_services.rating_set(user=rater, proposal=proposal, criterion="importance", score=4)
+    cache.clear()
+    checked = 'id="rating-importance-score-4" type="radio" name="score" value="4" required checked'
+    withdraw = 'class="rating-withdraw"'
+
+    def ratings(user) -> str:
+        return ratings_part(page(browser(user), proposal, language))
+
+    theirs = ratings(rater)
+    assert checked in theirs and withdraw in theirs
+    for other in (bystander, suspended, outsider, None):
+        html = ratings(other)
+        assert checked not in html and withdraw not in html and "rating-mine" not in html
+        assert ('class="rating-form"' in html) == (other is bystander)
+    assert ("rating-login" in ratings(None)) and "rating-login" not in ratings(bystander)
+    figures = re.compile(r'<h3 id="rating-.*?</div>\s*</div>', re.S)
+    assert figures.findall(ratings(bystander)) == figures.findall(theirs)
+    assert ratings(rater) == theirs
+
+
+@viewers
+@both
+def test_a_vote_on_an_amendment_shows(viewer, proposal, people, language):
+    from amendments import services as amendment_services
+    from tests.factories import AmendmentFactory
+
+    amendment = AmendmentFactory(proposal=proposal, author=people["author"])
+    voter = UserFactory(nationality="KR")
+    MembershipFactory(user=voter, programme=proposal.programme)
+
+    def write():
+        amendment_services.amendment_vote(user=voter, amendment=amendment, value="support")
+
+    counts = re.compile(r'class="amendment-counts">[^<\d]*(\d+)')
+    before, after = check(viewer, proposal, language, write)
+    assert counts.findall(amendments_part(before)) == ["0"]
+    assert counts.findall(amendments_part(after)) == ["1"]
+
+
+@viewers
+@both
+def test_a_withdrawn_amendment_moves_to_the_decided_ones(viewer, proposal, people, language):
+    from amendments import services as amendment_services
+    from tests.factories import AmendmentFactory
+
+    amendment = AmendmentFactory(proposal=proposal, author=people["author"])
+
+    def write():
+        amendment_services.amendment_withdraw(user=people["author"], amendment=amendment)
+
+    before, after = check(viewer, proposal, language, write)
+    assert 'class="amendment-counts"' in amendments_part(before)
+    assert 'class="amendment-counts"' not in amendments_part(after)
+    assert "state-withdrawn" in amendments_part(after)
+
+
+@viewers
+@both
+def test_a_hidden_amendment_leaves_the_page_at_once(viewer, proposal, people, language):
+    from moderation import services as moderation_services
+    from tests.factories import AmendmentFactory
+
+    amendment = AmendmentFactory(proposal=proposal, author=people["author"])
+    from django.utils import translation
+
+    with translation.override(language):
+        link = f'href="{amendment.get_absolute_url()}"'
+
+    def hide():
+        moderation_services.item_hide(
+            moderator=people["moderator"], amendment=amendment, category="other", note="Off topic"
+        )
+
+    before, after = check(viewer, proposal, language, hide)
+    assert link in amendments_part(before)
+    assert link not in amendments_part(after)
+    assert "Off topic" in amendments_part(after)
+    # A moderator still sees it (and is never served the section from the cache).
+    assert link in amendments_part(page(browser(people["moderator"]), proposal, language))
+    assert link not in amendments_part(page(viewer, proposal, language))
+
+
+@viewers
+@both
+def test_a_new_version_of_the_text_shows(viewer, proposal, people, language):
+    from proposals import services as proposal_services
+
+    current = proposal.current_version
+    texts = {name: getattr(current, name) for name in proposal_services.translated_field_names()}
+    texts[f"body_{language}"] = "A freshly rewritten body."
+
+    def write():
+        proposal_services.version_create(
+            proposal=proposal, texts=texts, change_note="Rewritten", stale_translations=[], created_by=None
+        )
+
+    before, after = check(viewer, proposal, language, write)
+    assert "A freshly rewritten body." in article_part(after)
+    assert "A freshly rewritten body." not in article_part(before)
+
+
+@both
+def test_the_amendments_section_from_the_cache_offers_proposing_only_to_who_may(
+    proposal, people, make_actor, language
+):
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override(language):
+        new_url = reverse("amendments:new", kwargs={"slug": proposal.slug})
+    cache.clear()
+    member = amendments_part(page(browser(people["reader"]), proposal, language))
+    assert f'href="{new_url}"' in member
+    for other in (make_actor("suspended"), make_actor("non_member"), None):
+        assert f'href="{new_url}"' not in amendments_part(page(browser(other), proposal, language))
+    assert amendments_part(page(browser(people["author"]), proposal, language)) == member

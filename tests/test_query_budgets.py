@@ -89,10 +89,11 @@ BUDGETS = {
     # of the tab); member: + session, user, standing, own scores, own reactions
     ("page", "anonymous"): 11,
     ("page", "member"): 16,
-    # threads from the cache (comments.fragments): session, user, proposal, further sources,
-    # authors, standing, own scores, rating aggregates, amendments, the threads where the viewer
-    # wrote or reacted; reads of the common-ground section, the page's list of threads, its threads
-    ("page", "member", "cached"): 10 + 3 * PAGE_CACHE_GET,
+    # the page's parts from the cache (comments.fragments, pages.views, ratings.sections): session,
+    # user, proposal, standing, own scores, the threads where the viewer wrote or reacted; reads of
+    # the proposal's text and sources, the rating figures, the amendments section, the
+    # common-ground section, the page's list of threads, its threads
+    ("page", "member", "cached"): 6 + 6 * PAGE_CACHE_GET,
     # the common-ground panel for htmx: proposal, count per tab, one page of the tab, the page's
     # translations into the reader's language (one query: translations.reading)
     ("ground", "anonymous"): 4,

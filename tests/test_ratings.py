@@ -482,20 +482,37 @@ def rate_many(proposal, make_actor, n):
 @pytest.mark.parametrize("raters", [3, 30])
 @pytest.mark.parametrize(("role", "queries"), [("anonymous", 1), ("member", 2)])
 def test_ratings_section_is_one_or_two_queries(
-    rf, proposal, make_actor, raters, role, queries, django_assert_num_queries
+    rf, proposal, make_actor, raters, role, queries, django_assert_num_queries, settings
 ):
+    """Drawn, the section costs the aggregates and the viewer's own scores; with the figures from
+    the shared cache (ratings.sections.figures), the own scores and a read of the cache."""
+    from django.core.cache import cache
+
+    from tests.test_query_budgets import PAGE_CACHE_GET
+
     rate_many(proposal, make_actor, raters)
     viewer = make_actor(role)
     if viewer:
         services.rating_set(user=viewer, proposal=proposal, criterion=IMPORTANCE, score=3)
+    proposal.refresh_from_db()  # its activity stamp, as the page reads it
     request = rf.get(proposal.get_absolute_url())
     request.user = viewer or AnonymousUser()
 
-    with django_assert_num_queries(queries):
+    def draw() -> str:
         context = {"proposal": proposal, **proposal_section(request, proposal, None)}
         html = render_to_string("ratings/_proposal_section.html", context, request=request)
+        return re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]+', r"\1TOKEN", html)
 
+    settings.PROPOSAL_PAGE_CACHE = False
+    with django_assert_num_queries(queries):
+        html = draw()
     assert ("Withdraw my rating" in html) == bool(viewer)
+
+    settings.PROPOSAL_PAGE_CACHE = True
+    cache.clear()
+    assert draw() == html
+    with django_assert_num_queries(queries - 1 + PAGE_CACHE_GET):
+        assert draw() == html
 
 
 @pytest.mark.django_db
