@@ -19,6 +19,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from .responsecache import StoredPage
+
 UPDATED_SINCE = "updated_since"
 
 
@@ -42,9 +44,14 @@ class ConditionalList:
             request.method in ("GET", "HEAD")
             and response.status_code == status.HTTP_200_OK
             and isinstance(response, Response)
-            and response.data is not None
+            and (response.data is not None or isinstance(response, StoredPage))
         ):
-            etag = weak_etag(response.data)
+            if isinstance(response, StoredPage):
+                etag = response.etag
+            else:
+                etag = weak_etag(response.data)
+                if getattr(self, "store_as", None):  # api.responsecache.CachedList, on a miss
+                    response = self.store(request, response, etag)
             if matches(request, etag):
                 response = Response(status=status.HTTP_304_NOT_MODIFIED)
             response["ETag"] = etag

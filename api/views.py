@@ -28,15 +28,17 @@ from institutions import webhooks
 from institutions.models import ProgressReport
 from institutions.services import ReportText
 from progress.models import Milestone
-from proposals.models import ProposalVersion
+from proposals import selectors as proposal_selectors
+from proposals.models import Proposal, ProposalVersion
 from proposals.search import MAX_QUERY_LENGTH, normalise_query
 
 from . import deprecation, exports, idempotency, selectors
 from . import serializers as s
 from .conditional import ConditionalList, updated_since, updated_since_parameter
 from .filters import ProposalFilter
-from .pagination import CommentCursorPagination
+from .pagination import CommentCursorPagination, PagePagination
 from .permissions import AnyScope, CanReport
+from .responsecache import CachedList
 from .throttling import AddressRateThrottle
 
 LANG_PARAMETER = OpenApiParameter(
@@ -108,12 +110,27 @@ class PublicationDetail(LocalisedMixin, generics.RetrieveAPIView):
         tags=["proposals"],
     )
 )
-class ProposalList(ConditionalList, LocalisedMixin, generics.ListAPIView):
+class ProposalList(CachedList, ConditionalList, LocalisedMixin, generics.ListAPIView):
     """Proposals in reading order. Filter by policy area, stage (overall or per jurisdiction) and
     programme; ``q`` searches titles and summaries in every language."""
 
     serializer_class = s.ProposalSerializer
     filterset_class = ProposalFilter
+    # Pages kept in the shared cache under the proposals' list stamp (api.responsecache).
+    cache_name = "proposals"
+    listed: int | None = None
+
+    def cache_stamp(self, request, **kwargs) -> object:
+        # The stamp and the count of what the filters select, in the query that counted before.
+        stamp, self.listed = proposal_selectors.list_stamp_and_count(
+            self.filter_queryset(self.get_queryset())
+        )
+        return stamp
+
+    def paginate_queryset(self, queryset):
+        if self.listed is not None and isinstance(self.paginator, PagePagination):
+            self.paginator.known_count = self.listed
+        return super().paginate_queryset(queryset)
 
     def get_queryset(self):
         since = updated_since(self.request)
@@ -218,20 +235,36 @@ COMMENT_SEARCH_PARAMETER = OpenApiParameter(
         tags=["comments"],
     )
 )
-class CommentList(ConditionalList, generics.ListAPIView):
+class CommentList(CachedList, ConditionalList, generics.ListAPIView):
     """Public comments (not hidden, not deleted) in the order written, 50 a page (at most 100) by
     cursor. Authors appear by display name and nationality group only."""
 
     queryset = Comment.objects.none()  # for the schema; the lists come from selectors
     serializer_class = s.CommentSerializer
     pagination_class = CommentCursorPagination
+    # Pages kept in the shared cache under the proposal's activity stamp (api.responsecache),
+    # which every write changing a comment, its reactions or translations moves (core.pagestamp).
+    cache_name = "comments"
+    proposal_pk: int | None = None
+
+    def cache_stamp(self, request, **kwargs) -> object:
+        # Its mirror in Redis when there is one: no query (core.stampmirror). 404 as selectors.proposal.
+        self.proposal_pk, stamp = proposal_selectors.page_stamp(slug=kwargs["slug"])
+        return self.proposal_pk, stamp
+
+    def cache_extra(self) -> tuple:
+        return (consensus.current_thresholds(),)
 
     def get_serializer_context(self):
         # Read once for the page, not once per comment (comments.ground.score_of).
         return {**super().get_serializer_context(), "thresholds": consensus.current_thresholds()}
 
     def list(self, request, slug: str):
-        proposal = selectors.proposal(slug=slug)
+        # With the page cache on, the stamp's read found the published proposal: its id is all the
+        # page needs of it.
+        proposal = (
+            Proposal(pk=self.proposal_pk, slug=slug) if self.proposal_pk else selectors.proposal(slug=slug)
+        )
         q = normalise_query(request.query_params.get("q"))
         if len(q) > MAX_QUERY_LENGTH:
             raise serializers.ValidationError(

@@ -217,6 +217,8 @@ REDIS_URL = os.environ.get("REDIS_URL")
 # Visitors' proposal pages from this cache (pages.cache), keyed by the proposal's activity stamp.
 # Tests that measure the rendering itself turn it off.
 PROPOSAL_PAGE_CACHE = env_bool("PROPOSAL_PAGE_CACHE", True)
+# The API's proposal list and comment pages from this cache when it is Redis (api.responsecache).
+API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", True)
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:

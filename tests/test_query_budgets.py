@@ -267,6 +267,12 @@ PARTICIPANT_THROTTLE = 2 * 12 if settings.CACHES["default"]["BACKEND"].endswith(
 API_PROPOSAL_LIST = 3
 # comments: the proposal, a page of 50 (with authors), their published translations (one query)
 API_COMMENT_PAGE = 3
+# With Redis (production, make bench) both pages come from the cache (api.responsecache) under a
+# stamp: the proposals' list stamp (one query, which also counts the filtered list on a miss); the
+# proposal's activity stamp from its mirror in Redis (none).
+REDIS = settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+if REDIS:
+    API_PROPOSAL_LIST, API_COMMENT_PAGE = 1, 0
 # The new thread alone for htmx (was the page it landed on, 19): proposal; session, user, standing;
 # in one transaction the client token, insert (in a savepoint: 3), root, audit entry, the proposal's
 # activity stamp (core.pagestamp: one UPDATE); then the heading's count. The standing is checked
@@ -304,6 +310,17 @@ def test_api_comment_cursor_page_query_budget(client, world, assert_queries, siz
     first = client.get(f"/api/v1/proposals/{HOT}/comments/", {"page_size": 50}, **auth).json()
     assert first["next"]
     assert_queries(API_KEY + API_RATE_LIMIT + API_COMMENT_PAGE, client, "GET", first["next"], **auth)
+
+
+@needs_api
+@pytest.mark.parametrize("size", SIZES)
+def test_api_pages_from_redis_query_budget(client, world, redis_cache, assert_queries, size):
+    """With Redis the key, its rate limit, the proposal's stamp and the page cost no query; the
+    proposal list's stamp one."""
+    auth = {"HTTP_AUTHORIZATION": f"Api-Key {InstitutionAPIKeyFactory().key}"}
+    assert_queries(1, client, "GET", "/api/v1/proposals/", **auth)
+    first = client.get(f"/api/v1/proposals/{HOT}/comments/", {"page_size": 50}, **auth).json()
+    assert_queries(0, client, "GET", first["next"], **auth)
 
 
 @pytest.mark.parametrize("size", SIZES)
