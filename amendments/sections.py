@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
 from accounts.models import Nationality
-from accounts.permissions import is_moderator, participation_refusal
+from accounts.permissions import Participation, is_moderator, participation_refusal
 from core import diff
 from core import sections as core_sections
 from core.errors import DeliberationError
@@ -129,11 +129,22 @@ def tallies(amendment: Amendment) -> list[Tally]:
     ]
 
 
-def actions_context(request, amendment: Amendment, *, refusal=None, notice=None, is_error=False) -> dict:
-    """The panel with the state, decision, votes and the buttons this viewer may use."""
+def actions_context(
+    request,
+    amendment: Amendment,
+    *,
+    refusal=None,
+    notice=None,
+    is_error=False,
+    decided: Participation | None = None,
+) -> dict:
+    """The panel with the state, decision, votes and the buttons this viewer may use.
+    ``decided``: the request's participation decision, when the view has made it (not asked again)."""
     user = request.user
     proposal = amendment.proposal
-    if refusal is None:
+    if decided is not None and (decided.user_pk, decided.programme_pk) == (user.pk, proposal.programme_id):
+        refusal = decided.refusal
+    elif refusal is None:
         refusal = participation_refusal(user, proposal.programme)
     moderator = is_moderator(user)
     decorate([amendment], user, moderator=moderator)
@@ -217,8 +228,15 @@ def refused_form(request, proposal, form: AmendmentForm, error: DeliberationErro
     return form
 
 
-def editor_context(request, proposal, form: AmendmentForm) -> dict:
-    refusal = participation_refusal(request.user, proposal.programme)
+def editor_context(request, proposal, form: AmendmentForm, *, decided: Participation | None = None) -> dict:
+    """``decided``: the request's participation decision, when the view has made it."""
+    if decided is not None and (decided.user_pk, decided.programme_pk) == (
+        request.user.pk,
+        proposal.programme_id,
+    ):
+        refusal = decided.refusal
+    else:
+        refusal = participation_refusal(request.user, proposal.programme)
     field, language = _target(form.data if form.is_bound else form.initial)
     version = proposal.current_version
     attrs = form.fields["new_text"].widget.attrs

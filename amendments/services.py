@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Nationality
-from accounts.permissions import ensure_can_participate, ensure_moderator
+from accounts.permissions import Participation, ensure_can_participate, ensure_moderator
 from audit.log import record
 from core import diff, once, pagestamp
 from core.choices import Choice, set_choice
@@ -58,16 +58,18 @@ def amendment_create(
     base_version_id: int | None,
     client_token: uuid.UUID | None = None,
     admit: Callable[[], None] | None = None,
+    decided: Participation | None = None,
 ) -> Amendment:
     """Propose replacing one field in one language of the proposal's current version.
 
     ``base_version_id`` is the version the participant's form was built from: if the proposal
     has moved on since, the proposal is refused (their text is not lost: the view shows it again
     against the current version). A second call with the same ``client_token`` returns the first
-    amendment unchanged. Records ``amendment.created``.
+    amendment unchanged. Records ``amendment.created``. ``decided`` is the view's participation
+    decision for this request (checked here without it).
     """
     with transaction.atomic():
-        ensure_can_participate(author, proposal.programme)
+        ensure_can_participate(author, proposal.programme, decided=decided)
 
         def earlier() -> Amendment | None:
             return Amendment.objects.filter(author=author, client_token=client_token).first()
@@ -213,16 +215,19 @@ def _validate_new_text(field: str, new_text: str, *, original: str) -> str:
 NATIONAL_COUNTERS: dict[str, str] = {Nationality.KOREA: "kr", Nationality.JAPAN: "jp"}
 
 
-def amendment_vote(*, user, amendment: Amendment, value: str | None) -> AmendmentVote | None:
+def amendment_vote(
+    *, user, amendment: Amendment, value: str | None, decided: Participation | None = None
+) -> AmendmentVote | None:
     """Set ``user``'s support or opposition to ``value``, or withdraw it when ``value`` is None.
 
     Idempotent: voting what one already voted changes nothing, so a double click cannot undo
     itself (the page sends "withdraw" explicitly when one clicks an active button). The counters,
     overall and per nationality, move with F() in the same transaction, and only the request
     that actually changed the row moves them, so they stay exact under concurrent writes.
+    ``decided`` is the view's participation decision for this request (checked here without it).
     """
     with transaction.atomic():
-        ensure_can_participate(user, amendment.proposal.programme)
+        ensure_can_participate(user, amendment.proposal.programme, decided=decided)
         if value is not None and value not in Vote.values:
             raise DeliberationError("invalid_vote", _("Choose support or oppose."))
         problem = permissions.vote_problem(user, amendment)
@@ -262,10 +267,11 @@ def _move_counters(amendment: Amendment, *, add: Choice | None = None, remove: C
 # --- Withdraw -------------------------------------------------------------------------------------
 
 
-def amendment_withdraw(*, user, amendment: Amendment) -> Amendment:
-    """The author takes back their open amendment. Records ``amendment.withdrawn``."""
+def amendment_withdraw(*, user, amendment: Amendment, decided: Participation | None = None) -> Amendment:
+    """The author takes back their open amendment. Records ``amendment.withdrawn``. ``decided`` is
+    the view's participation decision for this request (checked here without it)."""
     with transaction.atomic():
-        ensure_can_participate(user, amendment.proposal.programme)
+        ensure_can_participate(user, amendment.proposal.programme, decided=decided)
         problem = permissions.withdraw_problem(user, amendment)
         if problem is not None:
             raise problem

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.permissions import ensure_moderator, is_moderator
+from accounts.permissions import ensure_moderator, is_moderator, participation
 from core import throttles
 from core.errors import DeliberationError
 from core.htmx import SUBMITTER, after_swap
@@ -34,6 +34,8 @@ def amendment_new(request, slug: str):
     if request.method != "POST":
         return _editor(request, proposal, sections.editor_form(request, proposal))
     form = AmendmentForm(request.POST)
+    # Asked once: the service trusts this decision, and a refusal's editor shows it.
+    decided = participation(request.user, proposal.programme)
     try:
         if not form.is_valid():
             raise DeliberationError("invalid", _("The form was incomplete: load the text again and retry."))
@@ -49,11 +51,14 @@ def amendment_new(request, slug: str):
             client_token=data["client_token"],
             # Counted once the amendment is known to be new: a resubmitted form is not counted again.
             admit=partial(throttles.check, request, "amendment"),
+            decided=decided,
         )
     except DeliberationError as error:
         form = sections.refused_form(request, proposal, form, error)
         duplicate_of = error.existing if isinstance(error, services.DuplicateAmendment) else None
-        response = _editor(request, proposal, form, status=error.status, duplicate_of=duplicate_of)
+        response = _editor(
+            request, proposal, form, status=error.status, duplicate_of=duplicate_of, decided=decided
+        )
         error.add_headers(response)
         return response
     messages.success(request, _("Your amendment is published. Other participants can now support it."))
@@ -71,24 +76,29 @@ def amendment_detail(request, slug: str, pk: int):
 def amendment_vote(request, slug: str, pk: int):
     amendment = _amendment(slug, pk)
     value = request.POST.get("value", "")
+    decided = participation(request.user, amendment.proposal.programme)
 
     def vote():
         throttles.check(request, "vote")
         services.amendment_vote(
-            user=request.user, amendment=amendment, value=None if value == WITHDRAW_VOTE else value
+            user=request.user,
+            amendment=amendment,
+            value=None if value == WITHDRAW_VOTE else value,
+            decided=decided,
         )
 
-    return _act(request, amendment, vote, done=_("Your vote is saved."))
+    return _act(request, amendment, vote, done=_("Your vote is saved."), decided=decided)
 
 
 @require_POST
 def amendment_withdraw(request, slug: str, pk: int):
     amendment = _amendment(slug, pk)
+    decided = participation(request.user, amendment.proposal.programme)
 
     def withdraw():
-        services.amendment_withdraw(user=request.user, amendment=amendment)
+        services.amendment_withdraw(user=request.user, amendment=amendment, decided=decided)
 
-    return _act(request, amendment, withdraw, done=_("Your amendment is withdrawn."))
+    return _act(request, amendment, withdraw, done=_("Your amendment is withdrawn."), decided=decided)
 
 
 @require_POST
@@ -118,22 +128,28 @@ def _amendment(slug: str, pk: int):
     return selectors.amendment_detail(proposal=proposal_for_action(slug=slug), pk=pk)
 
 
-def _editor(request, proposal, form, *, status: int = 200, duplicate_of=None):
-    context = {**sections.editor_context(request, proposal, form), "duplicate_of": duplicate_of}
+def _editor(request, proposal, form, *, status: int = 200, duplicate_of=None, decided=None):
+    context = {
+        **sections.editor_context(request, proposal, form, decided=decided),
+        "duplicate_of": duplicate_of,
+    }
     template = "amendments/_editor.html" if request.htmx else "amendments/new.html"
     return render(request, template, context, status=status)
 
 
-def _act(request, amendment, action, *, done):
+def _act(request, amendment, action, *, done, decided=None):
     """Run one write from the amendment page. htmx gets the actions panel re-rendered with the
     notice or refusal in it; plain posts go back to the page with a message, or get the page with
-    the refusal and its status (400/403)."""
+    the refusal and its status (400/403). ``decided``: the request's participation decision, when
+    the view has made it (the panel does not ask again)."""
     try:
         action()
     except DeliberationError as error:
         amendment = _amendment(amendment.proposal.slug, amendment.pk)
         if request.htmx:
-            context = sections.actions_context(request, amendment, notice=error.message, is_error=True)
+            context = sections.actions_context(
+                request, amendment, notice=error.message, is_error=True, decided=decided
+            )
             response = render(request, "amendments/_actions.html", context, status=error.status)
             after_swap(response, focus="#amendment-actions .message", announce=error.message)
         else:
@@ -141,7 +157,7 @@ def _act(request, amendment, action, *, done):
             response = render(
                 request,
                 "amendments/detail.html",
-                sections.detail_context(request, amendment),
+                sections.detail_context(request, amendment, decided=decided),
                 status=error.status,
             )
         error.add_headers(response)
@@ -149,7 +165,9 @@ def _act(request, amendment, action, *, done):
     if request.htmx:
         amendment = _amendment(amendment.proposal.slug, amendment.pk)
         response = render(
-            request, "amendments/_actions.html", sections.actions_context(request, amendment, notice=done)
+            request,
+            "amendments/_actions.html",
+            sections.actions_context(request, amendment, notice=done, decided=decided),
         )
         # The button just pressed (support/oppose, now in its new state), else the notice.
         return after_swap(response, focus=[SUBMITTER, "#amendment-actions .message"], announce=done)

@@ -192,9 +192,10 @@ def _saved(comment: Comment) -> Comment:
     return comment
 
 
-def ensure_can_reply(user, parent: Comment) -> None:
-    """Refuse unless ``user`` may reply to ``parent`` now (also guards showing the reply form)."""
-    ensure_can_participate(user, parent.proposal.programme)
+def ensure_can_reply(user, parent: Comment, *, decided: Participation | None = None) -> None:
+    """Refuse unless ``user`` may reply to ``parent`` now (also guards showing the reply form).
+    ``decided``: the request's participation decision, when the view has made it."""
+    ensure_can_participate(user, parent.proposal.programme, decided=decided)
     _check_can_reply(parent, parent.proposal, parent.amendment)
 
 
@@ -224,20 +225,22 @@ def _notify_reply(*, parent: Comment, reply: Comment, proposal) -> None:
     )
 
 
-def ensure_can_edit(user, comment: Comment) -> None:
-    """Refuse unless ``user`` may change ``comment`` now (also guards showing the edit form)."""
-    ensure_can_participate(user, comment.proposal.programme)
+def ensure_can_edit(user, comment: Comment, *, decided: Participation | None = None) -> None:
+    """Refuse unless ``user`` may change ``comment`` now (also guards showing the edit form).
+    ``decided``: the request's participation decision, when the view has made it."""
+    ensure_can_participate(user, comment.proposal.programme, decided=decided)
     _refuse(permissions.edit_problem(user, comment))
 
 
-def comment_edit(*, user, comment: Comment, body: str) -> Comment:
+def comment_edit(*, user, comment: Comment, body: str, decided: Participation | None = None) -> Comment:
     """Change the text of one's own comment; marks it edited unless the text is unchanged.
 
     Deleted and hidden comments cannot be edited. The old text is kept as a ``CommentEdit`` (for
     moderators; erasure reaches it); ``comment.edited`` records which one, not the text.
+    ``decided`` is the view's participation decision for this request (checked here without it).
     """
     with transaction.atomic():
-        ensure_can_edit(user, comment)
+        ensure_can_edit(user, comment, decided=decided)
         text = clean_body(body)
         if text == comment.body:
             return comment
@@ -251,13 +254,14 @@ def comment_edit(*, user, comment: Comment, body: str) -> Comment:
     return comment
 
 
-def comment_delete(*, user, comment: Comment) -> Comment:
+def comment_delete(*, user, comment: Comment, decided: Participation | None = None) -> Comment:
     """Soft-delete one's own comment: the row and its replies stay, the page shows a placeholder.
 
-    Deleting twice is harmless. Records ``comment.deleted``.
+    Deleting twice is harmless. Records ``comment.deleted``. ``decided`` is the view's
+    participation decision for this request (checked here without it).
     """
     with transaction.atomic():
-        ensure_can_participate(user, comment.proposal.programme)
+        ensure_can_participate(user, comment.proposal.programme, decided=decided)
         _refuse(permissions.delete_problem(user, comment))
         if comment.is_deleted:
             return comment
@@ -270,7 +274,12 @@ def comment_delete(*, user, comment: Comment) -> Comment:
 
 
 def comment_react(
-    *, user, comment: Comment, kind: str | None, via: str = ReactionSource.THREAD
+    *,
+    user,
+    comment: Comment,
+    kind: str | None,
+    via: str = ReactionSource.THREAD,
+    decided: Participation | None = None,
 ) -> CommentReaction | None:
     """Set ``user``'s reaction on ``comment`` to ``kind``, or withdraw it when ``kind`` is None.
 
@@ -282,9 +291,10 @@ def comment_react(
     reaction by an account younger than ``COMMON_GROUND["hold_hours"]`` is held: it counts in the
     totals, but toward the common-ground label only when the account reaches that age (a task
     recomputes the label then) or a moderator confirms it (``held_reactions_confirm``).
+    ``decided`` is the view's participation decision for this request (checked here without it).
     """
     with transaction.atomic():
-        ensure_can_participate(user, comment.proposal.programme)
+        ensure_can_participate(user, comment.proposal.programme, decided=decided)
         if kind is not None and kind not in Reaction.values:
             raise DeliberationError("invalid_reaction", _("Choose agree, disagree or pass."))
         _refuse(permissions.react_problem(user, comment))

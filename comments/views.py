@@ -73,7 +73,7 @@ def comment_reply(request, slug: str, pk: int):
     section = _section_for(request, parent)
     if request.method == "GET":
         try:
-            services.ensure_can_reply(request.user, parent)
+            services.ensure_can_reply(request.user, parent, decided=section.decided)
         except DeliberationError as error:
             return _refused(request, section, parent, error)
         return _form_response(request, section, reply_form(section, parent, request.user), comment=parent)
@@ -89,13 +89,15 @@ def comment_edit(request, slug: str, pk: int):
     form = edit_form(section, comment, data=request.POST if request.method == "POST" else None)
     if request.method == "GET":
         try:
-            services.ensure_can_edit(request.user, comment)
+            services.ensure_can_edit(request.user, comment, decided=section.decided)
         except DeliberationError as error:
             return _refused(request, section, comment, error)
         return _form_response(request, section, form, comment=comment)
     if form.is_valid():
         try:
-            services.comment_edit(user=request.user, comment=comment, body=form.cleaned_data["body"])
+            services.comment_edit(
+                user=request.user, comment=comment, body=form.cleaned_data["body"], decided=section.decided
+            )
         except DeliberationError as error:
             return _form_response(request, section, form, comment=comment, error=error)
         return _done(request, section, comment, _("Your comment was updated."))
@@ -107,7 +109,7 @@ def comment_delete(request, slug: str, pk: int):
     comment = selectors.comment_for_proposal(slug=slug, pk=pk)
     section = _section_for(request, comment)
     try:
-        services.comment_delete(user=request.user, comment=comment)
+        services.comment_delete(user=request.user, comment=comment, decided=section.decided)
     except DeliberationError as error:
         return _refused(request, section, comment, error)
     return _done(request, section, comment, _("Your comment was deleted."))
@@ -151,7 +153,9 @@ def comment_react(request, slug: str, pk: int):
     try:
         throttles.check(request, "reaction")
         via = request.POST.get("via") or ReactionSource.THREAD
-        services.comment_react(user=request.user, comment=comment, kind=kind, via=via)
+        services.comment_react(
+            user=request.user, comment=comment, kind=kind, via=via, decided=section.decided
+        )
     except DeliberationError as error:
         return _refused(request, section, comment, error)
     if not request.htmx:
