@@ -5,12 +5,16 @@
 reuse the same builders to re-render fragments for htmx.
 """
 
+import uuid
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
@@ -18,6 +22,7 @@ from django_stubs_ext import StrPromise
 from accounts.permissions import Participation, is_moderator
 from amendments.models import Amendment
 from core.errors import PermissionRefused
+from core.pagecache import CSRF_PLACEHOLDER, with_token
 from proposals.models import Proposal
 from translations import reading
 
@@ -166,6 +171,40 @@ def root_form(section: Section, user, data=None) -> CommentForm:
     form.heading = _("New comment")
     form.with_meta = True
     return form
+
+
+# The empty root form sent out of band after a post, drawn once per process for each key of
+# ``fresh_root_form``. What it shows depends on no data, only on the key (the code, templates and
+# catalogues change with a deploy, which starts new processes), so it needs no invalidation. A
+# fixed client token stands in for each answer's own (a random UUID is never all zeros), the CSRF
+# placeholder for the request's token (core.pagecache).
+_FRESH_FORMS: dict[tuple, str] = {}
+_FRESH_FORMS_MAX = 512
+_TOKEN_SLOT = str(uuid.UUID(int=0))
+
+
+def fresh_root_form(request, section: Section) -> SafeString:
+    """``comments/_form.html`` for a new root form, out of band (``oob``): the HTML an include of
+    it with ``root_form(section, request.user)`` draws, with a new client token and this request's
+    CSRF token, without drawing the form's seven widgets again on every post."""
+    key = (
+        get_language(),
+        default_language(request.user),
+        section.sort,
+        section.proposal.slug,
+        section.amendment.pk if section.amendment is not None else None,
+    )
+    html = None if settings.DEBUG else _FRESH_FORMS.get(key)
+    if html is None:
+        form = root_form(section, request.user)
+        form.initial["client_token"] = _TOKEN_SLOT
+        context = {"section": section, "form": form, "oob": True, "csrf_token": CSRF_PLACEHOLDER}
+        html = render_to_string("comments/_form.html", context, request=request)
+        if len(_FRESH_FORMS) >= _FRESH_FORMS_MAX:
+            _FRESH_FORMS.clear()
+        _FRESH_FORMS[key] = html
+    html = with_token(html.replace(_TOKEN_SLOT, str(uuid.uuid4())), get_token(request))
+    return mark_safe(html)  # noqa: S308 - drawn by the template, escaped there; two tokens put in
 
 
 def reply_form(section: Section, comment: Comment, user, data=None) -> CommentForm:

@@ -29,6 +29,7 @@ from .sections import (
     build_section,
     decorate,
     edit_form,
+    fresh_root_form,
     read,
     reply_form,
     root_form,
@@ -315,7 +316,7 @@ def _thread_response(
     count = selectors.comment_count(proposal=section.proposal, amendment=section.amendment)
     context = {"section": section, "thread": thread, "comment_count": count}
     if fresh:
-        context["fresh_form"] = root_form(section, request.user)
+        context["fresh_form"] = fresh_root_form(request, section)
         context["first"] = count == 1
     return render(request, template, context)
 

@@ -892,6 +892,44 @@ def test_htmx_new_thread_is_drawn_as_the_page_draws_it(client, proposal, member,
     assert thread_html(html(response), new.pk) == thread_html(html(listed), new.pk)
 
 
+def root_form_html(body: str) -> str:
+    """The root comment form in ``body``, its client token and CSRF token made equal, without the
+    out-of-band marker (the page's form has none)."""
+    start = re.search(r'<form [^>]*id="comment-form"', body).start()
+    form = body[start : body.index("</form>", start)]
+    form = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "csrf", form)
+    form = re.sub(r'name="client_token" value="[^"]+"', "token", form)
+    return form.replace(' hx-swap-oob="true"', "")
+
+
+def client_token_in(body: str) -> str:
+    return re.findall(r'name="client_token" value="([^"]+)"', body)[-1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("lang", "preferred", "sort"), [("ko", "ja", "newest"), ("ja", "ko", "oldest")])
+def test_htmx_fresh_form_is_the_pages_form_with_a_new_client_token(
+    client, proposal, make_actor, lang, preferred, sort
+):
+    member = login(client, make_actor("member", preferred_language=preferred))
+    assert member.preferred_language == preferred
+
+    answers = [
+        html(
+            client.post(
+                list_url(proposal, lang), {"body": f"Post {n}", "language": "ko", "sort": sort}, **HTMX
+            )
+        )
+        for n in range(2)
+    ]
+
+    page = html(client.get(page_url(proposal, lang) + f"?sort={sort}"))
+    # The page's form is the fresh form (the text box empty, the author's language chosen).
+    assert root_form_html(answers[0]) == root_form_html(answers[1]) == root_form_html(page)
+    tokens = {client_token_in(answer) for answer in answers} | {client_token_in(page)}
+    assert len(tokens) == 3 and all(uuid.UUID(token).version == 4 for token in tokens)
+
+
 @pytest.mark.django_db
 def test_htmx_resubmitted_comment_answers_its_thread_as_it_is_now(client, proposal, member, other_member):
     # A double submit (the same client token) gets the first comment back, with what happened to
