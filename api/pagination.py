@@ -1,8 +1,5 @@
 """Pages of at most 100 items in a stable order (every ordering ends with the primary key)."""
 
-from functools import partial
-
-from django.core.paginator import Paginator
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -34,24 +31,10 @@ class StrictPageSize:
         return parameters
 
 
-class KnownCountPaginator(Paginator):
-    """A paginator told the count (counted in a query the view makes anyway) instead of asking."""
-
-    def __init__(self, *args, count: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.__dict__["count"] = count  # the cached_property's slot
-
-
 class PagePagination(StrictPageSize, PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
-    known_count: int | None = None
-
-    def paginate_queryset(self, queryset, request, view=None):
-        if self.known_count is not None:
-            self.django_paginator_class = partial(KnownCountPaginator, count=self.known_count)
-        return super().paginate_queryset(queryset, request, view)
 
 
 class CommentCursorPagination(StrictPageSize, CursorPagination):

@@ -3,7 +3,7 @@
 import time
 from itertools import groupby
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -46,17 +46,6 @@ def list_stamp() -> str:
     stage does (core.pagestamp; stamps only go up)."""
     row = Proposal.objects.aggregate(n=Count("pk"), total=Sum("activity_stamp"), last=Max("pk"))
     return f"{row['n']}.{row['total'] or 0}.{row['last'] or 0}"
-
-
-def list_stamp_and_count(listed: QuerySet[Proposal]) -> tuple[str, int]:
-    """``list_stamp()`` and how many proposals ``listed`` (a filtered list) holds, in one query."""
-    row = Proposal.objects.aggregate(
-        n=Count("pk"),
-        total=Sum("activity_stamp"),
-        last=Max("pk"),
-        listed=Count("pk", filter=Q(pk__in=listed.values("pk"))),
-    )
-    return f"{row['n']}.{row['total'] or 0}.{row['last'] or 0}", row["listed"]
 
 
 def page_stamp(*, slug: str) -> tuple[int, int]:

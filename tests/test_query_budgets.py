@@ -268,8 +268,8 @@ API_PROPOSAL_LIST = 3
 # comments: the proposal, a page of 50 (with authors), their published translations (one query)
 API_COMMENT_PAGE = 3
 # With Redis (production, make bench) both pages come from the cache (api.responsecache) under a
-# stamp: the proposals' list stamp (one query, which also counts the filtered list on a miss); the
-# proposal's activity stamp from its mirror in Redis (none).
+# stamp: the proposals' list stamp (one query; a miss then counts and reads the page as before: 4);
+# the proposal's activity stamp from its mirror in Redis (none).
 REDIS = settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
 if REDIS:
     API_PROPOSAL_LIST, API_COMMENT_PAGE = 1, 0
