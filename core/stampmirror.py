@@ -33,6 +33,12 @@ stamp after its token expired), and Redis does not evict a token it was just giv
 carry no TTL of their own beyond the deadline in their score; use ``noeviction`` or ``volatile-*``
 eviction for the cache, as the keys here have no TTL). A proposal with a version is never
 deleted (``ProposalVersion.proposal`` protects it), so a mirrored stamp never outlives its row.
+
+Deploying: every process that writes must keep the mirror. Code from before it moves stamps
+without telling Redis, so when it is first deployed (or if such code ever writes the same database
+again, as a benchmark run of an older tree can), clear the cache once the old workers are gone:
+``python manage.py shell -c "from django.core.cache import cache; cache.clear()"``. ``make bench``
+clears its cache at the start of every run.
 """
 
 import logging
