@@ -91,6 +91,8 @@ class Section:
     form: CommentForm | None = None
     # The decision ``refusal`` came from, handed to the write services (asked once per request).
     decided: Participation | None = None
+    # ``form`` drawn, when it came from the kept copies (``fresh_root_form``).
+    form_html: str = ""
 
     @property
     def can_participate(self) -> bool:
@@ -173,7 +175,7 @@ def root_form(section: Section, user, data=None) -> CommentForm:
     return form
 
 
-# The empty root form sent out of band after a post, drawn once per process for each key of
+# The empty root form (on the page, and out of band after a post), drawn once per process for each key of
 # ``fresh_root_form``. What it shows depends on no data, only on the key (the code, templates and
 # catalogues change with a deploy, which starts new processes), so it needs no invalidation. A
 # fixed client token stands in for each answer's own (a random UUID is never all zeros), the CSRF
@@ -183,22 +185,24 @@ _FRESH_FORMS_MAX = 512
 _TOKEN_SLOT = str(uuid.UUID(int=0))
 
 
-def fresh_root_form(request, section: Section) -> SafeString:
-    """``comments/_form.html`` for a new root form, out of band (``oob``): the HTML an include of
-    it with ``root_form(section, request.user)`` draws, with a new client token and this request's
-    CSRF token, without drawing the form's seven widgets again on every post."""
+def fresh_root_form(request, section: Section, *, oob: bool = True) -> SafeString:
+    """``comments/_form.html`` for a new root form, out of band (``oob``) after a post or in the
+    page: the HTML an include of it with ``root_form(section, request.user)`` draws, with a new
+    client token and this request's CSRF token, without drawing the form's seven widgets again on
+    every post or page."""
     key = (
         get_language(),
         default_language(request.user),
         section.sort,
         section.proposal.slug,
         section.amendment.pk if section.amendment is not None else None,
+        oob,
     )
     html = None if settings.DEBUG else _FRESH_FORMS.get(key)
     if html is None:
         form = root_form(section, request.user)
         form.initial["client_token"] = _TOKEN_SLOT
-        context = {"section": section, "form": form, "oob": True, "csrf_token": CSRF_PLACEHOLDER}
+        context = {"section": section, "form": form, "oob": oob, "csrf_token": CSRF_PLACEHOLDER}
         html = render_to_string("comments/_form.html", context, request=request)
         if len(_FRESH_FORMS) >= _FRESH_FORMS_MAX:
             _FRESH_FORMS.clear()
@@ -302,6 +306,8 @@ def build_section(
     read(request, section.page.comments)
     if section.can_participate:
         section.form = form or root_form(section, request.user)
+        if form is None and variant is not None:
+            section.form_html = fresh_root_form(request, section, oob=False)
     return section
 
 

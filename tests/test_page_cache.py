@@ -612,3 +612,46 @@ def test_the_amendments_section_from_the_cache_offers_proposing_only_to_who_may(
     for other in (make_actor("suspended"), make_actor("non_member"), None):
         assert f'href="{new_url}"' not in amendments_part(page(browser(other), proposal, language))
     assert amendments_part(page(browser(people["author"]), proposal, language)) == member
+
+
+@both
+def test_the_comment_form_from_the_cache_has_each_copys_own_tokens_and_language(
+    proposal, people, make_actor, language
+):
+    """The new-comment form is kept whole (comments.sections.fresh_root_form): every copy gets its
+    own CSRF and client tokens, and each participant the language they write in preselected."""
+    import uuid
+
+    from django.test import Client
+
+    from comments.models import Comment
+
+    reader = people["reader"]
+    reader.preferred_language = "ko"
+    reader.save()
+    other = make_actor("member", preferred_language="ja")
+    cache.clear()
+    form = re.compile(r'<form [^>]*id="comment-form".*?</form>', re.S)
+    client_token = re.compile(r'name="client_token" value="([^"]+)"')
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(reader)
+    copies = [
+        form.search(strict.get(f"/{language}/proposals/{proposal.slug}/").content.decode()).group(0)
+        for _ in range(2)
+    ]
+    tokens = [client_token.search(copy).group(1) for copy in copies]
+    assert tokens[0] != tokens[1] and uuid.UUID(tokens[0]) != uuid.UUID(int=0)
+    assert "csrf-token" not in copies[1]
+    assert '<option value="ko" selected>' in copies[1]
+    theirs = form.search(page(browser(other), proposal, language)).group(0)
+    assert '<option value="ja" selected>' in theirs and '<option value="ko" selected>' not in theirs
+
+    # The copy from the cache posts (its CSRF token is this browser's), once.
+    body = {"body": "Posted from a kept form", "language": "ko", "client_token": tokens[1], "sort": "oldest"}
+    body["csrfmiddlewaretoken"] = csrf.search(copies[1]).group(1)
+    for _ in range(2):
+        response = strict.post(f"/{language}/proposals/{proposal.slug}/comments/", body)
+        assert response.status_code in (200, 302)
+    assert Comment.objects.filter(body="Posted from a kept form").count() == 1
