@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -77,20 +79,22 @@ def _empty_cache(request):
     yield
 
 
-TEST_REDIS_URL = "redis://127.0.0.1:6379/11"
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 
 
 @pytest.fixture
 def redis_cache(settings, monkeypatch):
-    """Redis as the shared cache, as in production and ``make bench`` (skipped without Redis at
-    127.0.0.1:6379; CI has none), under a key prefix of this test's own: the test workers share the
+    """Redis as the shared cache, as in production and ``make bench`` (at ``TEST_REDIS_URL``;
+    skipped without it, except in CI, which starts one and sets ``REQUIRE_REDIS``), under a key prefix of this test's own: the test workers share the
     database number, so clearing the cache deletes this test's keys only, and they go at the end."""
     redis = pytest.importorskip("redis")
     client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1)
     try:
         client.ping()
     except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail(f"no Redis at {TEST_REDIS_URL} (REQUIRE_REDIS is set)")
+        pytest.skip(f"no Redis at {TEST_REDIS_URL}")
     import uuid
 
     from django.core.cache.backends.redis import RedisCache

@@ -207,21 +207,8 @@ def test_an_institution_budget_is_shared_by_its_keys(remembered, read_key, setti
     assert _limits(remembered.get(ME))[:2] == (100, 99)
 
 
-def test_the_limit_costs_one_round_trip_to_redis(read_key, settings):
+def test_the_limit_costs_one_round_trip_to_redis(read_key, redis_cache):
     """With Redis (as production and make bench run), counting a request is one pipeline."""
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/2"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": f"test-ratelimit-{read_key.prefix}",
-        }
-    }
     client = throttling._redis_client("x")
     calls = []
     original = type(client.pipeline(transaction=False)).execute

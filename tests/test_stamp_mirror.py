@@ -1,8 +1,8 @@
 """The activity stamps mirrored in Redis (core.stampmirror): a visitor's cached proposal page costs
 no query, and is still never stale.
 
-These tests run the real Redis code (127.0.0.1:6379, db 11, a key prefix of their own; skipped
-without Redis, as CI has none) with real commits (``transactional_db``), so that the writers'
+These tests run the real Redis code (TEST_REDIS_URL, db 11 by default, a key prefix of their own;
+skipped without Redis, except in CI, which starts one) with real commits (``transactional_db``), so that the writers'
 ``on_commit`` hooks run as in production. The invalidation tests of tests/test_page_cache.py run
 here a second time with the mirror on: view, write, view, anonymous and logged in, Korean and
 Japanese.
