@@ -6,3 +6,8 @@ class ProposalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "proposals"
     verbose_name = _("Proposals")
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

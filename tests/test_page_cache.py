@@ -655,3 +655,79 @@ def test_the_comment_form_from_the_cache_has_each_copys_own_tokens_and_language(
         response = strict.post(f"/{language}/proposals/{proposal.slug}/comments/", body)
         assert response.status_code in (200, 302)
     assert Comment.objects.filter(body="Posted from a kept form").count() == 1
+
+
+# --- Edits no service makes: the admin's (and the seed loader's) ----------------------------------
+
+
+@pytest.fixture
+def admin_client(db):
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return admin
+
+
+@viewers
+@both
+def test_a_publication_edited_in_the_admin_shows(viewer, proposal, admin_client, language):
+    publication = proposal.publication
+    author = publication.authors.get()
+
+    def write():
+        response = admin_client.post(
+            f"/en/admin/proposals/publication/{publication.pk}/change/",
+            {
+                "key": publication.key,
+                "title_en": "A Retitled Working Paper",
+                "title_ko": "A Retitled Working Paper",
+                "title_ja": "A Retitled Working Paper",
+                "series": publication.series,
+                "publisher": publication.publisher,
+                "authors-TOTAL_FORMS": "1",
+                "authors-INITIAL_FORMS": "1",
+                "authors-MIN_NUM_FORMS": "0",
+                "authors-MAX_NUM_FORMS": "1000",
+                "authors-0-id": str(author.pk),
+                "authors-0-publication": str(publication.pk),
+                "authors-0-name_en": "Renamed Author",
+                "authors-0-affiliation": author.affiliation,
+                "authors-0-position": "0",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+
+    before, _after = check(
+        viewer, proposal, language, write, shows=["A Retitled Working Paper", "Renamed Author"]
+    )
+    assert "A Retitled Working Paper" not in before
+
+
+@viewers
+@both
+def test_a_further_source_shows(viewer, proposal, language):
+    from proposals.models import Citation
+
+    def add_source():
+        Citation.objects.create(
+            proposal=proposal,
+            publication=proposal.publication,
+            position=9,
+            section="Chapter Nine",
+            quote="A passage from elsewhere.",
+        )
+
+    check(viewer, proposal, language, add_source, shows=["A passage from elsewhere."])
+
+
+@both
+def test_a_renamed_programme_shows_on_the_visitors_page(client, proposal, language):
+    """Visitors see the programme's name in the box that invites them to take part."""
+    programme = proposal.programme
+
+    def rename():
+        setattr(programme, f"name_{language}", "The Renamed Dialogue")
+        programme.save()
+
+    check(client, proposal, language, rename, shows=["The Renamed Dialogue"])
