@@ -4,12 +4,17 @@ logged-in viewer).
 
 ``proposal_section`` is the one function that draws the section, for the page and for the answer
 to a rating write alike. The figures are the same for every reader of a language: on a GET they
-are kept in the shared cache, per criterion, under the proposal's activity stamp (every rating
-write moves it inside its transaction, ``core.pagestamp``). The viewer's own part (their score,
-the forms, whether they may rate) is drawn for them around the figures on every request."""
+are kept in the shared cache under the proposal's activity stamp (every rating write moves it
+inside its transaction, ``core.pagestamp``), so a hit reads no aggregates. Under that, each
+criterion's figures are kept under a digest of the numbers they are drawn from
+(``_criterion_key``), shared by the page and the write's answer: a write redraws only the criteria
+whose numbers it changed. The viewer's own part (their score, the forms, whether they may rate)
+is drawn for them around the figures on every request."""
 
 import hashlib
 
+from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -17,14 +22,51 @@ from django.utils.translation import get_language
 from core import consensus, pagecache
 
 from . import selectors
-from .models import Criterion
+from .models import Criterion, Group
+
+
+def _thresholds_hash() -> str:
+    # The thresholds (settings) decide what is withheld and compared: a new setting, a new key.
+    return hashlib.sha256(repr(consensus.current_thresholds()).encode()).hexdigest()[:12]
+
+
+def _criterion_key(criterion: str, rows, thresholds: str) -> str:
+    """The key of one criterion's figures, from exactly what they are drawn from: the criterion,
+    the language, the thresholds and that criterion's aggregate rows of every group (``rating_summary``
+    reads their counts, means and distributions, and ``withheld_groups`` the counts of all groups,
+    ``compare`` the Korean and Japanese distributions; a missing row draws as a row of zeros).
+    The same numbers draw the same figures, so the key needs no invalidation: a write redraws only
+    the criteria whose numbers it changed, and the page and the write share what is drawn."""
+    values = []
+    for group in Group.values:
+        row = rows.get((criterion, group))
+        values.append((group, *((row.count, row.total, *row.distribution) if row else (0, 0, 0, 0, 0, 0, 0))))
+    digest = hashlib.sha256(repr(values).encode()).hexdigest()[:20]
+    return f"part:ratings:figures:{criterion}:{get_language()}:{thresholds}:{digest}"
 
 
 def _figures(proposal, rows=None) -> list[str]:
     """Each criterion's figures (both nationalities' distributions and their comparison), drawn
-    from ``rows`` (``selectors.aggregate_rows``; read when not given)."""
+    from ``rows`` (``selectors.aggregate_rows``; read when not given). With the page caches on,
+    each criterion's figures are kept under the key of its numbers (``_criterion_key``): only
+    those not kept yet are drawn."""
     if rows is None:
         rows = selectors.aggregate_rows(proposal=proposal)
+    if not settings.PROPOSAL_PAGE_CACHE:
+        return _draw(proposal, rows, [criterion.value for criterion in Criterion])
+    thresholds = _thresholds_hash()
+    keys = {criterion.value: _criterion_key(criterion.value, rows, thresholds) for criterion in Criterion}
+    found = cache.get_many(list(keys.values()))
+    missing = [criterion for criterion, key in keys.items() if key not in found]
+    if missing:
+        drawn = dict(zip(missing, _draw(proposal, rows, missing), strict=True))
+        cache.set_many({keys[criterion]: html for criterion, html in drawn.items()}, pagecache.TIMEOUT)
+        found.update({keys[criterion]: html for criterion, html in drawn.items()})
+    return [found[keys[criterion.value]] for criterion in Criterion]
+
+
+def _draw(proposal, rows, criteria: list[str]) -> list[str]:
+    """The figures of ``criteria`` (values, in ``Criterion`` order), drawn from ``rows``."""
     thresholds = consensus.current_thresholds()
     comparisons = selectors.compare(rows, thresholds)
     return [
@@ -32,13 +74,12 @@ def _figures(proposal, rows=None) -> list[str]:
         for summary, comparison in zip(
             selectors.rating_summary(proposal=proposal, rows=rows), comparisons, strict=True
         )
+        if summary.criterion.value in criteria
     ]
 
 
 def _figures_key(proposal) -> str:
-    # The thresholds (settings) decide what is withheld and compared: a new setting, a new key.
-    thresholds = hashlib.sha256(repr(consensus.current_thresholds()).encode()).hexdigest()[:12]
-    return f"part:ratings:{proposal.pk}:{proposal.activity_stamp}:{get_language()}:{thresholds}"
+    return f"part:ratings:{proposal.pk}:{proposal.activity_stamp}:{get_language()}:{_thresholds_hash()}"
 
 
 def figures(request, proposal) -> list[SafeString]:

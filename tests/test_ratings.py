@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.template.loader import render_to_string
+from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Nationality
@@ -451,6 +452,46 @@ def test_with_htmx_the_section_is_the_one_the_page_then_shows(client, proposal, 
     assert response.status_code == 200
     page = client.get(f"/{lang}/proposals/{proposal.slug}/").content.decode()
     assert without_notice(section_of(response.content.decode())) == without_notice(section_of(page))
+
+
+def figures_of(section: str, criterion: str) -> str:
+    """One criterion's figures in a ratings section: from its heading to the next form or heading."""
+    start = section.index(f'id="rating-{criterion}-heading"')
+    ends = [section.find(mark, start + 1) for mark in ("<form", 'id="rating-', "</section>")]
+    return section[start : min([end for end in ends if end != -1] or [len(section)])]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["ko", "ja"])
+def test_with_htmx_only_the_criterion_whose_numbers_changed_is_redrawn(client, proposal, make_actor, lang):
+    # The figures are kept under their numbers: a write that changes importance draws importance
+    # anew, and feasibility (numbers unchanged) comes from what the page kept.
+    rate_many(proposal, make_actor, 12)
+    user = make_actor("member", nationality=Nationality.JAPAN)
+    client.force_login(user)
+    before = section_of(client.get(f"/{lang}/proposals/{proposal.slug}/").content.decode())
+    drawn = []
+
+    def on_render(sender, template, context, **kwargs):
+        if template.name == "ratings/_figures.html":
+            drawn.append(context["summary"].criterion.value)
+
+    template_rendered.connect(on_render)
+    try:
+        response = client.post(
+            set_url(proposal, lang), {"criterion": IMPORTANCE, "score": "4"}, headers={"HX-Request": "true"}
+        )
+    finally:
+        template_rendered.disconnect(on_render)
+
+    assert response.status_code == 200
+    assert drawn == [IMPORTANCE]
+    answered = section_of(response.content.decode())
+    assert figures_of(answered, FEASIBILITY) == figures_of(before, FEASIBILITY)
+    assert figures_of(answered, IMPORTANCE) != figures_of(before, IMPORTANCE)
+    assert "13" in figures_of(answered, IMPORTANCE) and "13" not in figures_of(before, IMPORTANCE)
+    page = section_of(client.get(f"/{lang}/proposals/{proposal.slug}/").content.decode())
+    assert without_notice(answered) == without_notice(page)
 
 
 @pytest.mark.django_db
