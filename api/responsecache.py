@@ -6,9 +6,9 @@ the proposal list), the path and the full query string (filters, page, cursor, p
 ``?lang=``), the language negotiated from ``Accept-Language``, the scheme and host (the links in
 the page are absolute) and, for comments, the common-ground thresholds. Nothing in these pages
 depends on the key that asks (its institution or scopes: both answer the same), so keys share them;
-the body is always plain JSON (``api.negotiation``: no other renderer, no ``indent``). What only
-an admin edit changes without moving a stamp (a programme's slug, a publication's key) is not
-covered: those edits do not move the stamps the HTML pages are cached under either.
+the body is always plain JSON (``api.negotiation``: no other renderer, no ``indent``). Edits no
+service makes (a programme or a publication changed in the admin) move the stamps too
+(``proposals.signals``).
 
 The stamp is read before anything the page shows, so what is stored is at least as new as its
 key says, and a write makes every page stored before it unreachable at its commit: no page is
