@@ -24,6 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from accounts.permissions import is_moderator
+from core import pagecache
 from translations import reading
 
 from . import selectors
@@ -61,7 +62,7 @@ def variant(request, refusal) -> str | None:
     return f"member:{refusal.code if refusal is not None else ''}:{int(reader.translated_by_default)}:{query}"
 
 
-def _skeleton_key(proposal, amendment, sort: str, page: int) -> str:
+def skeleton_key(proposal, amendment, sort: str, page: int) -> str:
     return f"threads:{proposal.pk}:{amendment.pk if amendment else 0}:{proposal.activity_stamp}:{sort}:{page}"
 
 
@@ -69,11 +70,15 @@ def _thread_key(pk: int, stamp: int, sort: str, variant_: str) -> str:
     return f"thread:{pk}:{stamp}:{get_language()}:{sort}:{variant_}"
 
 
+def section_key(proposal, variant_: str, name: str) -> str:
+    return f"section:{name}:{proposal.pk}:{proposal.activity_stamp}:{get_language()}:{variant_}"
+
+
 def section_html(request, proposal, variant_: str, name: str, draw) -> str:
     """A whole section of the page (the same for every viewer of ``variant_``) from the cache,
     or ``draw()`` kept for the next viewer."""
-    key = f"section:{name}:{proposal.pk}:{proposal.activity_stamp}:{get_language()}:{variant_}"
-    html = cache.get(key)
+    key = section_key(proposal, variant_, name)
+    html = pagecache.get(key)
     if html is None:
         html = draw()
         cache.set(key, str(html), TIMEOUT)
@@ -97,15 +102,15 @@ def thread_page(*, proposal, amendment, sort: str, page, viewer, variant_: str) 
     ``threads`` mixes ``CachedThread`` and loaded roots; ``comments`` holds the loaded ones only.
     ``page.fragment_keys`` names where to store the threads drawn now for everyone."""
     number = selectors.normalise_page(page)
-    skeleton_key = _skeleton_key(proposal, amendment, sort, number)
-    skeleton = cache.get(skeleton_key)
+    key = skeleton_key(proposal, amendment, sort, number)
+    skeleton = pagecache.get(key)
     stamp = proposal.activity_stamp
     if skeleton is None:
         found = selectors.thread_page(
             proposal=proposal, amendment=amendment, sort=sort, page=number, viewer=viewer
         )
         cache.set(
-            skeleton_key,
+            key,
             {
                 "roots": [thread.pk for thread in found.threads],
                 "number": found.number,

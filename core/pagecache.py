@@ -6,8 +6,10 @@ place. User text can never produce ``RENDERED_PLACEHOLDER``: it contains ``&lt;`
 is escaped, so a ``<`` typed by a user shows as ``&lt;`` and an ``&`` as ``&amp;``.
 """
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,10 +37,36 @@ def cacheable_request(request) -> bool:
     return bool(settings.PROPOSAL_PAGE_CACHE) and request.method == "GET"
 
 
+# The values of the keys a page asked for at once (``prefetched``), each answered once.
+_PREFETCHED: ContextVar[dict[str, Any] | None] = ContextVar("pagecache_prefetched", default=None)
+
+
+@contextmanager
+def prefetched(keys: Iterable[str]) -> Iterator[None]:
+    """Read ``keys`` in one round trip to the cache: inside the block, the first ``get`` of each
+    is answered from it (a miss as None) and later ones from the cache again, so that a value
+    drawn and kept after a miss is what they see."""
+    wanted = list(keys)
+    found = cache.get_many(wanted) if wanted else {}
+    token = _PREFETCHED.set({key: found.get(key) for key in wanted})
+    try:
+        yield
+    finally:
+        _PREFETCHED.reset(token)
+
+
+def get(key: str) -> Any:
+    """``cache.get(key)``, from what ``prefetched`` read when it read ``key`` and nobody asked yet."""
+    known = _PREFETCHED.get()
+    if known is not None and key in known:
+        return known.pop(key)
+    return cache.get(key)
+
+
 def kept(key: str, draw: Callable[[], T]) -> T:
     """What is kept under ``key`` (which must carry the proposal's activity stamp and everything
     else the value depends on), or ``draw()`` kept for the next reader."""
-    value = cache.get(key)
+    value = get(key)
     if value is None:
         value = draw()
         cache.set(key, value, TIMEOUT)

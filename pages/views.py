@@ -77,6 +77,25 @@ def amendment_section(request: HttpRequest, proposal, refusal) -> dict[str, Any]
     return {"amendments_html": fragments.section_html(request, proposal, variant, "amendments", draw)}
 
 
+def page_part_keys(request: HttpRequest, proposal, refusal) -> list[str]:
+    """The cache keys of the parts of the proposal page this request reads, known once the proposal
+    (and its stamp) is loaded: read together in one round trip (``pagecache.prefetched``)."""
+    keys = [part_key("article", proposal), rating_sections.figures_key(proposal)]
+    variant = fragments.variant(request, refusal)
+    if variant is not None:
+        keys += [
+            fragments.section_key(proposal, variant, "amendments"),
+            fragments.section_key(proposal, variant, "ground"),
+            fragments.skeleton_key(
+                proposal,
+                None,
+                comment_selectors.normalise_sort(request.GET.get("sort")),
+                comment_selectors.normalise_page(request.GET.get("page")),
+            ),
+        ]
+    return keys
+
+
 # The proposal page's sections, in the order the template shows them.
 PROPOSAL_SECTIONS: list[Callable[..., dict[str, Any]]] = [
     rating_sections.proposal_section,
@@ -104,10 +123,11 @@ def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "refusal": refusal,
             **(extra or {}),
         }
-        if parts:
-            context["article_html"] = article_html(proposal)
-        for section in PROPOSAL_SECTIONS:
-            context.update(section(request, proposal, refusal))
+        with pagecache.prefetched(page_part_keys(request, proposal, refusal) if parts else []):
+            if parts:
+                context["article_html"] = article_html(proposal)
+            for section in PROPOSAL_SECTIONS:
+                context.update(section(request, proposal, refusal))
         return render(request, "proposals/detail.html", context)
 
     if page_cache.cacheable(request):

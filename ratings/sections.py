@@ -78,14 +78,14 @@ def _draw(proposal, rows, criteria: list[str]) -> list[str]:
     ]
 
 
-def _figures_key(proposal) -> str:
+def figures_key(proposal) -> str:
     return f"part:ratings:{proposal.pk}:{proposal.activity_stamp}:{get_language()}:{_thresholds_hash()}"
 
 
 def figures(request, proposal) -> list[SafeString]:
     """The figures per criterion (in ``Criterion`` order), from the cache on a GET."""
     if pagecache.cacheable_request(request):
-        found = pagecache.kept(_figures_key(proposal), lambda: _figures(proposal))
+        found = pagecache.kept(figures_key(proposal), lambda: _figures(proposal))
     else:
         found = _figures(proposal)
     return [mark_safe(html) for html in found]  # noqa: S308 - drawn by a template, escaped there
