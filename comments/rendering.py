@@ -293,6 +293,19 @@ def _shown_minute(minute, datetime_format: str, language: str | None) -> str:
     return escape(date_format(minute, datetime_format))
 
 
+def threads_from_cache(section, request, csrf_token: str | None = None) -> SafeString | None:
+    """The page's threads when every one of them came whole from the cache (``comments.fragments``),
+    with the page's CSRF token put in: then nothing is drawn, and the page's shared parts
+    (``PageParts``, with its URLs, words and controls) are not needed. None otherwise."""
+    page = section.page
+    if getattr(page, "fragment_keys", None) is None or any(
+        not isinstance(root, fragments.CachedThread) for root in page.threads
+    ):
+        return None
+    token = csrf_token if csrf_token is not None else (get_token(request) if request is not None else "")
+    return mark_safe(with_token("".join(root.html for root in page.threads), token))  # noqa: S308 - drawn escaped
+
+
 def parts_for(section, request, csrf_token: str | None = None) -> PageParts:
     """The page's shared parts, made once per section (the section carries them)."""
     parts = getattr(section, "_render_parts", None)

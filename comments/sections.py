@@ -98,11 +98,12 @@ class Section:
     def can_participate(self) -> bool:
         return self.refusal is None
 
-    @property
+    # Both are asked for by every link of the frame (sorts, pages): reversed once per section.
+    @cached_property
     def page_url(self) -> str:
         return discussion_url(self.proposal, self.amendment.pk if self.amendment else None)
 
-    @property
+    @cached_property
     def list_url(self) -> str:
         return reverse("comments:list", kwargs={"slug": self.proposal.slug})
 
