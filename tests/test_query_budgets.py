@@ -90,11 +90,12 @@ BUDGETS = {
     ("page", "anonymous"): 11,
     ("page", "member"): 16,
     # the page's parts from the cache (comments.fragments, pages.views, ratings.sections): session,
-    # user, proposal, standing, own scores, the threads where the viewer wrote or reacted; reads of
-    # the proposal's text and sources, the rating figures, the amendments section, the
-    # common-ground section, the page's list of threads, its threads (the new-comment form is kept
-    # in the process: comments.sections.fresh_root_form)
-    ("page", "member", "cached"): 6 + 6 * PAGE_CACHE_GET,
+    # user, proposal, standing, own scores, the threads where the viewer wrote or reacted; two
+    # reads of the cache: the proposal's text and sources, the rating figures, the amendments
+    # section, the common-ground section and the page's list of threads in one
+    # (pagecache.prefetched), then its threads (the new-comment form is kept in the process:
+    # comments.sections.fresh_root_form)
+    ("page", "member", "cached"): 6 + 2 * PAGE_CACHE_GET,
     # the common-ground panel for htmx: proposal, count per tab, one page of the tab, the page's
     # translations into the reader's language (one query: translations.reading)
     ("ground", "anonymous"): 4,
