@@ -5,11 +5,13 @@ writers are serialised anyway) so that one user's concurrent changes apply one a
 Aggregates change only through atomic ``UPDATE ... SET n = n + 1`` statements, never a read and
 write back, so concurrent raters cannot lose each other's counts.
 
-A write that changes something first moves the proposal's activity stamp (``core.pagestamp``; it
-moves anyway): its UPDATE locks the proposal's row until the commit, so the rating writes of one
-proposal take their turns from there on. Locks are taken in one order (the user's ratings, the
-proposal, its aggregates), which keeps PostgreSQL free of deadlocks between raters; and the
-aggregates read after the stamp are current and stay so until the commit. ``rating_set`` applies
+A write first moves the proposal's activity stamp (``core.pagestamp``): its UPDATE locks the
+proposal's row until the commit, so the rating writes of one proposal take their turns from there
+on. Locks are taken in one order (the proposal, then the user's ratings, then its aggregates),
+which keeps PostgreSQL free of deadlocks between raters: with the user's ratings locked first, a
+double submit that lost the race for the first insert (it holds the proposal and waits for the
+winner's row) and a third that locked that row (and waits for the proposal) waited on each other.
+The aggregates read after the stamp are current and stay so until the commit. ``rating_set`` applies
 its changes to the rows it read as it sends them, so the rating it returns carries the figures as
 its write left them (``Rating.aggregates_after``, with the rater's scores in ``scores_after``): the
 view answers with the section without reading them again.
@@ -57,12 +59,14 @@ def rating_set(
         criterion = _clean_criterion(criterion)
         score = _clean_score(score)
         group = group_of(user)
+        # The proposal's rating writes take turns from here (see the module's docstring), before
+        # any rating row is locked: a double submit may turn out to change nothing, and moves the
+        # stamp all the same.
+        pagestamp.touch(proposal.pk)
         mine = _locked_ratings(user, proposal)
         rating = mine.get(criterion)
         if rating is not None and rating.score == score and rating.group == group:
             return _after(rating, mine, _current_aggregates(proposal, criterion, []))
-        # The proposal's rating writes take turns from here (see the module's docstring).
-        pagestamp.touch(proposal.pk)
         rows = _current_aggregates(proposal, criterion, [Group.ALL, group])
         if rating is None:
             rating = _create(user=user, proposal=proposal, criterion=criterion, score=score, group=group)
@@ -102,11 +106,11 @@ def rating_withdraw(
     with transaction.atomic():
         ensure_can_participate(user, proposal.programme, decided=decided)
         criterion = _clean_criterion(criterion)
+        # The proposal's rating writes take turns from here (see the module's docstring).
+        pagestamp.touch(proposal.pk)
         rating = _locked_rating(user, proposal, criterion)
         if rating is None:
             return
-        # The proposal's rating writes take turns from here (see the module's docstring).
-        pagestamp.touch(proposal.pk)
         _add(proposal, criterion, [Group.ALL, rating.group], rating.score, -1)
         record(
             action="rating.withdrawn", actor=user, target=rating, criterion=criterion, previous=rating.score
