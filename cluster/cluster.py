@@ -176,6 +176,18 @@ def kill_server(name: str) -> None:
     stop(f"app-{name}", signal.SIGKILL, wait=5)
 
 
+def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                sys.exit(f"cluster: nothing answers on port {port}")
+            time.sleep(0.1)
+
+
 def wait_for(url: str, *, timeout: float = 60.0, context=None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -292,16 +304,8 @@ def up() -> None:
             capture_output=True,
         )
         (VAR / "site.pem").write_bytes((VAR / "site.crt").read_bytes() + (VAR / "site.key").read_bytes())
-    log(f"fresh database {urlsplit(DATABASE_URL).path.lstrip('/')}, migrations, seed, {USERS} participants")
-    recreate_database()
-    # The static files need no database: collected meanwhile.
-    collect = subprocess.Popen(
-        [BIN / "python", "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=app_env()
-    )
-    prepare_database()
-    if collect.wait() != 0:
-        sys.exit("cluster: collectstatic failed")
-
+    # Redis first: the seed moves the proposals' activity stamps, which are mirrored there
+    # (core.stampmirror), and a write that cannot tell Redis is refused.
     log(f"Redis on {REDIS_PORT}")
     spawn(
         "redis",
@@ -319,6 +323,17 @@ def up() -> None:
             VAR,
         ],
     )
+    wait_for_port(int(REDIS_PORT))
+    log(f"fresh database {urlsplit(DATABASE_URL).path.lstrip('/')}, migrations, seed, {USERS} participants")
+    recreate_database()
+    # The static files need no database: collected meanwhile.
+    collect = subprocess.Popen(
+        [BIN / "python", "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=app_env()
+    )
+    prepare_database()
+    if collect.wait() != 0:
+        sys.exit("cluster: collectstatic failed")
+
     for name, port in SERVERS.items():
         log(f"app server {name} on {port}")
         start_server(name)
