@@ -229,6 +229,13 @@ else:
         }
     }
 
+# Sessions: with Redis, read from it and written through to the database (every signed-in
+# request would otherwise cost a query for its session); without it, from the database (the
+# database cache would cost the same query, plus a write).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -107,6 +107,8 @@ def redis_cache(settings, monkeypatch):
             "KEY_PREFIX": prefix,
         }
     }
+    # As deliberation.settings with REDIS_URL: sessions read from Redis, written through.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
     def clear_prefix(self=None):
         for key in client.scan_iter(f"{prefix}:*", count=1000):
