@@ -3,11 +3,12 @@
 import time
 from itertools import groupby
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, QuerySet, Sum, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from core import stampmirror
+from core import pagecache, stampmirror
 from core.languages import LANGUAGE_CODES
 
 from .models import Citation, PolicyArea, Proposal, Publication
@@ -68,16 +69,47 @@ def page_stamp(*, slug: str) -> tuple[int, int]:
 
 def proposal_detail(*, slug: str, sources: bool = True) -> Proposal:
     """One proposal with its current version, programme, publication, further sources and every
-    cited publication's authors (three queries; one without ``sources``: ``prefetch_sources``
-    loads them later, when the page draws them)."""
-    proposal: Proposal = get_object_or_404(
-        Proposal.objects.select_related("current_version", "publication", "programme"),
+    cited publication's authors (three queries, ``proposal_by_slug``'s first among them; one without
+    ``sources``: ``prefetch_sources`` loads them later, when the page draws them)."""
+    found = proposal_by_slug(slug=slug)
+    if sources:
+        prefetch_sources(found)
+    return found
+
+
+# Kept by the services in their own transactions and read by the dashboard, not from here: left
+# out of the copy kept in the cache (reading one would load it from the database).
+COUNTERS = ("comment_count", "accepted_amendment_count")
+
+
+def proposal_by_slug(*, slug: str) -> Proposal:
+    """The published proposal ``slug`` with its current version, publication and programme, or 404.
+
+    One query; none when the stamps are mirrored in Redis (``core.stampmirror``) and the proposal
+    as of its current stamp is in the cache. The stamp moves with every write that changes the
+    proposal, its versions, its publication or its programme (``core.pagestamp``,
+    ``proposals.signals``), so a copy kept under ``(pk, stamp)`` is the row as it was at that
+    stamp: a write makes it unreachable at once. The key comes from the row read itself, so a
+    copy can never be kept under a stamp it does not belong to."""
+    mirrored = stampmirror.read(slug) if stampmirror.enabled() else None
+    if mirrored is not None:
+        kept = cache.get(_kept_key(*mirrored))
+        if kept is not None:
+            return kept
+    read_at = time.monotonic()
+    found: Proposal = get_object_or_404(
+        Proposal.objects.select_related("current_version", "publication", "programme").defer(*COUNTERS),
         slug=slug,
         current_version__isnull=False,
     )
-    if sources:
-        prefetch_sources(proposal)
-    return proposal
+    if stampmirror.enabled():
+        stampmirror.fill(slug, found.pk, found.activity_stamp, read_at)
+        cache.set(_kept_key(found.pk, found.activity_stamp), found, pagecache.TIMEOUT)
+    return found
+
+
+def _kept_key(pk: int, stamp: int) -> str:
+    return f"proposal:{pk}:{stamp}"
 
 
 def prefetch_sources(proposal: Proposal) -> None:
@@ -107,9 +139,6 @@ def prefetch_authors(*proposals: Proposal) -> None:
 
 def proposal_for_action(*, slug: str) -> Proposal:
     """The published proposal a feature acts on (comment, rate, amend, read its versions), with its
-    current version and its programme for the permission check (one query), or 404."""
-    return get_object_or_404(
-        Proposal.objects.select_related("current_version", "programme"),
-        slug=slug,
-        current_version__isnull=False,
-    )
+    current version and its programme for the permission check (``proposal_by_slug``: one query at most),
+    or 404."""
+    return proposal_by_slug(slug=slug)

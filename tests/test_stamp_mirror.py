@@ -36,6 +36,14 @@ test_an_edit_shows = shared.test_an_edit_shows
 test_hidden_content_leaves_the_page_at_once_and_comes_back_on_restore = (
     shared.test_hidden_content_leaves_the_page_at_once_and_comes_back_on_restore
 )
+# The proposal itself comes from the cache as of its stamp (proposals.selectors.proposal_by_slug):
+# a new text, an edited publication or source, a renamed programme show at once all the same.
+test_a_new_version_of_the_text_shows = shared.test_a_new_version_of_the_text_shows
+test_a_publication_edited_in_the_admin_shows = shared.test_a_publication_edited_in_the_admin_shows
+test_a_further_source_shows = shared.test_a_further_source_shows
+test_a_renamed_programme_shows_on_the_visitors_page = (
+    shared.test_a_renamed_programme_shows_on_the_visitors_page
+)
 
 
 @pytest.fixture(autouse=True)
@@ -241,3 +249,49 @@ def test_a_renamed_proposal_is_not_served_from_the_mirror_under_its_old_address(
     assert client.get(url(proposal)).status_code == 200
     assert mirrored_stamp(proposal) == pagestamp.stamp_of(proposal.pk)
     assert client.get(url(proposal)).status_code == 200
+
+
+def test_the_proposal_comes_from_the_cache_as_of_its_stamp(
+    client, proposal, people, django_assert_num_queries
+):
+    """A participant's page and write read the proposal from the cache (no query for it) once it
+    was read at its stamp; a write moves the stamp, and the next read is the row again."""
+    from proposals.selectors import proposal_by_slug
+
+    client.force_login(people["reader"])
+    client.get(url(proposal))
+    with django_assert_num_queries(0):
+        kept = proposal_by_slug(slug=proposal.slug)
+    assert kept.pk == proposal.pk and kept.activity_stamp == pagestamp.stamp_of(proposal.pk)
+    assert kept.current_version.title == proposal.current_version.title
+    comment(proposal, people, "A write moves the stamp")
+    with django_assert_num_queries(1):
+        fresh = proposal_by_slug(slug=proposal.slug)
+    assert fresh.activity_stamp == pagestamp.stamp_of(proposal.pk) > kept.activity_stamp
+
+
+@pytest.mark.parametrize("language", ["ko", "ja"])
+def test_a_closed_programme_refuses_a_write_at_once(client, proposal, people, language):
+    """The programme comes with the cached proposal: closing its window in the admin (a save,
+    which moves every stamp) refuses the next write, in the writer's language, and keeps nothing."""
+    import datetime as dt
+
+    from comments.models import Comment
+
+    client.force_login(people["author"])
+    path = f"/{language}/proposals/{proposal.slug}/comments/"
+    body = {"body": "Posted while open", "language": language, "stance": "for"}
+    assert client.post(path, body).status_code in (200, 302)
+    client.get(url(proposal, language))  # the proposal, with its programme, kept at this stamp
+    programme = proposal.programme
+    programme.starts_on = programme.starts_on - dt.timedelta(days=30)
+    programme.ends_on = programme.starts_on + dt.timedelta(days=1)
+    programme.save()
+    response = client.post(path, {**body, "body": "Posted after closing"})
+    assert response.status_code == 403
+    closed = {
+        "ko": "이 프로그램의 숙의 기간이 종료되었습니다.",
+        "ja": "このプログラムの熟議期間は終了しました。",
+    }
+    assert closed[language] in response.content.decode()
+    assert not Comment.objects.filter(body="Posted after closing").exists()
