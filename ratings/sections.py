@@ -15,11 +15,13 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from core import consensus, pagecache
+from core.pagecache import CSRF_PLACEHOLDER, with_token
 
 from . import selectors
 from .models import Criterion, Group
@@ -91,6 +93,39 @@ def figures(request, proposal) -> list[SafeString]:
     return [mark_safe(html) for html in found]  # noqa: S308 - drawn by a template, escaped there
 
 
+# Each criterion's controls (the rating form with the viewer's score chosen, the withdraw form, or
+# just the score), drawn once per process for each key of ``_controls``. What they show depends
+# only on the key (the code, templates and catalogues change with a deploy, which starts new
+# processes), so they need no invalidation; the viewer's score is part of the key, and the CSRF
+# placeholder stands for the request's token (core.pagecache), put in for every answer.
+_CONTROLS: dict[tuple, str] = {}
+_CONTROLS_MAX = 512
+
+
+def _controls(request, proposal, criterion: Criterion, mine: int | None, can_rate: bool) -> SafeString:
+    """``ratings/_controls.html`` for ``criterion`` as this viewer sees it: their score ``mine``
+    (None: not rated), with the forms when they may rate (``can_rate``)."""
+    if not can_rate and mine is None:
+        return mark_safe("")
+    key = (get_language(), proposal.slug, criterion.value, mine, can_rate)
+    html = None if settings.DEBUG else _CONTROLS.get(key)
+    if html is None:
+        context = {
+            "proposal": proposal,
+            "item": {"criterion": criterion, "mine": mine},
+            "scores": selectors.SCORES,
+            "can_rate": can_rate,
+            "csrf_token": CSRF_PLACEHOLDER,
+        }
+        html = render_to_string("ratings/_controls.html", context)
+        if len(_CONTROLS) >= _CONTROLS_MAX:
+            _CONTROLS.clear()
+        _CONTROLS[key] = html
+    if can_rate:
+        html = with_token(html, get_token(request))
+    return mark_safe(html)  # noqa: S308 - drawn by the template, escaped there; the token put in
+
+
 def proposal_section(
     request, proposal, refusal, *, notice=None, notice_is_error: bool = False, rating=None
 ) -> dict:
@@ -106,15 +141,21 @@ def proposal_section(
     else:
         mine = selectors.scores_of(user=request.user, proposal=proposal)
         drawn = figures(request, proposal)
+    can_rate = refusal is None
     criteria = [
-        {"criterion": criterion, "figures": html, "mine": mine.get(criterion.value)}
+        {
+            "criterion": criterion,
+            "figures": html,
+            "mine": mine.get(criterion.value),
+            "controls": _controls(request, proposal, criterion, mine.get(criterion.value), can_rate),
+        }
         for criterion, html in zip(Criterion, drawn, strict=True)
     ]
     return {
         "ratings": {
             "criteria": criteria,
             "scores": selectors.SCORES,
-            "can_rate": refusal is None,
+            "can_rate": can_rate,
             "login_required": not request.user.is_authenticated,
             "notice": notice,
             "notice_is_error": notice_is_error,

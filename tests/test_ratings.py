@@ -397,6 +397,87 @@ def test_with_htmx_rating_returns_the_section(client, proposal, make_actor):
     assert "Your rating is saved." not in client.get(proposal.get_absolute_url()).content.decode()
 
 
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.django_db
+def test_with_htmx_each_rater_sees_only_their_own_scores_and_a_token_that_works(proposal, make_actor):
+    # The controls are kept once per process (ratings.sections._controls): a copy drawn for one
+    # rater must never show another's score, and each answer carries its own working CSRF token.
+    from django.test import Client
+
+    raters = {}
+    for score in (4, 2):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(make_actor("member"))
+        raters[score] = client
+    for _round in range(2):
+        for score, client in raters.items():
+            token = csrf_of(section_of(client.get(proposal.get_absolute_url()).content.decode()))
+            response = client.post(
+                set_url(proposal),
+                {"criterion": IMPORTANCE, "score": str(score), "csrfmiddlewaretoken": token},
+                headers={"HX-Request": "true"},
+            )
+            assert response.status_code == 200
+            html = response.content.decode()
+            assert re.findall(r'value="(\d)" required checked', html) == [str(score)]
+            assert f"Your score: {score}" in html
+            assert "csrf-token" not in html
+            # The answer's own token posts the next change (the withdraw form's, then the rating's).
+            withdrawn = client.post(
+                withdraw_url(proposal),
+                {"criterion": IMPORTANCE, "csrfmiddlewaretoken": csrf_of(html)},
+                headers={"HX-Request": "true"},
+            )
+            assert withdrawn.status_code == 200
+            assert " checked" not in withdrawn.content.decode()
+            again = client.post(
+                set_url(proposal),
+                {
+                    "criterion": IMPORTANCE,
+                    "score": str(score),
+                    "csrfmiddlewaretoken": csrf_of(withdrawn.content.decode()),
+                },
+                headers={"HX-Request": "true"},
+            )
+            assert re.findall(r'value="(\d)" required checked', again.content.decode()) == [str(score)]
+    assert dict(Rating.objects.filter(proposal=proposal).values_list("score", "criterion")) == {
+        4: IMPORTANCE,
+        2: IMPORTANCE,
+    }
+
+
+@pytest.mark.django_db
+def test_with_htmx_the_controls_are_drawn_once_per_process(client, proposal, make_actor, settings):
+    # Two raters giving the same score get the same controls: the second answer does not draw them.
+    settings.DEBUG = False
+    answers = []
+    for rater in (make_actor("member"), make_actor("member")):
+        client.force_login(rater)
+        drawn = []
+
+        def on_render(sender, template, context, drawn=drawn, **kwargs):
+            drawn.append(template.name)
+
+        template_rendered.connect(on_render)
+        try:
+            response = client.post(
+                set_url(proposal), {"criterion": IMPORTANCE, "score": "3"}, headers={"HX-Request": "true"}
+            )
+        finally:
+            template_rendered.disconnect(on_render)
+        assert response.status_code == 200
+        answers.append((section_of(response.content.decode()), drawn))
+
+    (first, first_drawn), (second, second_drawn) = answers
+    assert first_drawn.count("ratings/_controls.html") == 2  # both criteria, the first time
+    assert "ratings/_controls.html" not in second_drawn
+    assert 'name="score" value="3" required checked' in second
+    assert csrf_of(first) != csrf_of(second)
+
+
 def after(rating) -> dict[tuple[str, str], tuple[int, ...]]:
     """The aggregates the service left on the rating it returned, as ``stored`` gives them."""
     rows = rating.aggregates_after.items()
