@@ -24,6 +24,7 @@ from core.tasks import supports_defer
 from core.text import clean_text
 from notifications.models import Kind
 from notifications.services import notify
+from proposals import selectors as proposal_selectors
 from translations import services as translation_services
 
 from . import counters, ground, permissions
@@ -170,7 +171,8 @@ def comment_create(
                 _notify_reply(parent=parent, reply=comment, proposal=proposal)
         record(action="comment.created", actor=author, target=comment, proposal=proposal.slug)
         # The dashboard's count of visible comments moves in the same UPDATE (comments.counters).
-        pagestamp.touch(proposal.pk, comment_count=F("comment_count") + 1)
+        stamps = pagestamp.touch(proposal.pk, comment_count=F("comment_count") + 1)
+        proposal_selectors.keep_moved(proposal, stamps)
         _translate(comment, author=author, proposal=proposal, amendment=amendment, own=translations or {})
     return comment
 

@@ -122,12 +122,15 @@ def _proposals():
     return apps.get_model("proposals", "Proposal")._default_manager
 
 
-def touch(*proposal_ids: int | None, **also) -> None:
+def touch(*proposal_ids: int | None, **also) -> dict[int, int]:
     """Move the stamp of each proposal (inside the caller's transaction). One UPDATE, which also
-    sets ``also`` (e.g. a counter the same write moves: ``comment_count=F("comment_count") + 1``)."""
+    sets ``also`` (e.g. a counter the same write moves: ``comment_count=F("comment_count") + 1``).
+    Returns the new stamps by proposal when they are mirrored (read under the row locks), else
+    nothing."""
     ids = sorted({pk for pk in proposal_ids if pk is not None})
-    if ids:
-        _move(_proposals().filter(pk__in=ids), also)
+    if not ids:
+        return {}
+    return {pk: stamp for pk, stamp, _slug in _move(_proposals().filter(pk__in=ids), also)}
 
 
 def touch_row(model_label: str, pk: int) -> None:
@@ -143,16 +146,18 @@ def touch_everything() -> None:
     _move(_proposals().all(), {})
 
 
-def _move(proposals: QuerySet, also: dict) -> None:
+def _move(proposals: QuerySet, also: dict) -> list[tuple[int, int, str]]:
     """The UPDATE; with the stamps mirrored in Redis (``core.stampmirror``) the same UPDATE
     returns the new stamps, which the mirror is told of inside the transaction and set to after
-    the commit."""
+    the commit (and which are returned)."""
     values = {"activity_stamp": F("activity_stamp") + 1, **also}
     if not stampmirror.enabled():
         proposals.update(**values)
-        return
+        return []
     with transaction.atomic(using=proposals.db, savepoint=False):
-        stampmirror.hold(_update_returning(proposals, values))
+        rows = _update_returning(proposals, values)
+        stampmirror.hold(rows)
+    return rows
 
 
 def _update_returning(proposals: QuerySet, values: dict) -> list[tuple[int, int, str]]:

@@ -1,9 +1,11 @@
 """Reads shared by pages, the API and the admin. Each returns its data in a fixed number of queries."""
 
+import copy
 import time
 from itertools import groupby
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Max, Prefetch, QuerySet, Sum, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -80,6 +82,9 @@ def proposal_detail(*, slug: str, sources: bool = True) -> Proposal:
 # Kept by the services in their own transactions and read by the dashboard, not from here: left
 # out of the copy kept in the cache (reading one would load it from the database).
 COUNTERS = ("comment_count", "accepted_amendment_count")
+# The stamp a copy from proposal_by_slug was read at: only such a copy is ever kept by keep_moved
+# (not a proposal made or loaded elsewhere, by a factory, a form or the admin).
+READ_AT_STAMP = "_read_at_stamp"
 
 
 def proposal_by_slug(*, slug: str) -> Proposal:
@@ -95,6 +100,7 @@ def proposal_by_slug(*, slug: str) -> Proposal:
     if mirrored is not None:
         kept = cache.get(_kept_key(*mirrored))
         if kept is not None:
+            kept.__dict__[READ_AT_STAMP] = kept.activity_stamp
             return kept
     read_at = time.monotonic()
     found: Proposal = get_object_or_404(
@@ -105,7 +111,26 @@ def proposal_by_slug(*, slug: str) -> Proposal:
     if stampmirror.enabled():
         stampmirror.fill(slug, found.pk, found.activity_stamp, read_at)
         cache.set(_kept_key(found.pk, found.activity_stamp), found, pagecache.TIMEOUT)
+    found.__dict__[READ_AT_STAMP] = found.activity_stamp
     return found
+
+
+def keep_moved(proposal: Proposal, stamps: dict[int, int]) -> None:
+    """After a write that changed nothing of ``proposal`` that ``proposal_by_slug`` keeps but its
+    stamp (a new comment or rating: only the stamp and a counter move, and the counters are not
+    kept), keep the copy in hand under its new stamp once the write commits, so that the next
+    page or write does not read the row again. Only if no other write came between the copy's
+    read and this write's: the stamp went up by exactly one (``stamps``: what ``pagestamp.touch``
+    returned, read under the row's lock, which this transaction holds until it commits)."""
+    stamp = stamps.get(proposal.pk)
+    read_at = proposal.__dict__.get(READ_AT_STAMP)
+    if stamp is None or read_at != proposal.activity_stamp or stamp != read_at + 1:
+        return  # not read by proposal_by_slug as it is, or another write came between
+    kept = copy.copy(proposal)
+    for name in (*COUNTERS, "_prefetched_objects_cache", READ_AT_STAMP):
+        kept.__dict__.pop(name, None)
+    kept.activity_stamp = stamp
+    transaction.on_commit(lambda: cache.set(_kept_key(kept.pk, stamp), kept, pagecache.TIMEOUT))
 
 
 def _kept_key(pk: int, stamp: int) -> str:

@@ -26,6 +26,7 @@ from accounts.permissions import Participation, ensure_can_participate
 from audit.log import record
 from core import pagestamp
 from core.errors import DeliberationError
+from proposals import selectors as proposal_selectors
 from proposals.models import Proposal
 
 from .forms import INVALID_SCORE, UNKNOWN_CRITERION
@@ -62,7 +63,7 @@ def rating_set(
         # The proposal's rating writes take turns from here (see the module's docstring), before
         # any rating row is locked: a double submit may turn out to change nothing, and moves the
         # stamp all the same.
-        pagestamp.touch(proposal.pk)
+        proposal_selectors.keep_moved(proposal, pagestamp.touch(proposal.pk))
         mine = _locked_ratings(user, proposal)
         rating = mine.get(criterion)
         if rating is not None and rating.score == score and rating.group == group:

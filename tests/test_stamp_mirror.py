@@ -295,3 +295,57 @@ def test_a_closed_programme_refuses_a_write_at_once(client, proposal, people, la
     }
     assert closed[language] in response.content.decode()
     assert not Comment.objects.filter(body="Posted after closing").exists()
+
+
+def test_a_comment_or_rating_keeps_the_proposal_under_its_new_stamp(
+    client, proposal, people, django_assert_num_queries
+):
+    """A write that moves only the stamp (and a counter) keeps the copy in hand under the new stamp:
+    the next page or write reads no row for the proposal, and the copy is the row."""
+    from proposals.selectors import proposal_by_slug
+    from ratings import services as rating_services
+
+    in_hand = proposal_by_slug(slug=proposal.slug)
+    comment(in_hand, people, "Moves the stamp by one")
+    with django_assert_num_queries(0):
+        kept = proposal_by_slug(slug=proposal.slug)
+    assert kept.activity_stamp == pagestamp.stamp_of(proposal.pk) == in_hand.activity_stamp + 1
+    rating_services.rating_set(user=people["author"], proposal=kept, criterion="importance", score=4)
+    with django_assert_num_queries(0):
+        again = proposal_by_slug(slug=proposal.slug)
+    assert again.activity_stamp == pagestamp.stamp_of(proposal.pk) == kept.activity_stamp + 1
+    assert again.current_version.title == proposal.current_version.title
+    assert again.comment_count == 1  # a counter is never kept: read from the row
+
+
+def test_a_copy_read_before_another_write_is_never_kept(client, proposal, people, django_assert_num_queries):
+    """Another write between the copy's read and this write's (a new text): the stamp went up by
+    two, the copy is not kept, and the next read is the row with the new text."""
+    from proposals import services as proposal_services
+    from proposals.selectors import proposal_by_slug
+
+    in_hand = proposal_by_slug(slug=proposal.slug)
+    texts = {
+        name: getattr(proposal.current_version, name) for name in proposal_services.translated_field_names()
+    }
+    texts["title_ko"] = "새 제목"
+    proposal_services.version_create(
+        proposal=proposal, texts=texts, change_note="Retitled", stale_translations=[], created_by=None
+    )
+    comment(in_hand, people, "Written with an old copy in hand")
+    with django_assert_num_queries(1):
+        fresh = proposal_by_slug(slug=proposal.slug)
+    assert fresh.current_version.title_ko == "새 제목"
+    assert fresh.activity_stamp == pagestamp.stamp_of(proposal.pk) == in_hand.activity_stamp + 2
+    client.force_login(people["reader"])
+    assert "새 제목" in client.get(url(proposal, "ko")).content.decode()
+
+
+def test_a_proposal_not_from_the_cache_is_never_kept(proposal, people, django_assert_num_queries):
+    """Only a copy proposal_by_slug gave out is kept: not a proposal made or loaded elsewhere."""
+    from proposals.selectors import proposal_by_slug
+
+    proposal.refresh_from_db()
+    comment(proposal, people, "Written with the factory's proposal")
+    with django_assert_num_queries(1):
+        proposal_by_slug(slug=proposal.slug)
