@@ -220,7 +220,8 @@ PROPOSAL_PAGE_CACHE = env_bool("PROPOSAL_PAGE_CACHE", True)
 # The API's proposal list and comment pages from this cache when it is Redis (api.responsecache).
 API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", True)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis backend, keeping one client per connection pool (core.cache).
+    CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {

@@ -102,7 +102,7 @@ def redis_cache(settings, monkeypatch):
     prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": TEST_REDIS_URL,
             "KEY_PREFIX": prefix,
         }
