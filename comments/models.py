@@ -142,6 +142,10 @@ class Comment(models.Model):
     # on one it found for a resubmitted client token). It has no replies and no reactions yet, so
     # the view draws it as it is instead of reading it back (``selectors.new_thread``).
     just_posted = False
+    # Not stored: the discussion heading's count as the write that inserted this comment left it
+    # (``comment_create`` sets it from ``Proposal.discussion_count`` for a proposal's discussion),
+    # so the view's answer does not count the discussion again; None: not known.
+    heading_count: int | None = None
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.body[:60]}"

@@ -118,7 +118,11 @@ def thread_page(*, proposal: Proposal, amendment=None, sort: str, page: int, vie
 
 
 def comment_count(*, proposal: Proposal, amendment=None) -> int:
-    """The discussion's comments not deleted, as the heading counts them (one query)."""
+    """The discussion's comments not deleted, as the heading counts them (one query): the
+    proposal's counter (``Proposal.discussion_count``, kept by the services) for its own
+    discussion, a count for an amendment's."""
+    if amendment is None:
+        return Proposal.objects.filter(pk=proposal.pk).values_list("discussion_count", flat=True).get()
     return discussion(proposal=proposal, amendment=amendment).filter(deleted_at__isnull=True).count()
 
 

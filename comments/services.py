@@ -170,8 +170,17 @@ def comment_create(
             if parent.author_id != author.pk:
                 _notify_reply(parent=parent, reply=comment, proposal=proposal)
         record(action="comment.created", actor=author, target=comment, proposal=proposal.slug)
-        # The dashboard's count of visible comments moves in the same UPDATE (comments.counters).
-        stamps = pagestamp.touch(proposal.pk, comment_count=F("comment_count") + 1)
+        # The dashboard's count of visible comments moves in the same UPDATE (comments.counters),
+        # and the heading's count of the proposal's own discussion, which the UPDATE returns.
+        if amendment is None:
+            stamps, comment.heading_count = pagestamp.touch_counting(
+                proposal.pk,
+                "discussion_count",
+                comment_count=F("comment_count") + 1,
+                discussion_count=F("discussion_count") + 1,
+            )
+        else:
+            stamps = pagestamp.touch(proposal.pk, comment_count=F("comment_count") + 1)
         proposal_selectors.keep_moved(proposal, stamps)
         _translate(comment, author=author, proposal=proposal, amendment=amendment, own=translations or {})
     return comment

@@ -265,7 +265,7 @@ def _done(request, section: Section, comment, message, *, new_thread: bool = Fal
         return redirect(_anchor_url(section, comment))
     if new_thread:
         return _new_thread(request, section, comment, message)
-    response = _thread_response(request, section, comment.root_id)
+    response = _thread_response(request, section, comment.root_id, count=comment.heading_count)
     # The comment itself (new, edited, or its placeholder), else its thread when it is gone.
     return after_swap(
         response, focus=[f"#comment-{comment.pk}", f"#thread-{comment.root_id}"], announce=message
@@ -281,7 +281,13 @@ def _new_thread(request, section: Section, comment, message):
     # replies and reactions by now).
     thread = selectors.new_thread(root=comment) if comment.just_posted else None
     response = _thread_response(
-        request, section, comment.root_id, template="comments/_thread_new.html", fresh=True, thread=thread
+        request,
+        section,
+        comment.root_id,
+        template="comments/_thread_new.html",
+        fresh=True,
+        thread=thread,
+        count=comment.heading_count,
     )
     response["HX-Retarget"] = "#threads"
     response["HX-Reswap"] = swap_for(sort)
@@ -304,16 +310,19 @@ def _thread_response(
     template="comments/_thread_update.html",
     fresh=False,
     thread: Comment | None = None,
+    count: int | None = None,
 ):
     """The thread re-rendered (read back unless ``thread`` is given), with the discussion's comment
-    count out of band (a reply or a deletion changes it; the heading is outside the thread)."""
+    count out of band (a reply or a deletion changes it; the heading is outside the thread): read
+    unless ``count`` is given (the write that just inserted a comment returned it)."""
     if thread is None:
         root = get_object_or_404(Comment.objects.select_related("author"), pk=root_id)
         thread = selectors.single_thread(root=root, viewer=request.user)
     comments = selectors.flatten(thread)
     decorate(section, comments, request.user)
     read(request, comments)
-    count = selectors.comment_count(proposal=section.proposal, amendment=section.amendment)
+    if count is None:
+        count = selectors.comment_count(proposal=section.proposal, amendment=section.amendment)
     context = {"section": section, "thread": thread, "comment_count": count}
     if fresh:
         context["fresh_form"] = fresh_root_form(request, section)

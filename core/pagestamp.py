@@ -130,7 +130,16 @@ def touch(*proposal_ids: int | None, **also) -> dict[int, int]:
     ids = sorted({pk for pk in proposal_ids if pk is not None})
     if not ids:
         return {}
-    return {pk: stamp for pk, stamp, _slug in _move(_proposals().filter(pk__in=ids), also)}
+    return {pk: stamp for pk, stamp, _slug, *_rest in _move(_proposals().filter(pk__in=ids), also)}
+
+
+def touch_counting(proposal_id: int, counter: str, **also) -> tuple[dict[int, int], int]:
+    """``touch(proposal_id, **also)`` whose UPDATE also returns the value it left in ``counter``
+    (a column ``also`` moves): ``(the stamps as touch returns them, the counter)``. Exact: the row
+    stays locked until the commit."""
+    rows = _move(_proposals().filter(pk=proposal_id), also, (counter,))
+    [(pk, stamp, _slug, value)] = rows
+    return ({pk: stamp} if stampmirror.enabled() else {}), value
 
 
 def touch_row(model_label: str, pk: int) -> None:
@@ -146,23 +155,27 @@ def touch_everything() -> None:
     _move(_proposals().all(), {})
 
 
-def _move(proposals: QuerySet, also: dict) -> list[tuple[int, int, str]]:
+def _move(proposals: QuerySet, also: dict, extra: tuple[str, ...] = ()) -> list[tuple]:
     """The UPDATE; with the stamps mirrored in Redis (``core.stampmirror``) the same UPDATE
     returns the new stamps, which the mirror is told of inside the transaction and set to after
-    the commit (and which are returned)."""
+    the commit (and which are returned, followed by the ``extra`` columns; those are returned
+    without the mirror too)."""
     values = {"activity_stamp": F("activity_stamp") + 1, **also}
     if not stampmirror.enabled():
-        proposals.update(**values)
-        return []
+        if not extra:
+            proposals.update(**values)
+            return []
+        return _update_returning(proposals, values, extra)
     with transaction.atomic(using=proposals.db, savepoint=False):
-        rows = _update_returning(proposals, values)
-        stampmirror.hold(rows)
+        rows = _update_returning(proposals, values, extra)
+        stampmirror.hold([(pk, stamp, slug) for pk, stamp, slug, *_rest in rows])
     return rows
 
 
-def _update_returning(proposals: QuerySet, values: dict) -> list[tuple[int, int, str]]:
+def _update_returning(proposals: QuerySet, values: dict, extra: tuple[str, ...] = ()) -> list[tuple]:
     """``proposals.update(**values)`` as one ``UPDATE ... RETURNING pk, activity_stamp, slug``
-    (PostgreSQL, SQLite >= 3.35): the stamps this transaction wrote, under its row locks."""
+    (PostgreSQL, SQLite >= 3.35), then the ``extra`` columns: what this transaction wrote, under
+    its row locks."""
     query = proposals.query.chain(UpdateQuery)
     assert isinstance(query, UpdateQuery)
     query.add_update_values(values)
@@ -174,10 +187,11 @@ def _update_returning(proposals: QuerySet, values: dict) -> list[tuple[int, int,
     connection = connections[proposals.db]
     meta = proposals.model._meta
     columns = [meta.pk.column, meta.get_field("activity_stamp").column, meta.get_field("slug").column]
+    columns += [meta.get_field(name).column for name in extra]
     returning = ", ".join(connection.ops.quote_name(column) for column in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} RETURNING {returning}", params)
-        return [(int(pk), int(stamp), slug) for pk, stamp, slug in cursor.fetchall()]
+        return [(int(pk), int(stamp), slug, *rest) for pk, stamp, slug, *rest in cursor.fetchall()]
 
 
 def stamp_of(proposal_id: int) -> int:

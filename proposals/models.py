@@ -151,8 +151,12 @@ class Proposal(models.Model):
     accepted_amendment_count = models.PositiveIntegerField(
         _("accepted amendments"), default=0, editable=False
     )
+    # The discussion heading's count (comments.selectors.comment_count): the proposal's own
+    # discussion (not its amendments'), comments not deleted, hidden ones included. Kept like
+    # comment_count (+1 in comment_create, recounted by comments.counters.recount).
+    discussion_count = models.PositiveIntegerField(_("comments in the discussion"), default=0, editable=False)
 
-    KEPT_BY_SERVICES = ("activity_stamp", "comment_count", "accepted_amendment_count")
+    KEPT_BY_SERVICES = ("activity_stamp", "comment_count", "accepted_amendment_count", "discussion_count")
 
     class Meta:
         verbose_name = _("proposal")

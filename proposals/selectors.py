@@ -79,9 +79,10 @@ def proposal_detail(*, slug: str, sources: bool = True) -> Proposal:
     return found
 
 
-# Kept by the services in their own transactions and read by the dashboard, not from here: left
-# out of the copy kept in the cache (reading one would load it from the database).
-COUNTERS = ("comment_count", "accepted_amendment_count")
+# Kept by the services in their own transactions and read by the dashboard and the discussion
+# heading (comments.selectors.comment_count), not from here: left out of the copy kept in the
+# cache (reading one would load it from the database).
+COUNTERS = ("comment_count", "accepted_amendment_count", "discussion_count")
 # The stamp a copy from proposal_by_slug was read at: only such a copy is ever kept by keep_moved
 # (not a proposal made or loaded elsewhere, by a factory, a form or the admin).
 READ_AT_STAMP = "_read_at_stamp"

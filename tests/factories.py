@@ -175,11 +175,14 @@ class CommentFactory(factory.django.DjangoModelFactory):
         else:
             model_class.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
             parent.reply_count += 1
+        # The proposal's counters, as comment_create moves them (comments.counters).
+        moved = {}
         if comment.deleted_at is None and comment.hidden_at is None:
-            # The dashboard's counter, as comment_create moves it.
-            type(comment.proposal).objects.filter(pk=comment.proposal_id).update(
-                comment_count=F("comment_count") + 1
-            )
+            moved["comment_count"] = F("comment_count") + 1
+        if comment.deleted_at is None and comment.amendment_id is None:
+            moved["discussion_count"] = F("discussion_count") + 1
+        if moved:
+            type(comment.proposal).objects.filter(pk=comment.proposal_id).update(**moved)
         return comment
 
 

@@ -1354,7 +1354,8 @@ def test_htmx_reply_query_budget_does_not_grow(
 
 # The whole reply: session and user, the parent with its proposal, participation, the throttle's
 # counters, the write with its audit entry, notification and translation request, then the thread
-# re-rendered (root, replies, reactions, translations, read marks) and the heading's count (1).
-# The write moves the proposal's activity stamp (core.pagestamp: one UPDATE) so no cached page
-# outlives it. The participation check is made once, in the view, and handed to the service (was 44).
-HTMX_REPLY_QUERIES = 43
+# re-rendered (root, replies, reactions, translations, read marks). The write moves the proposal's
+# activity stamp (core.pagestamp: one UPDATE) so no cached page outlives it; the same UPDATE moves
+# and returns the heading's count (Proposal.discussion_count; was 43 with a COUNT after it). The
+# participation check is made once, in the view, and handed to the service (was 44).
+HTMX_REPLY_QUERIES = 42
