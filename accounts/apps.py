@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import checks, datarights, signals  # noqa: F401  (checks, personal data kinds, receivers)
+        from . import checks, datarights, signals, standing  # noqa: F401  (checks, personal data kinds, receivers)
+
+        standing.connect()

@@ -125,6 +125,9 @@ class User(AbstractUser):
     )
     # Set while a guardian's (or the organiser's) consent is in force; cleared when withdrawn.
     guardian_consent_at = models.DateTimeField(_("guardian consent since"), null=True, blank=True)
+    # Moves (accounts.standing) whenever what participation asks of other tables changes: a
+    # verified email address, a membership. The answer is kept in the cache under it.
+    standing_stamp = models.PositiveIntegerField(_("standing stamp"), default=0, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -139,6 +142,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+    def save(self, *args, **kwargs):
+        """A full save of a row loaded earlier must not write back an older ``standing_stamp``:
+        an answer kept under that stamp could be stale (accounts.standing). It moves only there."""
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "standing_stamp"
+            ]
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return self.display_name or self.email

@@ -3,14 +3,13 @@
 
 from dataclasses import dataclass
 
-from allauth.account.models import EmailAddress
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import PermissionRefused
 
-from .models import Membership, Programme, User
+from .models import Programme, User
+from .standing import standing as standing_of
 
 MODERATOR_GROUP = "Moderator"
 
@@ -47,18 +46,8 @@ def participation_refusal(user, programme: Programme) -> PermissionRefused | Non
         )
     if not programme.is_in_session(timezone.localdate()):
         return PermissionRefused("window_closed", _("The deliberation window for this programme is closed."))
-    # Both facts in one query: this runs on every proposal page a participant opens.
-    standing = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            verified=Exists(EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)),
-            member=Exists(
-                Membership.objects.filter(user=OuterRef("pk"), programme=programme, is_active=True)
-            ),
-        )
-        .values("verified", "member")
-        .get()
-    )
+    # Both facts in one query, or none: this runs on every proposal page a participant opens.
+    standing = standing_of(user, programme)
     if not standing["verified"]:
         return PermissionRefused("unverified", _("Verify your email address to take part."))
     if not standing["member"]:
