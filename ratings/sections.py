@@ -47,23 +47,44 @@ def _criterion_key(criterion: str, rows, thresholds: str) -> str:
     return f"part:ratings:figures:{criterion}:{get_language()}:{thresholds}:{digest}"
 
 
+# Each criterion's figures as last seen under their keys (``_criterion_key``), in front of the
+# shared cache: a key names exactly what is drawn, so a copy kept in the process is never stale, and
+# a write whose numbers were seen before (or a criterion it did not change) reads nothing.
+_FIGURES: dict[str, str] = {}
+_FIGURES_MAX = 512
+
+
+def forget_kept_figures() -> None:
+    """Empty the process's copies of the figures (tests: they count what is drawn and read)."""
+    _FIGURES.clear()
+
+
 def _figures(proposal, rows=None) -> list[str]:
     """Each criterion's figures (both nationalities' distributions and their comparison), drawn
     from ``rows`` (``selectors.aggregate_rows``; read when not given). With the page caches on,
-    each criterion's figures are kept under the key of its numbers (``_criterion_key``): only
-    those not kept yet are drawn."""
+    each criterion's figures are kept under the key of its numbers (``_criterion_key``), in the
+    process and in the shared cache: only those kept in neither are drawn."""
     if rows is None:
         rows = selectors.aggregate_rows(proposal=proposal)
     if not settings.PROPOSAL_PAGE_CACHE:
         return _draw(proposal, rows, [criterion.value for criterion in Criterion])
     thresholds = _thresholds_hash()
     keys = {criterion.value: _criterion_key(criterion.value, rows, thresholds) for criterion in Criterion}
-    found = cache.get_many(list(keys.values()))
-    missing = [criterion for criterion, key in keys.items() if key not in found]
-    if missing:
-        drawn = dict(zip(missing, _draw(proposal, rows, missing), strict=True))
-        cache.set_many({keys[criterion]: html for criterion, html in drawn.items()}, pagecache.TIMEOUT)
-        found.update({keys[criterion]: html for criterion, html in drawn.items()})
+    found = {key: _FIGURES[key] for key in keys.values() if key in _FIGURES}
+    if len(found) < len(keys):
+        shared = cache.get_many([key for key in keys.values() if key not in found])
+        found.update(shared)
+        missing = [criterion for criterion, key in keys.items() if key not in found]
+        if missing:
+            drawn = {
+                keys[criterion]: html
+                for criterion, html in zip(missing, _draw(proposal, rows, missing), strict=True)
+            }
+            cache.set_many(drawn, pagecache.TIMEOUT)
+            found.update(drawn)
+        if len(_FIGURES) + len(keys) > _FIGURES_MAX:
+            _FIGURES.clear()
+        _FIGURES.update({key: found[key] for key in keys.values()})
     return [found[keys[criterion.value]] for criterion in Criterion]
 
 

@@ -67,6 +67,11 @@ def _empty_cache(request):
     for store in (locmem._caches, locmem._expire_info):
         for entries in store.values():
             entries.clear()
+    # The rating figures the process keeps in front of the shared cache (ratings.sections): the
+    # same numbers draw the same figures, but tests count what is drawn and read.
+    from ratings import sections as rating_sections
+
+    rating_sections.forget_kept_figures()
 
     if not (request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(request.fixturenames)):
         yield

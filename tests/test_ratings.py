@@ -576,6 +576,47 @@ def test_with_htmx_only_the_criterion_whose_numbers_changed_is_redrawn(client, p
 
 
 @pytest.mark.django_db
+def test_with_htmx_figures_of_numbers_seen_before_are_neither_drawn_nor_read(client, proposal, make_actor):
+    # Figures are kept under their numbers in the process too (ratings.sections._FIGURES): back to
+    # numbers the process has drawn, the answer reads nothing from the shared cache and draws nothing.
+    from django.core.cache import cache
+
+    from ratings import sections
+
+    rate_many(proposal, make_actor, 6)
+    client.force_login(make_actor("member", nationality=Nationality.JAPAN))
+    answers = {}
+    for score in ("2", "5", "2"):
+        drawn = []
+
+        def on_render(sender, template, context, drawn=drawn, **kwargs):
+            drawn.append(template.name)
+
+        template_rendered.connect(on_render)
+        try:
+            with mock.patch.object(sections, "cache", wraps=cache) as shared:
+                response = client.post(
+                    set_url(proposal),
+                    {"criterion": IMPORTANCE, "score": score},
+                    headers={"HX-Request": "true"},
+                )
+        finally:
+            template_rendered.disconnect(on_render)
+        assert response.status_code == 200
+        answers.setdefault(score, []).append(
+            (section_of(response.content.decode()), shared.get_many.call_count, drawn)
+        )
+
+    (first, first_reads, first_drawn), (again, reads, drawn) = answers["2"]
+    assert first_reads == 1 and "ratings/_figures.html" in first_drawn
+    assert reads == 0 and "ratings/_figures.html" not in drawn
+    assert without_notice(again) == without_notice(first)
+    page = section_of(client.get(proposal.get_absolute_url()).content.decode())
+    assert without_notice(again) == without_notice(page)
+    assert_aggregates_exact(proposal)
+
+
+@pytest.mark.django_db
 def test_with_htmx_a_refusal_returns_the_section_with_the_message(client, proposal, make_actor):
     client.force_login(make_actor("member"))
 
