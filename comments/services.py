@@ -111,10 +111,12 @@ def comment_create(
     ``translations`` are the author's own translations of it (``{"ja": "..."}``), published with
     it; the machine translates it into the other languages (when a provider is configured).
     A second call with the same ``client_token`` by the same author returns the first comment
-    unchanged (double submits). Replying notifies the parent's author unless they reply to
-    themselves. Records ``comment.created``. ``admit`` (the view's throttle) is called once the
-    comment is known to be new, before it is written: a resubmission is not counted again.
-    ``decided`` is the view's participation decision for this request (checked here without it).
+    unchanged (double submits): the insert finds it (the unique constraint on author and token),
+    and so does a refusal (the thread changed since). Replying notifies the parent's author unless
+    they reply to themselves. Records ``comment.created``. ``admit`` (the view's throttle) is
+    called once the comment is known to be new, just after it is inserted (a refusal rolls the
+    insert back): a resubmission is not counted again. ``decided`` is the view's participation
+    decision for this request (checked here without it).
     """
     with transaction.atomic():
         ensure_can_participate(author, proposal.programme, decided=decided)
@@ -122,45 +124,31 @@ def comment_create(
         def earlier() -> Comment | None:
             return Comment.objects.filter(author=author, client_token=client_token).first()
 
-        existing = once.find(client_token, earlier)
-        if existing is not None:
-            return existing
-        if admit is not None:
-            admit()
-        text = clean_body(body)
-        if language not in LANGUAGE_CODES:
-            raise DeliberationError("invalid_language", _("Choose a language."), field="language")
-        if stance not in ("", *Stance.values):
-            raise DeliberationError("invalid_stance", _("Choose a valid stance."), field="stance")
-        if amendment is not None and amendment.proposal_id != proposal.pk:
-            raise DeliberationError("wrong_proposal", _("This amendment belongs to another proposal."))
-        if amendment is not None and amendment.hidden_at is not None:
-            raise DeliberationError("unavailable", _("This amendment is hidden: it cannot be discussed."))
-        depth = 0
-        if parent is not None:
-            # Lock the parent so a concurrent delete or hide cannot slip in between check and write.
-            parent = (
-                Comment.objects.select_for_update(of=("self",)).select_related("author").get(pk=parent.pk)
+        try:
+            comment = _new_comment(
+                author=author,
+                proposal=proposal,
+                amendment=amendment,
+                parent=parent,
+                body=body,
+                language=language,
+                stance=stance,
+                client_token=client_token,
             )
-            _check_can_reply(parent, proposal, amendment)
-            depth = parent.depth + 1
-
-        comment = Comment(
-            proposal=proposal,
-            amendment=amendment,
-            parent=parent,
-            root_id=parent.root_id if parent is not None else None,
-            depth=depth,
-            author=author,
-            body=text,
-            language=language,
-            stance=stance,
-            client_token=client_token,
-        )
+        except DeliberationError:
+            existing = once.find(client_token, earlier)
+            if existing is not None:
+                return existing
+            raise
+        parent = comment.parent
+        # No look-up first: a new comment (nearly every write) is inserted at once; a resubmitted
+        # form breaks the unique constraint and gets the first comment back, even while the first
+        # request is still committing.
         comment, created = once.save_once(lambda: _saved(comment), client_token=client_token, lookup=earlier)
         if not created:
-            # The same form was submitted twice at the same moment: the other request won.
             return comment
+        if admit is not None:
+            admit()
         comment.just_posted = True
         if parent is None:
             comment.root_id = comment.pk
@@ -184,6 +172,47 @@ def comment_create(
         proposal_selectors.keep_moved(proposal, stamps)
         _translate(comment, author=author, proposal=proposal, amendment=amendment, own=translations or {})
     return comment
+
+
+def _new_comment(
+    *,
+    author,
+    proposal,
+    amendment,
+    parent: Comment | None,
+    body: str,
+    language: str,
+    stance: str,
+    client_token,
+) -> Comment:
+    """The comment to insert, once its text, language, stance and place are checked (the parent
+    locked, so a concurrent delete or hide cannot slip in between check and write)."""
+    text = clean_body(body)
+    if language not in LANGUAGE_CODES:
+        raise DeliberationError("invalid_language", _("Choose a language."), field="language")
+    if stance not in ("", *Stance.values):
+        raise DeliberationError("invalid_stance", _("Choose a valid stance."), field="stance")
+    if amendment is not None and amendment.proposal_id != proposal.pk:
+        raise DeliberationError("wrong_proposal", _("This amendment belongs to another proposal."))
+    if amendment is not None and amendment.hidden_at is not None:
+        raise DeliberationError("unavailable", _("This amendment is hidden: it cannot be discussed."))
+    depth = 0
+    if parent is not None:
+        parent = Comment.objects.select_for_update(of=("self",)).select_related("author").get(pk=parent.pk)
+        _check_can_reply(parent, proposal, amendment)
+        depth = parent.depth + 1
+    return Comment(
+        proposal=proposal,
+        amendment=amendment,
+        parent=parent,
+        root_id=parent.root_id if parent is not None else None,
+        depth=depth,
+        author=author,
+        body=text,
+        language=language,
+        stance=stance,
+        client_token=client_token,
+    )
 
 
 def _translate(comment: Comment, *, author, proposal, amendment, own: dict[str, str]) -> None:

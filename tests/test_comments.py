@@ -600,6 +600,28 @@ def test_double_submit_with_the_same_token_posts_once(client, proposal, member):
 
 
 @pytest.mark.django_db
+def test_a_resubmitted_reply_gets_its_reply_back_though_the_parent_was_deleted_since(
+    client, proposal, member, other_member
+):
+    # The answer to the first submit was lost; meanwhile the parent's author deleted it. The
+    # resubmission is not refused (replies to deleted comments are): it finds the reply it posted.
+    parent = CommentFactory(proposal=proposal, author=other_member)
+    login(client, member)
+    data = {"body": "A reply", "language": "en", "client_token": str(uuid.uuid4())}
+    first = client.post(action_url(parent, "reply"), data)
+    Comment.objects.filter(pk=parent.pk).update(deleted_at=timezone.now())
+
+    again = client.post(action_url(parent, "reply"), data)
+
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Comment.objects.filter(parent=parent).count() == 1
+    assert client.post(
+        action_url(parent, "reply"), {**data, "client_token": str(uuid.uuid4())}
+    ).status_code in {400, 403}
+
+
+@pytest.mark.django_db
 def test_each_form_carries_a_fresh_token(client, proposal, member, other_member):
     parent = CommentFactory(proposal=proposal, author=other_member)
     login(client, member)
