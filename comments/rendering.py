@@ -306,6 +306,15 @@ def threads_from_cache(section, request, csrf_token: str | None = None) -> SafeS
     return mark_safe(with_token("".join(root.html for root in page.threads), token))  # noqa: S308 - drawn escaped
 
 
+def page_threads(section, request, csrf_token: str | None = None) -> SafeString:
+    """The page's threads, each ``<li><div class="thread">…</div></li>``: whole from the cache
+    where the section has them, the others drawn now (and kept for everyone they look alike to)."""
+    kept = threads_from_cache(section, request, csrf_token)
+    if kept is not None:
+        return kept
+    return parts_for(section, request, csrf_token).threads(section.page.threads)
+
+
 def parts_for(section, request, csrf_token: str | None = None) -> PageParts:
     """The page's shared parts, made once per section (the section carries them)."""
     parts = getattr(section, "_render_parts", None)

@@ -93,6 +93,8 @@ class Section:
     decided: Participation | None = None
     # ``form`` drawn, when it came from the kept copies (``fresh_root_form``).
     form_html: str = ""
+    # The threads drawn already (or a frame's slot for them: ``pages.frames``); else the list draws them.
+    threads_html: str = ""
 
     @property
     def can_participate(self) -> bool:

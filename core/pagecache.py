@@ -6,7 +6,8 @@ place. User text can never produce ``RENDERED_PLACEHOLDER``: it contains ``&lt;`
 is escaped, so a ``<`` typed by a user shows as ``&lt;`` and an ``&`` as ``&amp;``.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -23,6 +24,29 @@ T = TypeVar("T")
 
 def with_token(html: str, token: str) -> str:
     return html.replace(RENDERED_PLACEHOLDER, escape(token))
+
+
+# A page kept whole for many viewers (a *frame*) marks where each response puts its viewer's own
+# part with a slot. Like the CSRF placeholder a slot contains "<", which user text only ever shows
+# escaped, so no text can pose as one; the template prints it unescaped (``slot`` is safe).
+_SLOT = re.compile(r"<page-slot:([a-z]+)>")
+
+
+def slot(name: str) -> SafeString:
+    """The mark of the slot ``name`` (lowercase letters), to put in the context a frame is drawn with."""
+    return mark_safe(f"<page-slot:{name}>")  # noqa: S308 - our own mark, no user text
+
+
+def frame(html: str) -> list[str]:
+    """``html`` drawn with slots, cut at them: text, slot name, text, ... (the form that is kept)."""
+    return _SLOT.split(html)
+
+
+def filled(pieces: list[str], parts: Mapping[str, str]) -> str:
+    """The frame ``pieces`` with each slot replaced by its part from ``parts``."""
+    out = list(pieces)
+    out[1::2] = [parts[name] for name in pieces[1::2]]
+    return "".join(out)
 
 
 # Nothing kept here outlives this, so that time-dependent text (a participation window that opens)

@@ -36,6 +36,7 @@ from proposals.search import MAX_QUERY_LENGTH, normalise_query
 from ratings import sections as rating_sections
 
 from . import cache as page_cache
+from . import frames
 
 
 def part_key(name: str, proposal, *more: object) -> str:
@@ -106,16 +107,33 @@ PROPOSAL_SECTIONS: list[Callable[..., dict[str, Any]]] = [
 PROFILE_NOTIFICATIONS = 20
 
 
+def own_sections(request: HttpRequest, proposal, refusal) -> dict[str, Any]:
+    """The context of the sections drawn for each viewer around a frame of the page (``pages.frames``)."""
+    return {
+        "proposal": proposal,
+        **rating_sections.proposal_section(request, proposal, refusal),
+        **comment_sections.proposal_section(request, proposal, refusal),
+    }
+
+
 def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The proposal page: its current text and source, then ratings, amendments and comments.
 
     The participation check runs once here and is handed to every section. A visitor's page comes
-    from the shared cache, keyed by the proposal's activity stamp (``pages.cache``)."""
+    from the shared cache, keyed by the proposal's activity stamp (``pages.cache``); a
+    participant's is drawn around a frame kept there (``pages.frames``)."""
 
     def page(extra: dict[str, Any] | None = None) -> HttpResponse:
         parts = pagecache.cacheable_request(request)
         proposal = proposal_selectors.proposal_detail(slug=slug, sources=not parts)
         refusal = participation_refusal(request.user, proposal.programme)
+        frame_key = frames.key(request, proposal, refusal) if parts and extra is None else None
+        if frame_key is not None:
+            with pagecache.prefetched([frame_key, *frames.own_keys(request, proposal)]):
+                pieces = pagecache.get(frame_key)
+                if pieces is not None:
+                    own = own_sections(request, proposal, refusal)
+                    return frames.response(request, pieces, frames.own_parts(request, own))
         context = {
             "proposal": proposal,
             "version": proposal.current_version,
@@ -128,6 +146,8 @@ def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 context["article_html"] = article_html(proposal)
             for section in PROPOSAL_SECTIONS:
                 context.update(section(request, proposal, refusal))
+        if frame_key is not None:
+            return frames.drawn(request, frame_key, context)
         return render(request, "proposals/detail.html", context)
 
     if page_cache.cacheable(request):

@@ -657,6 +657,96 @@ def test_the_comment_form_from_the_cache_has_each_copys_own_tokens_and_language(
     assert Comment.objects.filter(body="Posted from a kept form").count() == 1
 
 
+def drawn_templates(response) -> set[str]:
+    return {template.name for template in response.templates}
+
+
+@both
+def test_a_participants_page_is_filled_around_a_kept_frame_with_only_their_own_state(
+    proposal, people, make_actor, language, settings
+):
+    """The first participant's view keeps the page's frame (pages.frames); every other one who
+    sees it alike gets it filled with their own scores, form language and threads - the same page,
+    byte for byte, as drawn whole for them - and nobody else's."""
+    from ratings import services as rating_services
+
+    author, reader = people["author"], people["reader"]
+    author.preferred_language, reader.preferred_language = "ko", "ja"
+    author.save()
+    reader.save()
+    bystander = make_actor("member")
+    own = CommentFactory(proposal=proposal, author=author, body="The author's own thread")
+    other = CommentFactory(proposal=proposal, author=bystander, body="Someone else's thread")
+    comment_services.comment_react(user=reader, comment=other, kind="agree")
+    rating_services.rating_set(user=author, proposal=proposal, criterion="importance", score=4)
+    checked = 'id="rating-importance-score-4" type="radio" name="score" value="4" required checked'
+    pressed = f'id="reaction-{other.pk}-agree" type="submit" name="kind" value="" class="reaction reaction-agree" aria-pressed="true"'
+    edit_link = f"/comments/{own.pk}/edit/"
+    path = f"/{language}/proposals/{proposal.slug}/"
+    cache.clear()
+
+    first = browser(bystander).get(path)
+    assert "proposals/detail.html" in drawn_templates(first)
+    seen = {}
+    for user in (author, reader, bystander):
+        response = browser(user).get(path)
+        assert "proposals/detail.html" not in drawn_templates(response)  # filled around the frame
+        html = TOKENS.sub(r"\1\2\3TOKEN", response.content.decode())
+        assert "page-slot" not in html and "csrf-token" not in html
+        seen[user.pk] = html
+    assert (checked in seen[author.pk], checked in seen[reader.pk], checked in seen[bystander.pk]) == (
+        True,
+        False,
+        False,
+    )
+    assert [pressed in seen[user.pk] for user in (author, reader, bystander)] == [False, True, False]
+    assert [edit_link in seen[user.pk] for user in (author, reader, bystander)] == [True, False, False]
+    form = re.compile(r'<form [^>]*id="comment-form".*?</form>', re.S)
+    assert '<option value="ko" selected>' in form.search(seen[author.pk]).group(0)
+    assert '<option value="ja" selected>' in form.search(seen[reader.pk]).group(0)
+
+    settings.PROPOSAL_PAGE_CACHE = False
+    for user in (author, reader, bystander):
+        assert page(browser(user), proposal, language) == seen[user.pk]
+
+
+def test_a_staff_participants_admin_link_reaches_no_one_else(proposal, make_actor):
+    """The header shows staff the admin's link: their frame is kept apart from everyone else's."""
+    staff, member = make_actor("member", is_staff=True), make_actor("member")
+    admin_link = 'href="/ko/admin/"'
+    for order in ((staff, member), (member, staff)):
+        cache.clear()
+        for user in order:
+            for _ in range(2):
+                html = page(browser(user), proposal, "ko")
+                assert (admin_link in html) == (user is staff)
+
+
+@both
+def test_a_message_waiting_shows_on_a_participants_page(proposal, make_actor, language):
+    """A message is the viewer's own: the page that shows it is drawn for them, not filled
+    around the kept frame, and the next view (the message read) is filled again."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    member, joiner = make_actor("member"), make_actor("non_member")
+    path = f"/{language}/proposals/{proposal.slug}/"
+    cache.clear()
+    for _ in range(2):
+        page(browser(member), proposal, language)
+    joining = browser(joiner)
+    page(joining, proposal, language)
+    with translation.override(language):
+        join_url = reverse("accounts:programme_join", kwargs={"slug": proposal.programme.slug})
+    response = joining.post(join_url, {"next": path}, follow=True)
+    assert response.redirect_chain[-1][0] == path
+    welcome = 'class="message success"'
+    assert welcome in response.content.decode()
+    again = joining.get(path)
+    assert welcome not in again.content.decode()
+    assert "proposals/detail.html" not in drawn_templates(again)
+
+
 # --- Edits no service makes: the admin's (and the seed loader's) ----------------------------------
 
 

@@ -74,13 +74,10 @@ def _parts(context, section):
 @register.simple_tag(takes_context=True)
 def render_threads(context, section) -> SafeString:
     """The page's threads, each ``<li><div class="thread">…</div></li>``."""
-    from ..rendering import threads_from_cache
+    from ..rendering import page_threads
 
     token = context.get("csrf_token")
-    kept = threads_from_cache(section, context.get("request"), None if token is None else str(token))
-    if kept is not None:
-        return kept
-    return _parts(context, section).threads(section.page.threads)
+    return page_threads(section, context.get("request"), None if token is None else str(token))
 
 
 @register.simple_tag(takes_context=True)
