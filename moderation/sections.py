@@ -66,23 +66,30 @@ SENTINEL = 2147483647
 
 def comment_report_controls(*, user, refusal, csrf_input: str, slug: str):
     """For a page of comments: ``comment -> html`` of the closed "Report" control. The template is
-    rendered once, for a stand-in comment, and each comment gets a copy with its own id
-    (``core.sections.contribute_control``)."""
-    from django.template.loader import render_to_string
-
+    rendered once, for a stand-in comment, when the first comment that gets the control is drawn
+    (none for a page of one's own comments, such as the answer to posting one), and each comment
+    gets a copy with its own id (``core.sections.contribute_control``)."""
     if user is None or not user.is_authenticated:
         return lambda comment: ""
+    sentinel = str(SENTINEL)
+    drawn: list[str] = []
+
+    def draw(comment) -> str:
+        if not can_offer_report(user, comment, refusal):
+            return ""
+        if not drawn:
+            drawn.append(_closed_comment_control(slug, csrf_input))
+        return drawn[0].replace(sentinel, str(comment.pk))
+
+    return draw
+
+
+def _closed_comment_control(slug: str, csrf_input: str) -> str:
+    from django.template.loader import render_to_string
+
     url = reverse("moderation:report_comment", kwargs={"slug": slug, "pk": SENTINEL})
     control = ReportControl(kind="comment", item_id=SENTINEL, url=url)
     html: str = render_to_string(
         "moderation/_report_control.html", {"control": control, "csrf_token": "<csrf>"}
     )
-    html = html.replace('<input type="hidden" name="csrfmiddlewaretoken" value="&lt;csrf&gt;">', csrf_input)
-    sentinel = str(SENTINEL)
-
-    def draw(comment) -> str:
-        if not can_offer_report(user, comment, refusal):
-            return ""
-        return html.replace(sentinel, str(comment.pk))
-
-    return draw
+    return html.replace('<input type="hidden" name="csrfmiddlewaretoken" value="&lt;csrf&gt;">', csrf_input)

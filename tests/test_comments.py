@@ -988,6 +988,27 @@ def test_htmx_new_thread_goes_first_under_newest_first_as_the_address_bar_says(c
 
 
 @pytest.mark.django_db
+def test_htmx_answers_draw_the_report_control_only_for_others_comments(
+    client, proposal, member, other_member
+):
+    # The answer to one's own new comment has nothing to report: the control's template is not
+    # drawn at all. A reply in someone else's thread shows theirs, with this request's token.
+    theirs = CommentFactory(proposal=proposal, author=other_member)
+    login(client, member)
+
+    posted = post_comment(client, proposal, "Mine", headers=HTMX)
+    replied = client.post(action_url(theirs, "reply"), {"body": "A reply", "language": "en"}, **HTMX)
+
+    assert "moderation/_report_control.html" not in [t.name for t in posted.templates]
+    assert 'class="report-control"' not in html(posted)
+    assert html(replied).count('class="report-control"') == 1
+    assert f'id="report-comment-{theirs.pk}"' in html(replied)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html(replied)).group(1)
+    control = html(replied)[html(replied).index(f'id="report-comment-{theirs.pk}"') :]
+    assert f'name="csrfmiddlewaretoken" value="{token}"' in control
+
+
+@pytest.mark.django_db
 def test_htmx_first_comment_removes_the_empty_list_message(client, proposal, member):
     page = html(client.get(page_url(proposal)))
     assert 'id="comments-empty"' in page and '<ol class="threads" id="threads">' in page
