@@ -101,22 +101,32 @@ def rating_withdraw(
 ) -> None:
     """Take back ``user``'s score for one criterion of ``proposal``, from the group it was filed under.
 
-    Withdrawing a score that is not there changes nothing (a double submit is harmless).
-    ``decided`` is the view's participation decision for this request (checked here without it).
+    Withdrawing a score that is not there changes nothing, not even the proposal's stamp (a double
+    submit is harmless, and redraws no page). ``decided`` is the view's participation decision for
+    this request (checked here without it).
     """
     with transaction.atomic():
         ensure_can_participate(user, proposal.programme, decided=decided)
         criterion = _clean_criterion(criterion)
-        # The proposal's rating writes take turns from here (see the module's docstring).
-        pagestamp.touch(proposal.pk)
-        rating = _locked_rating(user, proposal, criterion)
-        if rating is None:
+        # Read without a lock: the locks are taken in their order (see the module's docstring)
+        # only when there is something to withdraw.
+        seen = Rating.objects.filter(user=user, proposal=proposal, criterion=criterion).first()
+        if seen is None:
             return
+        # The proposal's rating writes take turns from here.
+        pagestamp.touch(proposal.pk)
+        # The rating as read, unless a write of the user's came in between: then as it is now.
+        rating = seen
+        if not Rating.objects.filter(pk=seen.pk, score=seen.score, group=seen.group).delete()[0]:
+            now = _locked_rating(user, proposal, criterion)
+            if now is None:
+                return
+            rating = now
+            rating.delete()
         _add(proposal, criterion, [Group.ALL, rating.group], rating.score, -1)
         record(
             action="rating.withdrawn", actor=user, target=rating, criterion=criterion, previous=rating.score
         )
-        rating.delete()
 
 
 def group_of(user: User) -> Group:

@@ -334,6 +334,57 @@ def test_double_submit_changes_nothing_the_second_time(client, proposal, make_ac
 
 
 @pytest.mark.django_db
+def test_withdrawing_nothing_moves_nothing_not_even_the_pages_stamp(client, proposal, make_actor):
+    # A double submit of a withdrawal: the second finds nothing, and the page stays as cached.
+    from proposals.models import Proposal
+
+    user = make_actor("member")
+    services.rating_set(user=user, proposal=proposal, criterion=IMPORTANCE, score=4)
+    client.force_login(user)
+    stamps = []
+    for _ in range(2):
+        response = client.post(
+            withdraw_url(proposal), {"criterion": IMPORTANCE}, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == 200
+        assert " checked" not in section_of(response.content.decode())
+        stamps.append(Proposal.objects.get(pk=proposal.pk).activity_stamp)
+
+    assert stamps[1] == stamps[0]
+    assert not Rating.objects.exists()
+    assert_aggregates_exact(proposal)
+    assert AuditEntry.objects.filter(action="rating.withdrawn").count() == 1
+
+
+@pytest.mark.django_db
+def test_withdrawing_a_score_changed_meanwhile_takes_back_the_score_it_has(proposal, make_actor):
+    # The withdrawal reads the rating before it takes the proposal's lock: a change of the user's
+    # that commits in between is what it withdraws.
+    from core import pagestamp
+
+    user = make_actor("member", nationality=Nationality.KOREA)
+    services.rating_set(user=user, proposal=proposal, criterion=IMPORTANCE, score=3)
+    touch, changed = pagestamp.touch, []
+
+    def change_first(*args, **kwargs):
+        if not changed:
+            changed.append(True)
+            user.nationality = Nationality.JAPAN
+            user.save()
+            services.rating_set(user=user, proposal=proposal, criterion=IMPORTANCE, score=5)
+        return touch(*args, **kwargs)
+
+    with mock.patch.object(pagestamp, "touch", side_effect=change_first):
+        services.rating_withdraw(user=user, proposal=proposal, criterion=IMPORTANCE)
+
+    assert changed and not Rating.objects.exists()
+    assert_aggregates_exact(proposal)
+    assert stored(proposal) == {}
+    withdrawn = AuditEntry.objects.get(action="rating.withdrawn")
+    assert withdrawn.data == {"criterion": IMPORTANCE, "previous": 5}
+
+
+@pytest.mark.django_db
 def test_each_change_is_in_the_audit_log(proposal, make_actor):
     user = make_actor("member")
     services.rating_set(user=user, proposal=proposal, criterion=IMPORTANCE, score=3)

@@ -100,3 +100,31 @@ def test_concurrent_first_ratings_by_one_user_leave_one_rating():
     assert errors == []
     assert Rating.objects.filter(proposal=proposal).count() == 1
     assert_aggregates_exact(proposal)
+
+
+def test_one_users_concurrent_changes_and_withdrawals_keep_aggregates_exact():
+    """Double submits of changes and withdrawals of one rating racing each other: a withdrawal reads
+    the rating before it takes the proposal's lock, and withdraws what is there once it has it."""
+    proposal = ProposalFactory()
+    user = UserFactory()
+    MembershipFactory(user=user, programme=proposal.programme)
+    RatingFactory(user=user, proposal=proposal, criterion=Criterion.IMPORTANCE, score=3)
+
+    def act(seed):
+        def run():
+            rng = random.Random(seed)
+            for _ in range(ROUNDS):
+                if rng.random() < 0.5:
+                    services.rating_withdraw(user=user, proposal=proposal, criterion=Criterion.IMPORTANCE)
+                else:
+                    services.rating_set(
+                        user=user, proposal=proposal, criterion=Criterion.IMPORTANCE, score=rng.randint(1, 5)
+                    )
+
+        return run
+
+    errors = run_in_threads([act(seed) for seed in range(THREADS)])
+
+    assert errors == []
+    assert Rating.objects.filter(proposal=proposal).count() <= 1
+    assert_aggregates_exact(proposal)
