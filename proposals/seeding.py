@@ -14,11 +14,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 
 from accounts.models import Programme
+from core import pagestamp
 
 from . import services
 from .models import Citation, Proposal, ProposalVersion, Publication, PublicationAuthor
@@ -60,7 +62,8 @@ def read_proposal_files(directory: Path = FIXTURES_DIR) -> list[dict]:
 @transaction.atomic
 def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
     programme_data = json.loads((directory / "programme.json").read_text(encoding="utf-8"))
-    programme, _ = Programme.objects.update_or_create(
+    programme, _ = _upsert(
+        Programme,
         slug=programme_data["slug"],
         defaults={
             **_translated("name", programme_data["name"]),
@@ -76,7 +79,8 @@ def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
 
     publications = {}
     for item in json.loads((directory / "publications.json").read_text(encoding="utf-8")):
-        publication, _ = Publication.objects.update_or_create(
+        publication, _ = _upsert(
+            Publication,
             key=item["key"],
             defaults={
                 **_translated("title", item["title"], required=("en",)),
@@ -88,7 +92,8 @@ def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
             },
         )
         for position, author in enumerate(item["authors"]):
-            PublicationAuthor.objects.update_or_create(
+            _upsert(
+                PublicationAuthor,
                 publication=publication,
                 position=position,
                 defaults={
@@ -102,7 +107,8 @@ def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
     created = updated = corrections = 0
     proposals = read_proposal_files(directory)
     for item in proposals:
-        proposal, was_created = Proposal.objects.update_or_create(
+        proposal, was_created = _upsert(
+            Proposal,
             slug=item["slug"],
             defaults={
                 "programme": programme,
@@ -127,6 +133,7 @@ def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
                 for field in changed:
                     setattr(first, field, text[field])
                 first.save()
+                pagestamp.touch(proposal.pk)  # the page shows this text
                 updated += not was_created
             if proposal.current_version_id is None:
                 proposal.current_version = first
@@ -146,7 +153,8 @@ def load_seed(directory: Path = FIXTURES_DIR) -> SeedResult:
 
 def _seed_citations(proposal: Proposal, items: list[dict], publications: dict[str, Publication]) -> None:
     for position, citation in enumerate(items):
-        Citation.objects.update_or_create(
+        _upsert(
+            Citation,
             proposal=proposal,
             position=position,
             defaults={
@@ -156,3 +164,37 @@ def _seed_citations(proposal: Proposal, items: list[dict], publications: dict[st
             },
         )
     Citation.objects.filter(proposal=proposal, position__gte=len(items)).delete()
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _upsert(
+    model: type[M], *, defaults: dict, create_defaults: dict | None = None, **lookup
+) -> tuple[M, bool]:
+    """``update_or_create`` that saves a row only when a value differs. Seeding runs on every
+    ``make run``: a row saved unchanged would still run its receivers, and a publication's, an
+    author's or the programme's move every proposal's stamp (``proposals.signals``), emptying
+    every cached page for nothing. A changed row is saved whole, as before (a proposal's full
+    save moves its stamp)."""
+    row = model._default_manager.filter(**lookup).first()
+    if row is None:
+        return model._default_manager.create(
+            **lookup, **(defaults if create_defaults is None else create_defaults)
+        ), True
+    changed = [
+        name for name, value in defaults.items() if getattr(row, name) != _as_stored(model, name, value)
+    ]
+    if changed:
+        for name in changed:
+            setattr(row, name, defaults[name])
+        row.save()
+    return row, False
+
+
+def _as_stored(model: type[models.Model], name: str, value):
+    """``value`` as the field holds it once loaded (a date from its ISO text); related rows as given."""
+    field = model._meta.get_field(name)
+    if isinstance(field, models.Field) and not field.is_relation:
+        return field.to_python(value)
+    return value

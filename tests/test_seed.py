@@ -395,3 +395,27 @@ def test_a_correction_is_not_applied_over_a_passage_participants_changed(tmp_pat
     assert second.body_ko == rewritten
     correction.refresh_from_db()
     assert correction.status == CorrectionStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_seeding_again_moves_no_stamp_and_a_changed_text_moves_its_own(tmp_path, client):
+    """``make run`` seeds on every start: an unchanged seed saves nothing, so no cached page is
+    emptied; a first version's text corrected by the seed moves that proposal's stamp, and its
+    page shows the new text at once."""
+    from proposals.seeding import load_seed
+
+    load_seed(old_fixtures(tmp_path, "foundational-cooperation", body_ko=OLD_BODY_KO))
+    load_seed(old_fixtures(tmp_path / "again", "foundational-cooperation", body_ko=OLD_BODY_KO))
+    stamps = dict(Proposal.objects.values_list("slug", "activity_stamp"))
+    load_seed(old_fixtures(tmp_path / "third", "foundational-cooperation", body_ko=OLD_BODY_KO))
+    assert dict(Proposal.objects.values_list("slug", "activity_stamp")) == stamps
+    assert OLD_BODY_KO in client.get("/ko/proposals/foundational-cooperation/").content.decode()
+    load_seed(old_fixtures(tmp_path / "fixed", "foundational-cooperation"))  # the text only, corrected
+    moved = {
+        slug
+        for slug, stamp in Proposal.objects.values_list("slug", "activity_stamp")
+        if stamp != stamps[slug]
+    }
+    assert moved == {"foundational-cooperation"}
+    page = client.get("/ko/proposals/foundational-cooperation/").content.decode()
+    assert OLD_BODY_KO not in page and "진보 겐(神保謙)은" in page
