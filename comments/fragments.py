@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -97,10 +97,33 @@ def _viewer_state(threads, viewer) -> set[int]:
     }
 
 
-def thread_page(*, proposal, amendment, sort: str, page, viewer, variant_: str) -> selectors.ThreadPage:
+def page_roots(proposal, amendment, sort: str, page) -> list[int] | None:
+    """The roots of the page's threads from its skeleton in the cache (read ahead with
+    ``pagecache.prefetched``, and left there for ``thread_page``), or None when it is not kept."""
+    skeleton = pagecache.peek(skeleton_key(proposal, amendment, sort, selectors.normalise_page(page)))
+    return None if skeleton is None else skeleton["roots"]
+
+
+def own_roots_query(roots: list[int], viewer):
+    """The rows (``""``, root) of the threads among ``roots`` where ``viewer`` wrote or reacted,
+    as a query that can be read with others' (the empty first column lines it up with them)."""
+    return (
+        Comment.objects.filter(root_id__in=roots)
+        .filter(Q(author=viewer) | Q(reactions__user=viewer))
+        .order_by()
+        .annotate(none=Value("", output_field=CharField()))
+        .values_list("none", "root_id")
+        .distinct()
+    )
+
+
+def thread_page(
+    *, proposal, amendment, sort: str, page, viewer, variant_: str, own: set[int] | None = None
+) -> selectors.ThreadPage:
     """``selectors.thread_page`` with threads from the cache where they can be: the page's
     ``threads`` mixes ``CachedThread`` and loaded roots; ``comments`` holds the loaded ones only.
-    ``page.fragment_keys`` names where to store the threads drawn now for everyone."""
+    ``page.fragment_keys`` names where to store the threads drawn now for everyone. ``own``: the
+    roots of the page where the viewer wrote or reacted, when the caller read them already."""
     number = selectors.normalise_page(page)
     key = skeleton_key(proposal, amendment, sort, number)
     skeleton = pagecache.get(key)
@@ -129,15 +152,10 @@ def thread_page(*, proposal, amendment, sort: str, page, viewer, variant_: str) 
         return found
 
     roots = skeleton["roots"]
-    own: set[int] = set()
-    if viewer.is_authenticated and roots:
-        own = set(
-            Comment.objects.filter(root_id__in=roots)
-            .filter(Q(author=viewer) | Q(reactions__user=viewer))
-            .order_by()
-            .values_list("root_id", flat=True)
-            .distinct()
-        )
+    if own is None:
+        own = set()
+        if viewer.is_authenticated and roots:
+            own = {root for _none, root in own_roots_query(roots, viewer)}
     keys = {pk: _thread_key(pk, stamp, sort, variant_) for pk in roots if pk not in own}
     cached = cache.get_many(list(keys.values())) if keys else {}
     draw = [pk for pk in roots if pk in own or keys[pk] not in cached]

@@ -277,10 +277,10 @@ def decorate(section: Section, comments: list[Comment], user) -> None:
 
 
 def build_section(
-    request, *, proposal, amendment=None, refusal=None, sort=None, page=None, form=None
+    request, *, proposal, amendment=None, refusal=None, sort=None, page=None, form=None, own=None
 ) -> Section:
     """A page of threads for the viewer of ``request`` (sort and page from the query string
-    unless given)."""
+    unless given). ``own``: see ``fragments.thread_page``."""
     section = Section(
         proposal=proposal,
         amendment=amendment,
@@ -304,18 +304,21 @@ def build_section(
             page=page or request.GET.get("page"),
             viewer=request.user,
             variant_=variant,
+            own=own,
         )
     decorate(section, section.page.comments, request.user)
     read(request, section.page.comments)
     if section.can_participate:
-        section.form = form or root_form(section, request.user)
         if form is None and variant is not None:
+            # The kept copy is drawn in its place (the template shows ``form_html`` first).
             section.form_html = fresh_root_form(request, section, oob=False)
+        else:
+            section.form = form or root_form(section, request.user)
     return section
 
 
-def proposal_section(request, proposal, refusal) -> dict:
-    return {"comment_section": build_section(request, proposal=proposal, refusal=refusal)}
+def proposal_section(request, proposal, refusal, *, own=None) -> dict:
+    return {"comment_section": build_section(request, proposal=proposal, refusal=refusal, own=own)}
 
 
 def amendment_section(request, amendment, refusal) -> dict:

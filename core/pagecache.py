@@ -87,6 +87,12 @@ def get(key: str) -> Any:
     return cache.get(key)
 
 
+def peek(key: str) -> Any:
+    """What ``prefetched`` read for ``key``, left for the ``get`` that follows (None if not read)."""
+    known = _PREFETCHED.get()
+    return None if known is None else known.get(key)
+
+
 def kept(key: str, draw: Callable[[], T]) -> T:
     """What is kept under ``key`` (which must carry the proposal's activity stamp and everything
     else the value depends on), or ``draw()`` kept for the next reader."""

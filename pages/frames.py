@@ -36,6 +36,7 @@ from comments import rendering as comment_rendering
 from comments import selectors as comment_selectors
 from core import pagecache
 from ratings import sections as rating_sections
+from ratings import selectors as rating_selectors
 
 
 def key(request: HttpRequest, proposal, refusal) -> str | None:
@@ -71,6 +72,32 @@ def own_keys(request: HttpRequest, proposal) -> list[str]:
             comment_selectors.normalise_page(request.GET.get("page")),
         ),
     ]
+
+
+def own_state(request: HttpRequest, proposal) -> tuple[dict[str, int] | None, set[int] | None]:
+    """The viewer's scores (``ratings.selectors.scores_of``) and the roots of the page's threads
+    where they wrote or reacted (``comments.fragments.thread_page``), in one query; (None, None)
+    when the page's list of threads is not in the cache (each section then reads its own)."""
+    roots = fragments.page_roots(
+        proposal,
+        None,
+        comment_selectors.normalise_sort(request.GET.get("sort")),
+        request.GET.get("page"),
+    )
+    if roots is None:
+        return None, None
+    rows = rating_selectors.scores_query(user=request.user, proposal=proposal)
+    if roots:
+        rows = rows.union(fragments.own_roots_query(roots, request.user))
+    mine: dict[str, int] = {}
+    own: set[int] = set()
+    for criterion, value in rows:
+        # A criterion is never empty: the threads' rows have "" in its place.
+        if criterion:
+            mine[criterion] = value
+        else:
+            own.add(value)
+    return mine, own
 
 
 def own_parts(request: HttpRequest, context: dict[str, Any]) -> dict[str, str]:

@@ -148,19 +148,21 @@ def _controls(request, proposal, criterion: Criterion, mine: int | None, can_rat
 
 
 def proposal_section(
-    request, proposal, refusal, *, notice=None, notice_is_error: bool = False, rating=None
+    request, proposal, refusal, *, notice=None, notice_is_error: bool = False, rating=None, mine=None
 ) -> dict:
     """Context for ``ratings/_proposal_section.html``.
 
     ``notice`` is the outcome of a rating just posted with htmx, shown inside the section.
     ``rating`` is the one ``ratings.services.rating_set`` just returned: the aggregates and the
     viewer's scores come from it, as the write left them (no query), instead of being read.
+    ``mine``: the viewer's scores (``selectors.scores_of``) when the page read them already.
     """
     if rating is not None and rating.aggregates_after is not None and rating.scores_after is not None:
         mine = rating.scores_after
         drawn = [mark_safe(html) for html in _figures(proposal, rating.aggregates_after)]  # noqa: S308
     else:
-        mine = selectors.scores_of(user=request.user, proposal=proposal)
+        if mine is None:
+            mine = selectors.scores_of(user=request.user, proposal=proposal)
         drawn = figures(request, proposal)
     can_rate = refusal is None
     criteria = [

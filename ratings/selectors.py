@@ -101,7 +101,12 @@ def scores_of(*, user, proposal: Proposal) -> dict[str, int]:
     """The user's current score per criterion value (one query; none for anonymous visitors)."""
     if not user.is_authenticated:
         return {}
-    return dict(Rating.objects.filter(user=user, proposal=proposal).values_list("criterion", "score"))
+    return dict(scores_query(user=user, proposal=proposal))
+
+
+def scores_query(*, user, proposal: Proposal) -> QuerySet:
+    """``scores_of``'s rows (criterion value, score), as a query that can be read with others'."""
+    return Rating.objects.filter(user=user, proposal=proposal).order_by().values_list("criterion", "score")
 
 
 # --- Korean and Japanese participants compared (core.consensus) ----------------------------------
