@@ -116,22 +116,50 @@ def proposal_by_slug(*, slug: str) -> Proposal:
     return found
 
 
+# How many stamps another writer's may have taken between a copy's read and this write's, at
+# most, for the copy still to be kept (each must be marked as having moved nothing kept).
+MOST_BETWEEN = 16
+
+
 def keep_moved(proposal: Proposal, stamps: dict[int, int]) -> None:
     """After a write that changed nothing of ``proposal`` that ``proposal_by_slug`` keeps but its
     stamp (a new comment or rating: only the stamp and a counter move, and the counters are not
     kept), keep the copy in hand under its new stamp once the write commits, so that the next
-    page or write does not read the row again. Only if no other write came between the copy's
-    read and this write's: the stamp went up by exactly one (``stamps``: what ``pagestamp.touch``
-    returned, read under the row's lock, which this transaction holds until it commits)."""
+    page or write does not read the row again.
+
+    Once committed, the write marks its stamp as one that moved nothing kept. The copy is the
+    row at the stamp it was read at; other writes may have moved the stamp between that read and
+    this write's (``stamps``: what ``pagestamp.touch`` returned, read under the row's lock, which
+    this transaction holds until it commits, so every stamp in between is committed by then). The
+    copy is kept only if each of those is marked too: the row it holds is then the row at the new
+    stamp. A write that changes what is kept (a new text, an admin's edit) marks nothing, so a
+    copy read before it is never kept after it. Marks are set after the commit only, so a stamp
+    a rolled-back write took (and a later write takes again) is never marked for it."""
     stamp = stamps.get(proposal.pk)
     read_at = proposal.__dict__.get(READ_AT_STAMP)
-    if stamp is None or read_at != proposal.activity_stamp or stamp != read_at + 1:
-        return  # not read by proposal_by_slug as it is, or another write came between
-    kept = copy.copy(proposal)
-    for name in (*COUNTERS, "_prefetched_objects_cache", READ_AT_STAMP):
-        kept.__dict__.pop(name, None)
-    kept.activity_stamp = stamp
-    transaction.on_commit(lambda: cache.set(_kept_key(kept.pk, stamp), kept, pagecache.TIMEOUT))
+    if stamp is None:
+        return
+    marks: dict[str, object] = {_moved_nothing_key(proposal.pk, stamp): True}
+    between: list[str] = []
+    kept = None
+    if read_at == proposal.activity_stamp and read_at is not None and 0 < stamp - read_at <= MOST_BETWEEN:
+        between = [_moved_nothing_key(proposal.pk, other) for other in range(read_at + 1, stamp)]
+        kept = copy.copy(proposal)
+        for name in (*COUNTERS, "_prefetched_objects_cache", READ_AT_STAMP):
+            kept.__dict__.pop(name, None)
+        kept.activity_stamp = stamp
+
+    def after_commit() -> None:
+        found = cache.get_many(between) if between else {}
+        if kept is not None and len(found) == len(between):
+            marks[_kept_key(kept.pk, stamp)] = kept
+        cache.set_many(marks, pagecache.TIMEOUT)
+
+    transaction.on_commit(after_commit)
+
+
+def _moved_nothing_key(pk: int, stamp: int) -> str:
+    return f"proposal:{pk}:{stamp}:moved-nothing"
 
 
 def _kept_key(pk: int, stamp: int) -> str:
