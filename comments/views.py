@@ -19,7 +19,7 @@ from core import throttles
 from core.errors import DeliberationError
 from core.htmx import SUBMITTER, after_swap
 from core.text import parse_id
-from proposals.selectors import proposal_for_action
+from proposals.selectors import proposal_for_action, proposal_for_write
 
 from . import ground, selectors, services
 from .forms import ReactionForm
@@ -49,7 +49,7 @@ FRAGMENTS = {
 @require_http_methods(["GET", "POST"])
 def comment_list(request, slug: str):
     """GET: the list of threads (htmx paging and sorting). POST: a new root comment."""
-    proposal = proposal_for_action(slug=slug)
+    proposal = (proposal_for_write if request.method == "POST" else proposal_for_action)(slug=slug)
     amendment = _amendment(request, proposal)
     decided = participation(request.user, proposal.programme)
     refusal = decided.refusal

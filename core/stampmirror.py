@@ -65,14 +65,21 @@ local function prune(h, w)
 end
 """
 
-# KEYS: slug key; ARGV: hash key prefix, slug. -> {pk, stamp} or nil
+# KEYS: slug key; ARGV: hash key prefix, slug, and for a writer's read (``read(recent=...)``) the
+# age in seconds under which a writer in flight does not count, with HOLD_SECONDS. -> {pk, stamp}
+# or nil. A token's score is its deadline, HOLD_SECONDS after it was added.
 _READ = (
     _PRUNE
     + """
 local pk = redis.call('GET', KEYS[1])
 if not pk then return false end
 local h = ARGV[1] .. pk
-if prune(h, h .. ':w') > 0 then return false end
+if prune(h, h .. ':w') > 0 then
+  if not ARGV[3] then return false end
+  local now = redis.call('TIME')
+  local older = tonumber(now[1]) + tonumber(now[2]) / 1e6 + tonumber(ARGV[4]) - tonumber(ARGV[3])
+  if redis.call('ZCOUNT', h .. ':w', '-inf', older) > 0 then return false end
+end
 local v = redis.call('HMGET', h, 's', 'slug')
 if (not v[1]) or v[2] ~= ARGV[2] then return false end
 return {pk, v[1]}
@@ -133,15 +140,22 @@ def _script(client, source: str):
     return scripts[source]
 
 
-def read(slug: str) -> tuple[int, int] | None:
+def read(slug: str, *, recent: float | None = None) -> tuple[int, int] | None:
     """``(pk, stamp)`` from the mirror (one round trip), or None: not mirrored, a writer in
-    flight, or Redis unreachable (then the caller reads the database)."""
+    flight, or Redis unreachable (then the caller reads the database).
+
+    ``recent`` (seconds) is for a participant's write, which needs a copy of the proposal as of a
+    committed stamp, not the newest page: writers in flight that announced themselves less than
+    ``recent`` seconds ago do not count, so the stamp last released is answered while others write
+    (see ``proposals.selectors.proposal_for_write``). An older token still answers None: it may be
+    a write whose release failed, whose stamp the mirror never heard of."""
     backend = _backend()
     if backend is None:
         return None
     try:
         client, prefix = _client_and_keys(backend)
-        found = _script(client, _READ)(keys=[f"{prefix}slug:{slug}"], args=[prefix, slug])
+        args = [prefix, slug] if recent is None else [prefix, slug, recent, HOLD_SECONDS]
+        found = _script(client, _READ)(keys=[f"{prefix}slug:{slug}"], args=args)
     except Exception:  # the database is the fallback: a Redis error must not fail a page
         log.warning("stamp mirror unreadable; reading the database", exc_info=True)
         return None

@@ -88,7 +88,7 @@ COUNTERS = ("comment_count", "accepted_amendment_count", "discussion_count")
 READ_AT_STAMP = "_read_at_stamp"
 
 
-def proposal_by_slug(*, slug: str) -> Proposal:
+def proposal_by_slug(*, slug: str, recent_writers: float | None = None) -> Proposal:
     """The published proposal ``slug`` with its current version, publication and programme, or 404.
 
     One query; none when the stamps are mirrored in Redis (``core.stampmirror``) and the proposal
@@ -96,8 +96,9 @@ def proposal_by_slug(*, slug: str) -> Proposal:
     proposal, its versions, its publication or its programme (``core.pagestamp``,
     ``proposals.signals``), so a copy kept under ``(pk, stamp)`` is the row as it was at that
     stamp: a write makes it unreachable at once. The key comes from the row read itself, so a
-    copy can never be kept under a stamp it does not belong to."""
-    mirrored = stampmirror.read(slug) if stampmirror.enabled() else None
+    copy can never be kept under a stamp it does not belong to. (``recent_writers``: see
+    ``proposal_for_write``.)"""
+    mirrored = stampmirror.read(slug, recent=recent_writers) if stampmirror.enabled() else None
     if mirrored is not None:
         kept = cache.get(_kept_key(*mirrored))
         if kept is not None:
@@ -196,3 +197,24 @@ def proposal_for_action(*, slug: str) -> Proposal:
     current version and its programme for the permission check (``proposal_by_slug``: one query at most),
     or 404."""
     return proposal_by_slug(slug=slug)
+
+
+# How long a write of the proposal may have been in flight and still not keep a participant's
+# comment or rating from the copy kept under the stamp last released (seconds).
+RECENT_WRITERS = 2.0
+
+
+def proposal_for_write(*, slug: str) -> Proposal:
+    """``proposal_for_action`` for a participant's new comment or rating, which changes nothing of
+    the proposal but its stamp and counters (``keep_moved``): from the cache as of the stamp last
+    released even while other writes of the proposal are in flight, as they nearly always are when
+    many participants write at once (the page, ``proposal_by_slug``, reads the database then).
+
+    What that risks: such a copy is as old as the writes committed but not yet released, which is
+    the moment between a commit and its ``on_commit`` hook (the same moment as between a database
+    read and this write's lock), or at most ``RECENT_WRITERS`` seconds when a release failed
+    (``stampmirror.read(recent=...)``). The write checks its participation against the programme of
+    that copy (its window is a range of dates), and nothing it writes comes from the copy but the
+    proposal's key. The copy is kept under the write's stamp only if every stamp in between moved
+    nothing kept (``keep_moved``), so an older copy never reaches a page."""
+    return proposal_by_slug(slug=slug, recent_writers=RECENT_WRITERS)

@@ -7,7 +7,7 @@ from accounts.permissions import Participation, participation
 from core import throttles
 from core.errors import DeliberationError
 from core.htmx import after_swap
-from proposals.selectors import proposal_for_action
+from proposals.selectors import proposal_for_write
 
 from . import services
 from .forms import RatingForm, RatingWithdrawForm
@@ -16,7 +16,7 @@ from .sections import proposal_section
 
 @require_POST
 def rating_set(request, slug: str):
-    proposal = proposal_for_action(slug=slug)
+    proposal = proposal_for_write(slug=slug)
     # Asked once: the service trusts this decision, and the section shows it.
     decided = participation(request.user, proposal.programme)
     form = RatingForm(request.POST)
@@ -36,7 +36,7 @@ def rating_set(request, slug: str):
 
 @require_POST
 def rating_withdraw(request, slug: str):
-    proposal = proposal_for_action(slug=slug)
+    proposal = proposal_for_write(slug=slug)
     decided = participation(request.user, proposal.programme)
     form = RatingWithdrawForm(request.POST)
     try:

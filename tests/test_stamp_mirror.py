@@ -372,3 +372,55 @@ def test_a_copy_read_before_other_comments_and_ratings_is_still_kept(
         kept = proposal_by_slug(slug=proposal.slug)
     assert kept.activity_stamp == pagestamp.stamp_of(proposal.pk) == mine.activity_stamp + 3
     assert kept.current_version.title == proposal.current_version.title
+
+
+def age_tokens(proposal, seconds: float) -> None:
+    """As if every writer in flight on ``proposal`` had announced itself ``seconds`` ago."""
+    import time
+
+    client, prefix = stampmirror._client_and_keys(caches["default"])
+    key = f"{prefix}{proposal.pk}:w"
+    for token in client.zrange(key, 0, -1):
+        client.zadd(key, {token: time.time() + stampmirror.HOLD_SECONDS - seconds})
+
+
+def test_a_participants_write_takes_the_kept_copy_while_other_writes_are_in_flight(
+    client, proposal, people, django_assert_num_queries
+):
+    """Another write has committed and not yet released its stamp (its hook has not run): the page
+    reads the database, a participant's comment or rating takes the copy as of the stamp last
+    released, which is not kept under the new stamp (the write in between never marked its own);
+    once that writer is older than RECENT_WRITERS it may be a failed release, and the write reads
+    the database too."""
+    from proposals.selectors import RECENT_WRITERS, proposal_by_slug, proposal_for_write
+
+    client.get(url(proposal))
+    released = pagestamp.stamp_of(proposal.pk)
+    hooks = []
+    with mock.patch.object(transaction, "on_commit", side_effect=lambda hook, *a, **k: hooks.append(hook)):
+        comment(proposal, people, "Committed, not yet released")
+    with django_assert_num_queries(1):
+        assert proposal_by_slug(slug=proposal.slug).activity_stamp == released + 1
+    with django_assert_num_queries(0):
+        in_hand = proposal_for_write(slug=proposal.slug)
+    assert in_hand.activity_stamp == released
+
+    client.force_login(people["reader"])
+    response = client.post(
+        f"/ko/proposals/{proposal.slug}/ratings/",
+        {"criterion": "importance", "score": 4},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    # The copy read at the released stamp is not kept under the rating's: the comment's stamp is
+    # between them, unmarked.
+    with django_assert_num_queries(1):
+        assert proposal_for_write(slug=proposal.slug).activity_stamp == released + 2
+
+    age_tokens(proposal, RECENT_WRITERS + 1)
+    with django_assert_num_queries(1):
+        assert proposal_for_write(slug=proposal.slug).activity_stamp == released + 2
+    for hook in hooks:
+        hook()
+    page = client.get(url(proposal)).content.decode()
+    assert "Committed, not yet released" in page
