@@ -14,7 +14,7 @@ does not call this module, and, write by write, when the next page view does not
 """
 
 from django.apps import apps
-from django.db import connections, transaction
+from django.db import connections, router, transaction
 from django.db.models import F, QuerySet, Subquery
 from django.db.models.sql import UpdateQuery
 
@@ -130,14 +130,15 @@ def touch(*proposal_ids: int | None, **also) -> dict[int, int]:
     ids = sorted({pk for pk in proposal_ids if pk is not None})
     if not ids:
         return {}
-    return {pk: stamp for pk, stamp, _slug, *_rest in _move(_proposals().filter(pk__in=ids), also)}
+    rows = _move(ids, also)
+    return {pk: stamp for pk, stamp, _slug, *_rest in rows} if stampmirror.enabled() else {}
 
 
 def touch_counting(proposal_id: int, counter: str, **also) -> tuple[dict[int, int], int]:
     """``touch(proposal_id, **also)`` whose UPDATE also returns the value it left in ``counter``
     (a column ``also`` moves): ``(the stamps as touch returns them, the counter)``. Exact: the row
     stays locked until the commit."""
-    rows = _move(_proposals().filter(pk=proposal_id), also, (counter,))
+    rows = _move([proposal_id], also, (counter,))
     [(pk, stamp, _slug, value)] = rows
     return ({pk: stamp} if stampmirror.enabled() else {}), value
 
@@ -155,27 +156,70 @@ def touch_everything() -> None:
     _move(_proposals().all(), {})
 
 
-def _move(proposals: QuerySet, also: dict, extra: tuple[str, ...] = ()) -> list[tuple]:
-    """The UPDATE; with the stamps mirrored in Redis (``core.stampmirror``) the same UPDATE
-    returns the new stamps, which the mirror is told of inside the transaction and set to after
-    the commit (and which are returned, followed by the ``extra`` columns; those are returned
-    without the mirror too)."""
+def _move(proposals: QuerySet | list[int], also: dict, extra: tuple[str, ...] = ()) -> list[tuple]:
+    """The UPDATE of ``proposals`` (a queryset, or their keys); with the stamps mirrored in Redis
+    (``core.stampmirror``) the same UPDATE returns the new stamps, which the mirror is told of
+    inside the transaction and set to after the commit (and which are returned, followed by the
+    ``extra`` columns; those are returned without the mirror too)."""
     values = {"activity_stamp": F("activity_stamp") + 1, **also}
-    if not stampmirror.enabled():
-        if not extra:
-            proposals.update(**values)
-            return []
-        return _update_returning(proposals, values, extra)
-    with transaction.atomic(using=proposals.db, savepoint=False):
-        rows = _update_returning(proposals, values, extra)
-        stampmirror.hold([(pk, stamp, slug) for pk, stamp, slug, *_rest in rows])
+    mirrored = stampmirror.enabled()
+    if not mirrored and not extra and not isinstance(proposals, list):
+        proposals.update(**values)
+        return []
+    using = router.db_for_write(_proposals().model)
+    with transaction.atomic(using=using, savepoint=False):
+        if isinstance(proposals, list):
+            rows = _update_keys_returning(proposals, values, extra)
+        else:
+            rows = _update_returning(proposals, values, extra)
+        if mirrored:
+            stampmirror.hold([(pk, stamp, slug) for pk, stamp, slug, *_rest in rows])
     return rows
+
+
+# The UPDATEs of touch and touch_counting by shape (how many keys, what else is set, what else is
+# returned), compiled once: they are sent on every comment and rating, under the row's lock.
+_SHAPES: dict[tuple, tuple[str, tuple]] = {}
+_FIRST_MARKER = -987_654_321  # stands for the keys while compiling; no key is negative
+
+
+def _update_keys_returning(ids: list[int], values: dict, extra: tuple[str, ...]) -> list[tuple]:
+    """``_update_returning`` of the proposals ``ids``, its SQL compiled once per shape."""
+    using = router.db_for_write(_proposals().model)
+    try:
+        key = (using, len(ids), tuple(values.items()), extra)
+        shape = _SHAPES.get(key)
+    except TypeError:  # a value that cannot be a key: compiled each time
+        key, shape = None, None
+    if shape is None:
+        markers = [_FIRST_MARKER - index for index in range(len(ids))]
+        sql, compiled = _update_sql(_proposals().filter(pk__in=markers), values, extra)
+        params = tuple(("key", markers.index(p)) if p in markers else ("const", p) for p in compiled)
+        if sorted(index for kind, index in params if kind == "key") != list(range(len(ids))):
+            raise ValueError("touch: the keys must each appear once in the UPDATE")  # pragma: no cover
+        shape = (sql, params)
+        if key is not None:
+            _SHAPES[key] = shape
+    sql, params = shape
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [ids[value] if kind == "key" else value for kind, value in params])
+        return [(int(pk), int(stamp), slug, *rest) for pk, stamp, slug, *rest in cursor.fetchall()]
 
 
 def _update_returning(proposals: QuerySet, values: dict, extra: tuple[str, ...] = ()) -> list[tuple]:
     """``proposals.update(**values)`` as one ``UPDATE ... RETURNING pk, activity_stamp, slug``
     (PostgreSQL, SQLite >= 3.35), then the ``extra`` columns: what this transaction wrote, under
     its row locks."""
+    sql, params = _update_sql(proposals, values, extra)
+    if not sql:
+        return []
+    with connections[proposals.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(pk), int(stamp), slug, *rest) for pk, stamp, slug, *rest in cursor.fetchall()]
+
+
+def _update_sql(proposals: QuerySet, values: dict, extra: tuple[str, ...]) -> tuple[str, tuple]:
+    """The SQL and parameters of ``_update_returning``."""
     query = proposals.query.chain(UpdateQuery)
     assert isinstance(query, UpdateQuery)
     query.add_update_values(values)
@@ -183,15 +227,13 @@ def _update_returning(proposals: QuerySet, values: dict, extra: tuple[str, ...] 
     compiler.pre_sql_setup()
     sql, params = compiler.as_sql()
     if not sql:
-        return []
+        return "", ()
     connection = connections[proposals.db]
     meta = proposals.model._meta
     columns = [meta.pk.column, meta.get_field("activity_stamp").column, meta.get_field("slug").column]
     columns += [meta.get_field(name).column for name in extra]
     returning = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {returning}", params)
-        return [(int(pk), int(stamp), slug, *rest) for pk, stamp, slug, *rest in cursor.fetchall()]
+    return f"{sql} RETURNING {returning}", tuple(params)
 
 
 def stamp_of(proposal_id: int) -> int:
