@@ -26,6 +26,7 @@ from accounts.models import Nationality, User
 from accounts.permissions import Participation, ensure_can_participate
 from audit.log import record
 from core import pagestamp
+from core.compiled import Compiled
 from core.errors import DeliberationError
 from proposals import selectors as proposal_selectors
 from proposals.models import Proposal
@@ -150,10 +151,19 @@ def _clean_score(score: int) -> int:
     return score
 
 
+# Sent on every rating write, under the proposal's lock: compiled once (core.compiled).
+_LOCKED_RATINGS = Compiled(
+    lambda user_id, proposal_id: (
+        Rating.objects.select_for_update()
+        .filter(user_id=user_id, proposal_id=proposal_id)
+        .order_by("criterion")
+    )
+)
+
+
 def _locked_ratings(user: User, proposal: Proposal) -> dict[str, Rating]:
     """The user's ratings of ``proposal`` by criterion, locked (in criterion order)."""
-    found = Rating.objects.select_for_update().filter(user=user, proposal=proposal).order_by("criterion")
-    return {rating.criterion: rating for rating in found}
+    return {rating.criterion: rating for rating in _LOCKED_RATINGS(user.pk, proposal.pk)}
 
 
 def _current_aggregates(
