@@ -151,7 +151,8 @@ def _clean_score(score: int) -> int:
     return score
 
 
-# Sent on every rating write, under the proposal's lock: compiled once (core.compiled).
+# Sent on every rating write, under the proposal's lock: compiled once (core.compiled). The
+# rater's ratings of the proposal, locked; the proposal's aggregates.
 _LOCKED_RATINGS = Compiled(
     lambda user_id, proposal_id: (
         Rating.objects.select_for_update()
@@ -159,6 +160,8 @@ _LOCKED_RATINGS = Compiled(
         .order_by("criterion")
     )
 )
+
+_AGGREGATES = Compiled(lambda proposal_id: RatingAggregate.objects.filter(proposal_id=proposal_id))
 
 
 def _locked_ratings(user: User, proposal: Proposal) -> dict[str, Rating]:
@@ -173,7 +176,7 @@ def _current_aggregates(
     are created (zeros) first when missing (two more queries then, the first time only)."""
 
     def current() -> dict[tuple[str, str], RatingAggregate]:
-        return {(row.criterion, row.group): row for row in RatingAggregate.objects.filter(proposal=proposal)}
+        return {(row.criterion, row.group): row for row in _AGGREGATES(proposal.pk)}
 
     rows = current()
     if any((criterion, group) not in rows for group in groups):
