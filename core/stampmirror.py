@@ -219,3 +219,13 @@ def release(rows: list[tuple[int, int, str]], token: str) -> None:
             HOLD_SECONDS,
             exc_info=True,
         )
+
+
+def run_script(source: str, keys: list[str], args: list) -> object:
+    """Run a Lua script on the shared cache's Redis with cache keys (``keys``, made into the
+    cache's own, as ``cache.get`` would) in one round trip; registered once per client. Raises
+    when Redis cannot be reached; only when the stamps are mirrored (``enabled()``)."""
+    backend = _backend()
+    assert backend is not None, "run_script needs the Redis cache"
+    client, _prefix = _client_and_keys(backend)
+    return _script(client, source)(keys=[backend.make_and_validate_key(key) for key in keys], args=args)

@@ -424,3 +424,20 @@ def test_a_participants_write_takes_the_kept_copy_while_other_writes_are_in_flig
         hook()
     page = client.get(url(proposal)).content.decode()
     assert "Committed, not yet released" in page
+
+
+def test_when_redis_fails_after_the_commit_the_write_stands_and_the_next_read_takes_the_row(
+    client, proposal, people, django_assert_num_queries
+):
+    """Keeping the copy under the new stamp is a Redis script after the commit: if Redis fails
+    then, the comment is saved and answered all the same, and the next read takes the row."""
+    from proposals.selectors import proposal_by_slug
+
+    in_hand = proposal_by_slug(slug=proposal.slug)
+    # Redis answers the script with an error (as it would a script it cannot run).
+    with mock.patch("proposals.selectors._KEEP", "return redis.call('NO-SUCH-COMMAND')"):
+        comment(in_hand, people, "Saved while Redis failed")
+    with django_assert_num_queries(1):
+        fresh = proposal_by_slug(slug=proposal.slug)
+    assert fresh.activity_stamp == pagestamp.stamp_of(proposal.pk) == in_hand.activity_stamp + 1
+    assert "Saved while Redis failed" in client.get(url(proposal)).content.decode()
