@@ -178,7 +178,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def login(base: str, email: str, password: str) -> Session:
-    """Log in through the real login form; the session cookie and the CSRF token for writes."""
+    """Log in through the real login form, then open the page it redirects to, as a browser does;
+    the session cookie and the CSRF token for writes.
+
+    The login leaves a one-time message ("Successfully signed in") in a cookie, which the next page
+    shows and clears. wrk replays one Cookie header for every request, so a cookie taken before that
+    page would show the message again on every request of the run, which no browser does (and a
+    page with a message to show is drawn whole: pages.frames)."""
     from accounts.models import User
 
     jar = CookieJar()
@@ -197,9 +203,21 @@ def login(base: str, email: str, password: str) -> Session:
     except urllib.error.HTTPError as error:
         if error.code != 302:
             raise BenchError(f"Logging in {email} answered {error.code}.") from error
+        landing = urllib.parse.urljoin(url, error.headers["Location"])
+    for _hop in range(3):  # the landing page may redirect in turn (e.g. to the reader's language)
+        try:
+            with opener.open(landing, timeout=10) as response:
+                response.read()
+            break
+        except urllib.error.HTTPError as error:
+            if error.code not in (301, 302, 303, 307, 308):
+                raise BenchError(f"The page after logging in {email} answered {error.code}.") from error
+            landing = urllib.parse.urljoin(landing, error.headers["Location"])
     cookies = {cookie.name: cookie.value for cookie in jar}
     if "sessionid" not in cookies:
         raise BenchError(f"Logging in {email} set no session cookie.")
+    if cookies.get("messages"):
+        raise BenchError(f"Logging in {email} left a message that the page after it did not show.")
     cookie = ";".join(f"{name}={value}" for name, value in cookies.items())
     return Session(email, cookie, cookies.get("csrftoken", ""), User.objects.get(email=email).pk)
 

@@ -455,3 +455,19 @@ def test_the_routes_carry_the_issues_targets(generated):
     assert targets["progress"] == (0.10, None)
     assert targets["write_comment"][0] == targets["write_rating"][0] == 0.05
     assert InstitutionAPIKey.objects.filter(name="bench").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bench_login_carries_no_message_into_the_run(live_server):
+    """wrk replays the login's cookies on every request: they must be a browser's after the page the
+    login leads to, which shows "Successfully signed in" once and clears it. Otherwise every
+    logged-in request of the run shows that message again (and is drawn whole, pages.frames)."""
+    from bench.load import login
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="bench-reader@example.org")
+    session = login(live_server.url, user.email, "correct horse battery staple")
+    names = [pair.split("=", 1)[0] for pair in session.cookie.split(";")]
+    assert "sessionid" in names
+    assert "messages" not in names
+    assert session.user_id == user.pk
