@@ -1402,3 +1402,23 @@ def test_htmx_reply_query_budget_does_not_grow(
 # and returns the heading's count (Proposal.discussion_count; was 43 with a COUNT after it). The
 # participation check is made once, in the view, and handed to the service (was 44).
 HTMX_REPLY_QUERIES = 42
+
+
+@pytest.mark.django_db
+def test_the_comment_words_follow_the_language_of_each_page_in_turn(client, make_actor, programme):
+    """The action URLs and words every page of a proposal shares are made once per language
+    (comments.rendering): pages in Korean, Japanese, then Korean again each get their own."""
+    from comments import services as comment_services
+    from tests.factories import ProposalFactory
+
+    author = make_actor("member")
+    proposal = ProposalFactory(programme=programme)
+    comment_services.comment_create(author=author, proposal=proposal, body="첫 의견입니다", language="ko")
+    client.force_login(make_actor("member"))
+    words = {"ko": "답글", "ja": "返信"}
+    for language in ("ko", "ja", "ko"):
+        html = client.get(f"/{language}/proposals/{proposal.slug}/").content.decode()
+        assert f">{words[language]}<" in html or f"{words[language]}</" in html
+        other = "ja" if language == "ko" else "ko"
+        assert words[other] not in html
+        assert f"/{language}/proposals/{proposal.slug}/comments/" in html
