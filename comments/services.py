@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Participation, ensure_can_participate, is_moderator
 from audit.log import record
-from core import once, pagestamp
+from core import once, pagestamp, sequences
 from core.choices import Choice, set_choice
 from core.consensus import current_thresholds
 from core.errors import DeliberationError, PermissionRefused
@@ -151,8 +151,9 @@ def comment_create(
             admit()
         comment.just_posted = True
         if parent is None:
-            comment.root_id = comment.pk
-            Comment.objects.filter(pk=comment.pk).update(root_id=comment.pk)
+            if comment.root_id != comment.pk:  # its key came with the INSERT (_saved)
+                comment.root_id = comment.pk
+                Comment.objects.filter(pk=comment.pk).update(root_id=comment.pk)
         else:
             Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
             if parent.author_id != author.pk:
@@ -228,7 +229,11 @@ def _translate(comment: Comment, *, author, proposal, amendment, own: dict[str, 
 
 
 def _saved(comment: Comment) -> Comment:
-    comment.save()
+    """Insert ``comment``; a root comment, its own thread, with its key taken first where the
+    database allows (``core.sequences``), so that it is inserted pointing at itself."""
+    if comment.parent_id is None and comment.pk is None:
+        comment.pk = comment.root_id = sequences.reserve_pk(Comment)
+    comment.save(force_insert=True)
     return comment
 
 

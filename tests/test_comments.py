@@ -1422,3 +1422,35 @@ def test_the_comment_words_follow_the_language_of_each_page_in_turn(client, make
         other = "ja" if language == "ko" else "ko"
         assert words[other] not in html
         assert f"/{language}/proposals/{proposal.slug}/comments/" in html
+
+
+@pytest.mark.django_db
+def test_a_new_root_comment_is_its_own_thread_inserted_whole_where_keys_come_first(programme, make_actor):
+    """A root comment points at itself (``root``). On PostgreSQL its key is taken from the sequence
+    first and the row inserted whole: no UPDATE of the comment after its INSERT."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from comments import services as comment_services
+    from comments.models import Comment
+    from tests.factories import ProposalFactory
+
+    author = make_actor("member")
+    proposal = ProposalFactory(programme=programme)
+    with CaptureQueriesContext(connection) as sent:
+        comment = comment_services.comment_create(
+            author=author, proposal=proposal, body="스스로의 스레드", language="ko"
+        )
+    stored = Comment.objects.get(pk=comment.pk)
+    assert stored.root_id == stored.pk == comment.root_id
+    reply = comment_services.comment_create(
+        author=author, proposal=proposal, body="답글", language="ko", parent=stored
+    )
+    assert Comment.objects.get(pk=reply.pk).root_id == stored.pk
+    updates = [
+        q["sql"] for q in sent.captured_queries if q["sql"].startswith(f'UPDATE "{Comment._meta.db_table}"')
+    ]
+    if connection.vendor == "postgresql":
+        assert updates == []
+    else:
+        assert len(updates) == 1  # SQLite: the key comes with the INSERT, then the row points at itself
