@@ -12,7 +12,7 @@ For plain querysets of one model, selecting its own concrete fields: filters on 
 else (``select_related``, ``only``/``defer``, annotations, ``values()``).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -21,8 +21,32 @@ from django.db.models import Model, QuerySet
 
 M = TypeVar("M", bound=Model)
 
-# Markers stand for the arguments while the queryset is compiled; no real key is negative.
+# Markers stand for the arguments while a query is compiled; no real key is negative.
 _FIRST_MARKER = -987_654_321
+
+
+def markers(count: int) -> list[int]:
+    """Values to compile a query with in place of ``count`` integer arguments (``places``)."""
+    return [_FIRST_MARKER - index for index in range(count)]
+
+
+def places(compiled_params, count: int) -> tuple:
+    """Where the ``count`` arguments go in the parameters a query compiled with ``markers(count)``
+    got: ``("arg", index)`` for an argument, ``("const", value)`` for a constant of the query.
+    Raises if an argument does not appear exactly once, as it was given."""
+    stand_ins = markers(count)
+    found = tuple(
+        ("arg", stand_ins.index(value)) if value in stand_ins else ("const", value)
+        for value in compiled_params
+    )
+    if sorted(index for kind, index in found if kind == "arg") != list(range(count)):
+        raise ValueError("each argument must appear in the query once, as it is")
+    return found
+
+
+def bind(found: tuple, values: Sequence) -> list:
+    """The parameters to send: ``values`` in the places ``places`` found."""
+    return [values[value] if kind == "arg" else value for kind, value in found]
 
 
 @dataclass(frozen=True)
@@ -47,7 +71,7 @@ class Compiled(Generic[M]):
     def __call__(self, *values: int) -> list[M]:
         shape = self._shapes.get(len(values)) or self._compile(len(values))
         connection = connections[shape.using]
-        params = [values[value] if kind == "arg" else value for kind, value in shape.params]
+        params = bind(shape.params, values)
         with connection.cursor() as cursor:
             cursor.execute(shape.sql, params)
             rows = cursor.fetchall()
@@ -57,8 +81,7 @@ class Compiled(Generic[M]):
         return [model.from_db(shape.using, shape.fields, row) for row in rows]
 
     def _compile(self, arity: int) -> _Shape:
-        markers = [_FIRST_MARKER - index for index in range(arity)]
-        queryset = self.build(*markers)
+        queryset = self.build(*markers(arity))
         using = queryset.db
         compiler = queryset.query.get_compiler(using)
         sql, compiled_params = compiler.as_sql()
@@ -75,12 +98,10 @@ class Compiled(Generic[M]):
             raise ValueError(
                 f"Compiled: the {model.__name__} queryset must select the model's own fields only"
             )
-        params = tuple(
-            ("arg", markers.index(value)) if value in markers else ("const", value)
-            for value in compiled_params
-        )
-        if sorted(index for kind, index in params if kind == "arg") != list(range(arity)):
-            raise ValueError("Compiled: each argument must appear in the query once, as it is")
+        try:
+            params = places(compiled_params, arity)
+        except ValueError as error:
+            raise ValueError(f"Compiled: {error}") from None
         shape = _Shape(
             model=model,
             using=using,

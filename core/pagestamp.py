@@ -18,7 +18,7 @@ from django.db import connections, router, transaction
 from django.db.models import F, QuerySet, Subquery
 from django.db.models.sql import UpdateQuery
 
-from . import stampmirror
+from . import compiled, stampmirror
 
 # Writes that change what the proposal page shows (dotted path -> what changes).
 PAGE_WRITES: dict[str, str] = {
@@ -180,7 +180,6 @@ def _move(proposals: QuerySet | list[int], also: dict, extra: tuple[str, ...] = 
 # The UPDATEs of touch and touch_counting by shape (how many keys, what else is set, what else is
 # returned), compiled once: they are sent on every comment and rating, under the row's lock.
 _SHAPES: dict[tuple, tuple[str, tuple]] = {}
-_FIRST_MARKER = -987_654_321  # stands for the keys while compiling; no key is negative
 
 
 def _update_keys_returning(ids: list[int], values: dict, extra: tuple[str, ...]) -> list[tuple]:
@@ -192,17 +191,15 @@ def _update_keys_returning(ids: list[int], values: dict, extra: tuple[str, ...])
     except TypeError:  # a value that cannot be a key: compiled each time
         key, shape = None, None
     if shape is None:
-        markers = [_FIRST_MARKER - index for index in range(len(ids))]
-        sql, compiled = _update_sql(_proposals().filter(pk__in=markers), values, extra)
-        params = tuple(("key", markers.index(p)) if p in markers else ("const", p) for p in compiled)
-        if sorted(index for kind, index in params if kind == "key") != list(range(len(ids))):
-            raise ValueError("touch: the keys must each appear once in the UPDATE")  # pragma: no cover
-        shape = (sql, params)
+        sql, compiled_params = _update_sql(
+            _proposals().filter(pk__in=compiled.markers(len(ids))), values, extra
+        )
+        shape = (sql, compiled.places(compiled_params, len(ids)))
         if key is not None:
             _SHAPES[key] = shape
     sql, params = shape
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, [ids[value] if kind == "key" else value for kind, value in params])
+        cursor.execute(sql, compiled.bind(params, ids))
         return [(int(pk), int(stamp), slug, *rest) for pk, stamp, slug, *rest in cursor.fetchall()]
 
 
