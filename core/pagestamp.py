@@ -166,10 +166,10 @@ def _move(proposals: QuerySet | list[int], also: dict, extra: tuple[str, ...] = 
     if not mirrored and not extra and not isinstance(proposals, list):
         proposals.update(**values)
         return []
-    using = router.db_for_write(_proposals().model)
+    using = router.db_for_write(_proposals().model) if isinstance(proposals, list) else proposals.db
     with transaction.atomic(using=using, savepoint=False):
         if isinstance(proposals, list):
-            rows = _update_keys_returning(proposals, values, extra)
+            rows = _update_keys_returning(using, proposals, values, extra)
         else:
             rows = _update_returning(proposals, values, extra)
         if mirrored:
@@ -182,9 +182,8 @@ def _move(proposals: QuerySet | list[int], also: dict, extra: tuple[str, ...] = 
 _SHAPES: dict[tuple, tuple[str, tuple]] = {}
 
 
-def _update_keys_returning(ids: list[int], values: dict, extra: tuple[str, ...]) -> list[tuple]:
+def _update_keys_returning(using: str, ids: list[int], values: dict, extra: tuple[str, ...]) -> list[tuple]:
     """``_update_returning`` of the proposals ``ids``, its SQL compiled once per shape."""
-    using = router.db_for_write(_proposals().model)
     try:
         key = (using, len(ids), tuple(values.items()), extra)
         shape = _SHAPES.get(key)
@@ -198,9 +197,7 @@ def _update_keys_returning(ids: list[int], values: dict, extra: tuple[str, ...])
         if key is not None:
             _SHAPES[key] = shape
     sql, params = shape
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, compiled.bind(params, ids))
-        return [(int(pk), int(stamp), slug, *rest) for pk, stamp, slug, *rest in cursor.fetchall()]
+    return _send(using, sql, compiled.bind(params, ids))
 
 
 def _update_returning(proposals: QuerySet, values: dict, extra: tuple[str, ...] = ()) -> list[tuple]:
@@ -208,9 +205,12 @@ def _update_returning(proposals: QuerySet, values: dict, extra: tuple[str, ...] 
     (PostgreSQL, SQLite >= 3.35), then the ``extra`` columns: what this transaction wrote, under
     its row locks."""
     sql, params = _update_sql(proposals, values, extra)
-    if not sql:
-        return []
-    with connections[proposals.db].cursor() as cursor:
+    return _send(proposals.db, sql, list(params)) if sql else []
+
+
+def _send(using: str, sql: str, params: list) -> list[tuple]:
+    """Send an UPDATE ... RETURNING of ``_update_sql``: ``(pk, stamp, slug, *extra)`` per row."""
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return [(int(pk), int(stamp), slug, *rest) for pk, stamp, slug, *rest in cursor.fetchall()]
 
