@@ -158,9 +158,8 @@ def account_erase(
 
     with transaction.atomic():
         stand_in = withdrawn_participant()
-        for kind in personaldata.kinds():
-            if kind.erase is not None:
-                kind.erase(user, keep_contributions=keep_contributions, stand_in=stand_in)
+        for erase in personaldata.erasers():
+            erase(user, keep_contributions=keep_contributions, stand_in=stand_in)
         record(
             action="account.erased",
             actor=actor,

@@ -2,8 +2,8 @@
 
 from core.personaldata import register
 
-from .models import Group, Rating
-from .services import _add
+from .models import Rating
+from .services import ratings_erase
 
 
 def export_ratings(user) -> list[dict]:
@@ -20,11 +20,8 @@ def export_ratings(user) -> list[dict]:
 
 def erase_ratings(user, *, keep_contributions: bool, stand_in) -> None:
     """Each rating leaves the aggregates it counts in (overall and its group) before it goes."""
-    for rating in (
-        Rating.objects.select_for_update().filter(user=user).select_related("proposal").order_by("pk")
-    ):
-        _add(rating.proposal, rating.criterion, [Group.ALL, rating.group], rating.score, -1)
-        rating.delete()
+    ratings_erase(user=user)
 
 
-register("ratings", export=export_ratings, erase=erase_ratings)
+# Early: the rater's rows and the aggregates are locked before any proposal's row (ratings.services).
+register("ratings", export=export_ratings, erase=erase_ratings, early=True)

@@ -5,13 +5,17 @@ writers are serialised anyway) so that one user's concurrent changes apply one a
 Aggregates change only through atomic ``UPDATE ... SET n = n + 1`` statements, never a read and
 write back, so concurrent raters cannot lose each other's counts.
 
-A write first moves the proposal's activity stamp (``core.pagestamp``): its UPDATE locks the
-proposal's row until the commit, so the rating writes of one proposal take their turns from there
-on. Locks are taken in one order (the proposal, then the user's ratings, then its aggregates),
-which keeps PostgreSQL free of deadlocks between raters: with the user's ratings locked first, a
-double submit that lost the race for the first insert (it holds the proposal and waits for the
-winner's row) and a third that locked that row (and waits for the proposal) waited on each other.
-The aggregates read after the stamp are current and stay so until the commit. ``rating_set`` applies
+Locks are taken in one order by every writer of ratings, which keeps PostgreSQL free of
+deadlocks: (1) the rater's own rating rows (an insert of a first rating waits on a concurrent
+insert of the same row, and then changes it); (2) the proposal's aggregates, all of its rows, in
+the order of their keys (``_LOCKED_AGGREGATES``): the proposal's rating writes take their turns
+from here; (3) last, the proposal's activity stamp (``core.pagestamp``), whose UPDATE locks the
+proposal's row until the commit. What a rater writes alone (the rating, the audit entry) is done
+before (2), and the proposal's row, which every comment on it also waits for, is held only for
+the stamp's UPDATE and the commit. Account erasure erases ratings before anything else
+(``core.personaldata``, ``early``): the other kinds recount a proposal's counters, locking its row.
+
+The aggregates read under (2) are current and stay so until the commit. ``rating_set`` applies
 its changes to the rows it read as it sends them, so the rating it returns carries the figures as
 its write left them (``Rating.aggregates_after``, with the rater's scores in ``scores_after``): the
 view answers with the section without reading them again.
@@ -62,29 +66,25 @@ def rating_set(
         criterion = _clean_criterion(criterion)
         score = _clean_score(score)
         group = group_of(user)
-        # The proposal's rating writes take turns from here (see the module's docstring), before
-        # any rating row is locked: a double submit may turn out to change nothing, and moves the
-        # stamp all the same.
-        proposal_selectors.keep_moved(proposal, pagestamp.touch(proposal.pk))
+        # The rater's own rows first, then the proposal's aggregates, then its stamp (see the
+        # module's docstring): what one rater writes alone is done before the proposal's rating
+        # writes take their turns.
         mine = _locked_ratings(user, proposal)
         rating = mine.get(criterion)
-        if rating is not None and rating.score == score and rating.group == group:
-            return _after(rating, mine, _current_aggregates(proposal, criterion, []))
-        rows = _current_aggregates(proposal, criterion, [Group.ALL, group])
-        if rating is None:
-            rating = _create(user=user, proposal=proposal, criterion=criterion, score=score, group=group)
-            if rating is not None:
-                _add(proposal, criterion, [Group.ALL, group], score, +1, rows=rows)
-                record(action="rating.created", actor=user, target=rating, criterion=criterion, score=score)
-                return _after(rating, mine, rows)
-            # The same user's concurrent first rating won the race: change theirs instead.
+        while rating is None:
+            created = _create(user=user, proposal=proposal, criterion=criterion, score=score, group=group)
+            if created is not None:
+                record(action="rating.created", actor=user, target=created, criterion=criterion, score=score)
+                rows = _locked_aggregates(proposal, criterion, [Group.ALL, group])
+                _add(proposal.pk, criterion, [Group.ALL, group], score, +1, rows=rows)
+                _touch(proposal)
+                return _after(created, mine, rows)
+            # The same user's concurrent first rating won the race: change theirs instead (or
+            # insert again, if another of theirs withdrew it since).
             rating = _locked_rating(user, proposal, criterion)
-            assert rating is not None
-            if rating.score == score and rating.group == group:
-                return _after(rating, mine, rows)
-        previous = rating.score
-        # The old group's row exists: the rating was counted in it.
-        _move(proposal, criterion, old=(rating.group, previous), new=(group, score), rows=rows)
+        if rating.score == score and rating.group == group:
+            return _after(rating, mine, _current_aggregates(proposal))
+        previous, previous_group = rating.score, rating.group
         rating.score, rating.group, rating.updated_at = score, group, timezone.now()
         rating.save(update_fields=["score", "group", "updated_at"])
         record(
@@ -95,6 +95,10 @@ def rating_set(
             score=score,
             previous=previous,
         )
+        # The old group's row exists: the rating was counted in it.
+        rows = _locked_aggregates(proposal, criterion, [Group.ALL, group])
+        _move(proposal.pk, criterion, old=(previous_group, previous), new=(group, score), rows=rows)
+        _touch(proposal)
         return _after(rating, mine, rows)
 
 
@@ -110,25 +114,35 @@ def rating_withdraw(
     with transaction.atomic():
         ensure_can_participate(user, proposal.programme, decided=decided)
         criterion = _clean_criterion(criterion)
-        # Read without a lock: the locks are taken in their order (see the module's docstring)
-        # only when there is something to withdraw.
-        seen = Rating.objects.filter(user=user, proposal=proposal, criterion=criterion).first()
-        if seen is None:
+        # The rater's row first, then the aggregates, then the stamp (see the module's docstring).
+        rating = _locked_rating(user, proposal, criterion)
+        if rating is None:
             return
-        # The proposal's rating writes take turns from here.
-        pagestamp.touch(proposal.pk)
-        # The rating as read, unless a write of the user's came in between: then as it is now.
-        rating = seen
-        if not Rating.objects.filter(pk=seen.pk, score=seen.score, group=seen.group).delete()[0]:
-            now = _locked_rating(user, proposal, criterion)
-            if now is None:
-                return
-            rating = now
-            rating.delete()
-        _add(proposal, criterion, [Group.ALL, rating.group], rating.score, -1)
+        Rating.objects.filter(pk=rating.pk).delete()
         record(
             action="rating.withdrawn", actor=user, target=rating, criterion=criterion, previous=rating.score
         )
+        _locked_aggregates(proposal, criterion, [])
+        _add(proposal.pk, criterion, [Group.ALL, rating.group], rating.score, -1)
+        _touch(proposal)
+
+
+def ratings_erase(*, user: User) -> None:
+    """Take every rating of ``user`` out of the aggregates it counts in (overall and its group),
+    and delete it: for account erasure (``ratings.personaldata``), whose caller moves every
+    proposal's stamp afterwards. The locks are taken in the writes' order (see the module's
+    docstring): the user's ratings, then each proposal's aggregates in turn, by proposal."""
+    mine = list(
+        Rating.objects.select_for_update().filter(user=user).order_by("proposal_id", "criterion", "pk")
+    )
+    locked: set[int] = set()
+    for rating in mine:
+        if rating.proposal_id not in locked:
+            _LOCKED_AGGREGATES(rating.proposal_id)
+            locked.add(rating.proposal_id)
+        _add(rating.proposal_id, rating.criterion, [Group.ALL, rating.group], rating.score, -1)
+    Rating.objects.filter(pk__in=[rating.pk for rating in mine]).delete()
+    pagestamp.touch(*locked)
 
 
 def group_of(user: User) -> Group:
@@ -151,8 +165,8 @@ def _clean_score(score: int) -> int:
     return score
 
 
-# Sent on every rating write, under the proposal's lock: compiled once (core.compiled). The
-# rater's ratings of the proposal, locked; the proposal's aggregates.
+# Sent on every rating write: compiled once (core.compiled). The rater's ratings of the proposal,
+# locked; the proposal's aggregates.
 _LOCKED_RATINGS = Compiled(
     lambda user_id, proposal_id: (
         Rating.objects.select_for_update()
@@ -163,26 +177,47 @@ _LOCKED_RATINGS = Compiled(
 
 _AGGREGATES = Compiled(lambda proposal_id: RatingAggregate.objects.filter(proposal_id=proposal_id))
 
+# The proposal's aggregates, locked in the order of their keys: the rating writes of one proposal
+# take their turns from here. Rows missing when a write comes are created together, all of the
+# proposal's at once (``_ensure_aggregates``), so a row that appears later has a greater key than
+# those already locked, and every writer still locks in one order.
+_LOCKED_AGGREGATES = Compiled(
+    lambda proposal_id: (
+        RatingAggregate.objects.select_for_update().filter(proposal_id=proposal_id).order_by("pk")
+    )
+)
+
 
 def _locked_ratings(user: User, proposal: Proposal) -> dict[str, Rating]:
     """The user's ratings of ``proposal`` by criterion, locked (in criterion order)."""
     return {rating.criterion: rating for rating in _LOCKED_RATINGS(user.pk, proposal.pk)}
 
 
-def _current_aggregates(
+def _current_aggregates(proposal: Proposal) -> dict[tuple[str, str], RatingAggregate]:
+    """The proposal's aggregates by (criterion, group), as committed (no lock)."""
+    return {(row.criterion, row.group): row for row in _AGGREGATES(proposal.pk)}
+
+
+def _locked_aggregates(
     proposal: Proposal, criterion: str, groups: list[Group]
 ) -> dict[tuple[str, str], RatingAggregate]:
-    """The proposal's aggregates by (criterion, group); the rows of ``criterion`` for ``groups``
-    are created (zeros) first when missing (two more queries then, the first time only)."""
+    """The proposal's aggregates by (criterion, group), locked until the commit; when the rows of
+    ``criterion`` for ``groups`` are missing, the proposal's missing rows are created (zeros)
+    first (two more queries then, the first time only)."""
 
-    def current() -> dict[tuple[str, str], RatingAggregate]:
-        return {(row.criterion, row.group): row for row in _AGGREGATES(proposal.pk)}
+    def locked() -> dict[tuple[str, str], RatingAggregate]:
+        return {(row.criterion, row.group): row for row in _LOCKED_AGGREGATES(proposal.pk)}
 
-    rows = current()
+    rows = locked()
     if any((criterion, group) not in rows for group in groups):
-        _ensure_aggregates(proposal, criterion, groups)
-        rows = current()
+        _ensure_aggregates(proposal)
+        rows = locked()
     return rows
+
+
+def _touch(proposal: Proposal) -> None:
+    """Move the proposal's stamp, last: the row stays locked until the commit."""
+    proposal_selectors.keep_moved(proposal, pagestamp.touch(proposal.pk))
 
 
 def _after(rating: Rating, mine: dict[str, Rating], rows: dict[tuple[str, str], RatingAggregate]) -> Rating:
@@ -211,20 +246,22 @@ def _create(*, user: User, proposal: Proposal, criterion: str, score: int, group
         return None
 
 
-def _ensure_aggregates(proposal: Proposal, criterion: str, groups: list[Group]) -> None:
-    """Create missing aggregate rows (zeros). Works on SQLite and PostgreSQL; on PostgreSQL a
-    concurrent insert of the same row waits for the first and then does nothing."""
+def _ensure_aggregates(proposal: Proposal) -> None:
+    """Create the proposal's missing aggregate rows (zeros), every criterion's and group's at once
+    (see ``_LOCKED_AGGREGATES``). Works on SQLite and PostgreSQL; on PostgreSQL a concurrent
+    insert of the same rows waits for the first and then does nothing."""
     RatingAggregate.objects.bulk_create(
         [
             RatingAggregate(proposal=proposal, criterion=criterion, group=group)
-            for group in sorted(set(groups))
+            for criterion in Criterion.values
+            for group in Group.values
         ],
         ignore_conflicts=True,
     )
 
 
 def _add(
-    proposal: Proposal,
+    proposal_id: int,
     criterion: str,
     groups: list[str],
     score: int,
@@ -237,11 +274,11 @@ def _add(
     deltas: dict[str, dict[str, int]] = {}
     for group in set(groups):
         _bump(deltas.setdefault(group, {}), score, sign)
-    _apply(proposal, criterion, deltas, rows)
+    _apply(proposal_id, criterion, deltas, rows)
 
 
 def _move(
-    proposal: Proposal,
+    proposal_id: int,
     criterion: str,
     *,
     old: tuple[str, int],
@@ -256,19 +293,19 @@ def _move(
         _bump(deltas.setdefault(group, {}), score, sign)
     for group, score, sign in ((Group.ALL, new_score, +1), (new_group, new_score, +1)):
         _bump(deltas.setdefault(group, {}), score, sign)
-    _apply(proposal, criterion, deltas, rows)
+    _apply(proposal_id, criterion, deltas, rows)
 
 
 def _apply(
-    proposal: Proposal,
+    proposal_id: int,
     criterion: str,
     deltas: dict[str, dict[str, int]],
     rows: dict[tuple[str, str], RatingAggregate] | None,
 ) -> None:
     """Move each group's aggregate row of ``criterion`` by its delta (field -> amount) with atomic
     ``UPDATE``s; groups moved alike (everyone and the rater's group, unless the rater changed
-    group) share one. The caller has moved the proposal's stamp: no other rating write of the
-    proposal runs until the commit. With ``rows`` (the aggregates as read since) the same sums are
+    group) share one. The caller holds the proposal's aggregates (``_locked_aggregates``): no other
+    rating write of the proposal runs until the commit. With ``rows`` (the aggregates as read since) the same sums are
     made on them, which then hold what the database holds."""
     alike: dict[tuple[tuple[str, int], ...], list[str]] = {}
     for group in sorted(deltas):
@@ -281,7 +318,7 @@ def _apply(
         with connections[using].cursor() as cursor:
             cursor.execute(
                 _add_sql(using, fields, len(groups)),
-                [*(amount for _field, amount in change), proposal.pk, criterion, *groups],
+                [*(amount for _field, amount in change), proposal_id, criterion, *groups],
             )
         for group in groups:
             row = rows.get((criterion, group)) if rows is not None else None

@@ -357,34 +357,6 @@ def test_withdrawing_nothing_moves_nothing_not_even_the_pages_stamp(client, prop
 
 
 @pytest.mark.django_db
-def test_withdrawing_a_score_changed_meanwhile_takes_back_the_score_it_has(proposal, make_actor):
-    # The withdrawal reads the rating before it takes the proposal's lock: a change of the user's
-    # that commits in between is what it withdraws.
-    from core import pagestamp
-
-    user = make_actor("member", nationality=Nationality.KOREA)
-    services.rating_set(user=user, proposal=proposal, criterion=IMPORTANCE, score=3)
-    touch, changed = pagestamp.touch, []
-
-    def change_first(*args, **kwargs):
-        if not changed:
-            changed.append(True)
-            user.nationality = Nationality.JAPAN
-            user.save()
-            services.rating_set(user=user, proposal=proposal, criterion=IMPORTANCE, score=5)
-        return touch(*args, **kwargs)
-
-    with mock.patch.object(pagestamp, "touch", side_effect=change_first):
-        services.rating_withdraw(user=user, proposal=proposal, criterion=IMPORTANCE)
-
-    assert changed and not Rating.objects.exists()
-    assert_aggregates_exact(proposal)
-    assert stored(proposal) == {}
-    withdrawn = AuditEntry.objects.get(action="rating.withdrawn")
-    assert withdrawn.data == {"criterion": IMPORTANCE, "previous": 5}
-
-
-@pytest.mark.django_db
 def test_each_change_is_in_the_audit_log(proposal, make_actor):
     user = make_actor("member")
     services.rating_set(user=user, proposal=proposal, criterion=IMPORTANCE, score=3)

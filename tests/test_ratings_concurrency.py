@@ -8,12 +8,14 @@ import random
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
+from accounts.datarights import account_erase
 from accounts.models import Nationality
+from audit.models import AuditEntry
 from ratings import services
 from ratings.models import Criterion, Rating
-from tests.factories import MembershipFactory, ProposalFactory, RatingFactory, UserFactory
+from tests.factories import CommentFactory, MembershipFactory, ProposalFactory, RatingFactory, UserFactory
 from tests.test_ratings import assert_aggregates_exact
 
 pytestmark = [
@@ -127,4 +129,98 @@ def test_one_users_concurrent_changes_and_withdrawals_keep_aggregates_exact():
 
     assert errors == []
     assert Rating.objects.filter(proposal=proposal).count() <= 1
+    assert_aggregates_exact(proposal)
+
+
+def test_a_withdrawal_waits_for_a_change_in_flight_and_takes_back_the_score_it_made():
+    """The withdrawal locks the rater's row first: a change of the same rating that has not yet
+    committed makes it wait, and it then takes back the changed score from the group the change
+    filed it under."""
+    proposal = ProposalFactory()
+    user = UserFactory(nationality=Nationality.KOREA)
+    MembershipFactory(user=user, programme=proposal.programme)
+    services.rating_set(user=user, proposal=proposal, criterion=Criterion.IMPORTANCE, score=3)
+    changed, go_on = threading.Event(), threading.Event()
+
+    def change():
+        with transaction.atomic():
+            user.nationality = Nationality.JAPAN
+            user.save(update_fields=["nationality"])
+            services.rating_set(user=user, proposal=proposal, criterion=Criterion.IMPORTANCE, score=5)
+            changed.set()
+            assert go_on.wait(timeout=30)
+
+    def withdraw():
+        assert changed.wait(timeout=30)
+        services.rating_withdraw(user=user, proposal=proposal, criterion=Criterion.IMPORTANCE)
+
+    errors: list[BaseException] = []
+
+    def thread(target):
+        def run():
+            try:
+                target()
+            except BaseException as error:  # reported by the test below
+                errors.append(error)
+            finally:
+                connection.close()
+
+        return threading.Thread(target=run)
+
+    changing, withdrawal = thread(change), thread(withdraw)
+    changing.start()
+    withdrawal.start()
+    assert changed.wait(timeout=30)
+    withdrawal.join(timeout=0.5)
+    assert withdrawal.is_alive(), "the withdrawal did not wait for the change in flight"
+    go_on.set()
+    changing.join(timeout=60)
+    withdrawal.join(timeout=60)
+
+    assert errors == []
+    assert not Rating.objects.filter(proposal=proposal).exists()
+    assert_aggregates_exact(proposal)
+    withdrawn = AuditEntry.objects.get(action="rating.withdrawn")
+    assert withdrawn.data == {"criterion": Criterion.IMPORTANCE, "previous": 5}
+
+
+def test_erasing_raters_while_others_rate_keeps_aggregates_exact_without_deadlock():
+    """An erasure recounts the comments of the proposals its person wrote on (locking their rows)
+    and takes their ratings out of the aggregates, while others rate the same proposal: the
+    erasure's locks come in the raters' order, so neither waits for the other for ever."""
+    proposal = ProposalFactory()
+    nationalities = [Nationality.KOREA, Nationality.JAPAN]
+    raters = [UserFactory(nationality=nationalities[i % 2]) for i in range(THREADS - 2)]
+    erased = [UserFactory(nationality=nationalities[i % 2]) for i in range(2 * ROUNDS)]
+    for user in raters + erased:
+        MembershipFactory(user=user, programme=proposal.programme)
+    for user in erased:
+        CommentFactory(proposal=proposal, author=user)
+        for criterion in CRITERIA:
+            RatingFactory(user=user, proposal=proposal, criterion=criterion, score=2)
+    moderator = UserFactory(is_staff=True, is_superuser=True)
+
+    def rater(user, seed):
+        def act():
+            rng = random.Random(seed)
+            for _ in range(2 * ROUNDS):
+                services.rating_set(
+                    user=user, proposal=proposal, criterion=rng.choice(CRITERIA), score=rng.randint(1, 5)
+                )
+
+        return act
+
+    def eraser(users):
+        def act():
+            for user in users:
+                account_erase(user=user, actor=moderator, keep_contributions=False)
+
+        return act
+
+    errors = run_in_threads(
+        [rater(user, seed) for seed, user in enumerate(raters)] + [eraser(erased[::2]), eraser(erased[1::2])]
+    )
+
+    assert errors == []
+    assert not Rating.objects.filter(user__in=[user.pk for user in erased]).exists()
     assert_aggregates_exact(proposal)
