@@ -169,12 +169,15 @@ def _move(proposals: QuerySet | list[int], also: dict, extra: tuple[str, ...] = 
         return []
     using = router.db_for_write(_proposals().model) if isinstance(proposals, list) else proposals.db
     with transaction.atomic(using=using, savepoint=False):
+        token = None
         if isinstance(proposals, list):
+            # Announced before the UPDATE: not a round trip made under the rows' locks.
+            token = stampmirror.announce(proposals) if mirrored else None
             rows = _update_keys_returning(using, proposals, values, extra)
         else:
             rows = _update_returning(proposals, values, extra)
         if mirrored:
-            stampmirror.hold([(pk, stamp, slug) for pk, stamp, slug, *_rest in rows])
+            stampmirror.hold([(pk, stamp, slug) for pk, stamp, slug, *_rest in rows], token=token)
     return rows
 
 

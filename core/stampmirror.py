@@ -42,12 +42,14 @@ clears its cache at the start of every run.
 """
 
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import NoScriptError
 
 log = logging.getLogger(__name__)
 
@@ -178,39 +180,103 @@ def fill(slug: str, pk: int, stamp: int, read_at: float) -> None:
         log.warning("stamp mirror not filled", exc_info=True)
 
 
-def hold(rows: Iterable[tuple[int, int, str]]) -> None:
-    """Inside the writer's transaction, after the stamps moved: announce the write (its token in
-    each proposal's ``:w``) and have ``release`` run after the commit. Raises if Redis cannot be
-    reached, which rolls the write back: a commit the mirror would not hear of could be stale."""
-    from django.db import transaction
-
-    rows = list(rows)
+def announce(pks: Iterable[int]) -> str | None:
+    """Inside the writer's transaction, before (or just after) its stamps move: its token in each
+    proposal's ``:w`` (one round trip), returned for ``hold``; None when not mirrored. Raises if
+    Redis cannot be reached, which rolls the write back: a commit the mirror would not hear of
+    could be stale. Announced before the UPDATE, the round trip is not made while the proposal's
+    row is locked; a write that then fails leaves its token, as a rolled-back write does."""
+    pks = list(pks)
     backend = _backend()
-    if backend is None or not rows:
-        return
+    if backend is None or not pks:
+        return None
     client, prefix = _client_and_keys(backend)
     token = uuid.uuid4().hex
     deadline = time.time() + HOLD_SECONDS
     pipe = client.pipeline(transaction=False)
-    for pk, _stamp, _slug in rows:
+    for pk in pks:
         pipe.zadd(f"{prefix}{pk}:w", {token: deadline})
     pipe.execute()
-    transaction.on_commit(lambda: release(rows, token))
+    return token
 
 
-def release(rows: list[tuple[int, int, str]], token: str) -> None:
-    """After the commit: each stamp set if greater, the token removed. A failure is logged and
-    otherwise harmless: the token stays, readers read the database until it expires."""
+class _AfterCommit:
+    """What one writer sends to Redis after its commit, in one round trip: the release of its
+    stamps, then the scripts others added in its transaction (``after_release``)."""
+
+    def __init__(self, rows: list[tuple[int, int, str]], token: str):
+        self.rows, self.token = rows, token
+        self.extra: list[tuple[str, list[str], list, str]] = []
+        self.sent = False
+        self.hook: Callable[[], None] | None = None  # what hold gave transaction.on_commit
+
+    def send(self) -> None:
+        self.sent = True
+        release(self.rows, self.token, self.extra)
+
+
+_local = threading.local()
+
+
+def hold(rows: Iterable[tuple[int, int, str]], *, token: str | None = None) -> None:
+    """Inside the writer's transaction, after the stamps moved: announce the write (``announce``,
+    unless it was with ``token``) and have ``release`` run after the commit."""
+    from django.db import transaction
+
+    rows = list(rows)
+    if _backend() is None or not rows:
+        return
+    if token is None:
+        token = announce(pk for pk, _stamp, _slug in rows)
+        assert token is not None
+    pending = _AfterCommit(rows, token)
+
+    def release_after_commit() -> None:
+        pending.send()
+
+    pending.hook = release_after_commit
+    _local.pending = pending
+    transaction.on_commit(release_after_commit)
+
+
+def after_release(source: str, keys: list[str], args: list, *, what: str) -> bool:
+    """Run a Lua script (as ``run_script``) after the commit of the current transaction, in the
+    round trip of the release that its last ``hold`` registered; a failure is logged (``what``
+    failed) and otherwise ignored. False when no such release is waiting for this transaction's
+    commit: the caller then runs the script itself."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    pending = getattr(_local, "pending", None)
+    backend = _backend()
+    if pending is None or pending.sent or backend is None:
+        return False
+    # Only the release this transaction will run (one of a transaction rolled back never runs).
+    waiting = connections[DEFAULT_DB_ALIAS].run_on_commit
+    if not any(entry[1] is pending.hook for entry in waiting):
+        return False
+    pending.extra.append((source, [backend.make_and_validate_key(key) for key in keys], args, what))
+    return True
+
+
+def release(
+    rows: list[tuple[int, int, str]], token: str, extra: Iterable[tuple[str, list[str], list, str]] = ()
+) -> None:
+    """After the commit: each stamp set if greater, the token removed, then the ``extra`` scripts
+    (``after_release``), in one round trip. A failure is logged and otherwise harmless: the token
+    stays, readers read the database until it expires."""
     backend = _backend()
     if backend is None:
         return
+    extra = list(extra)
     try:
         client, prefix = _client_and_keys(backend)
-        script = _script(client, _RELEASE)
-        pipe = client.pipeline(transaction=False)
-        for pk, stamp, slug in rows:
-            script(keys=[f"{prefix}{pk}", f"{prefix}{pk}:w"], args=[token, stamp, slug], client=pipe)
-        pipe.execute()
+        calls = [
+            (_RELEASE, [f"{prefix}{pk}", f"{prefix}{pk}:w"], [token, stamp, slug]) for pk, stamp, slug in rows
+        ]
+        results = _run_all(client, calls + [(source, keys, args) for source, keys, args, _what in extra])
+        failed = next((result for result in results[: len(rows)] if isinstance(result, Exception)), None)
+        if failed is not None:
+            raise failed
     except Exception:
         log.error(
             "stamp mirror not updated after a commit (proposals %s): their pages are read from the "
@@ -219,6 +285,29 @@ def release(rows: list[tuple[int, int, str]], token: str) -> None:
             HOLD_SECONDS,
             exc_info=True,
         )
+        return
+    for (_source, _keys, _args, what), result in zip(extra, results[len(rows) :], strict=True):
+        if isinstance(result, Exception):
+            log.warning("%s failed after a commit", what, exc_info=result)
+
+
+def _run_all(client, calls: list[tuple[str, list[str], list]]) -> list:
+    """Run scripts in one round trip (a pipeline of EVALSHA, without the SCRIPT EXISTS check a
+    pipeline of ``Script`` objects makes first); a script Redis does not know yet is loaded and
+    run again by itself. Each result, or the error Redis answered for it."""
+    scripts = [_script(client, source) for source, _keys, _args in calls]
+    pipe = client.pipeline(transaction=False)
+    for script, (_source, keys, args) in zip(scripts, calls, strict=True):
+        pipe.evalsha(script.sha, len(keys), *keys, *args)
+    results = pipe.execute(raise_on_error=False)
+    for index, result in enumerate(results):
+        if isinstance(result, NoScriptError):
+            _source, keys, args = calls[index]
+            try:
+                results[index] = scripts[index](keys=keys, args=args, client=client)
+            except Exception as error:  # answered as the pipeline answers errors
+                results[index] = error
+    return results
 
 
 def run_script(source: str, keys: list[str], args: list) -> object:

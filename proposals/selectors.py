@@ -158,7 +158,10 @@ def keep_moved(proposal: Proposal, stamps: dict[int, int]) -> None:
         except Exception:  # the next read takes the row from the database: nothing is wrong
             log.warning("proposal %s not kept under its new stamp", proposal.pk, exc_info=True)
 
-    transaction.on_commit(after_commit)
+    # In the round trip of the stamp's release when there is one (there is, after a touch).
+    what = f"keeping proposal {proposal.pk} under its new stamp"
+    if not stampmirror.after_release(_KEEP, keys, [pagecache.TIMEOUT], what=what):
+        transaction.on_commit(after_commit)
 
 
 # KEYS: this write's mark, then (when the copy in hand may be kept) the copy's key at the stamp it

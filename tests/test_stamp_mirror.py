@@ -441,3 +441,78 @@ def test_when_redis_fails_after_the_commit_the_write_stands_and_the_next_read_ta
         fresh = proposal_by_slug(slug=proposal.slug)
     assert fresh.activity_stamp == pagestamp.stamp_of(proposal.pk) == in_hand.activity_stamp + 1
     assert "Saved while Redis failed" in client.get(url(proposal)).content.decode()
+
+
+class RoundTrips:
+    """Counts what the Redis client sends (each ``send_packed_command`` is one round trip: a
+    command, or a pipeline)."""
+
+    def __enter__(self):
+        import redis.connection
+
+        self.count = 0
+        original = redis.connection.AbstractConnection.send_packed_command
+
+        def counted(connection, command, *args, **kwargs):
+            self.count += 1
+            return original(connection, command, *args, **kwargs)
+
+        self._patch = mock.patch.object(redis.connection.AbstractConnection, "send_packed_command", counted)
+        self._patch.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._patch.stop()
+
+
+def test_a_comment_tells_the_mirror_in_two_round_trips(proposal, people):
+    """One before its stamp moves (the announcement), one after the commit (the release and the
+    copy kept under the new stamp); before, the release alone took two (SCRIPT EXISTS first) and
+    the copy a third."""
+    from proposals.selectors import proposal_by_slug
+
+    in_hand = proposal_by_slug(slug=proposal.slug)
+    comment(in_hand, people, "Warming the scripts")  # Redis learns the scripts once
+    in_hand = proposal_by_slug(slug=proposal.slug)
+    with RoundTrips() as trips:
+        comment(in_hand, people, "Two round trips")
+    assert trips.count == 2
+    assert mirrored_stamp(proposal) == pagestamp.stamp_of(proposal.pk)
+    # The copy was kept under the new stamp: the next read costs no query.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert proposal_by_slug(slug=proposal.slug).activity_stamp == pagestamp.stamp_of(proposal.pk)
+    assert len(queries) == 1  # stamp_of's own
+
+
+def test_a_write_is_announced_before_its_stamp_moves(proposal):
+    """The announcement is not a round trip made under the proposal's row lock: with Redis down,
+    the UPDATE is never sent."""
+    import redis
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    stamp = pagestamp.stamp_of(proposal.pk)
+    with (
+        CaptureQueriesContext(connection) as queries,
+        failing_pipeline(),
+        pytest.raises(redis.ConnectionError),
+        transaction.atomic(),
+    ):
+        pagestamp.touch(proposal.pk)
+    assert not [query for query in queries if query["sql"].startswith("UPDATE")]
+    assert pagestamp.stamp_of(proposal.pk) == stamp
+
+
+def test_a_script_never_waits_on_the_release_of_a_rolled_back_transaction(proposal):
+    class Refused(Exception):
+        pass
+
+    with pytest.raises(Refused), transaction.atomic():
+        pagestamp.touch(proposal.pk)
+        assert stampmirror.after_release("return 1", [], [], what="a test script")
+        raise Refused
+    with transaction.atomic():
+        assert not stampmirror.after_release("return 1", [], [], what="a test script")
