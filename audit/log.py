@@ -17,6 +17,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.crypto import salted_hmac
 
+from core import compiled
+
 from .models import AuditEntry
 
 PSEUDONYM_PREFIX = "u-"
@@ -64,7 +66,7 @@ def record(
     """
     actor = actor if actor is not None and actor.is_authenticated else None
     target_repr = "" if target is None else describe(target)
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         action=action,
         actor=actor,
         actor_ref=pseudonym(actor) if actor is not None else "",
@@ -74,3 +76,5 @@ def record(
         reason=reason,
         data=data,
     )
+    # On every comment and rating: the INSERT compiled once (core.compiled).
+    return compiled.insert(entry)

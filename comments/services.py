@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Participation, ensure_can_participate, is_moderator
 from audit.log import record
-from core import once, pagestamp, sequences
+from core import compiled, once, pagestamp, sequences
 from core.choices import Choice, set_choice
 from core.consensus import current_thresholds
 from core.errors import DeliberationError, PermissionRefused
@@ -233,7 +233,7 @@ def _saved(comment: Comment) -> Comment:
     database allows (``core.sequences``), so that it is inserted pointing at itself."""
     if comment.parent_id is None and comment.pk is None:
         comment.pk = comment.root_id = sequences.reserve_pk(Comment)
-    comment.save(force_insert=True)
+    compiled.insert(comment)
     return comment
 
 

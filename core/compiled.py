@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db import DatabaseError, connections, router
+from django.db.models import Field, Model, Q, QuerySet, signals
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 M = TypeVar("M", bound=Model)
 
@@ -122,3 +123,128 @@ def _converted(row: tuple, converters: dict, connection) -> list:
             value = function(value, expression, connection)
         values[position] = value
     return values
+
+
+# --- writes of one instance ------------------------------------------------------------------------
+#
+# ``insert(instance)`` and ``update(instance, fields)`` are ``instance.save()`` of a new instance and
+# ``instance.save(update_fields=fields)``: the same statement, its SQL compiled by Django once per
+# model, fields and database, and sent again with each instance's values, prepared by its fields
+# as Django prepares them (``pre_save``, ``get_db_prep_save``). For plain models: where ``save``
+# would do more (a pre_save or post_save receiver, a parent model, an expression as a value), they
+# call ``save`` itself.
+
+_WRITES: dict[tuple, tuple[str, tuple, list, dict]] = {}
+
+
+def _plain(model: type[Model]) -> bool:
+    meta = model._meta
+    return not (
+        meta.parents
+        or meta.proxy
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+    )
+
+
+def insert(instance: M, *, using: str | None = None) -> M:
+    """``instance.save(force_insert=True)`` of a new instance (as ``Model.objects.create`` saves
+    it); the key (unless it was set) and the other fields the database returns are set on it.
+    Returns ``instance``."""
+    model = type(instance)
+    meta = model._meta
+    using = using or router.db_for_write(model, instance=instance)
+    if not _plain(model):
+        instance.save(force_insert=True, using=using)
+        return instance
+    instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    connection = connections[using]
+    key_set = instance.pk is not None  # a key taken beforehand (core.sequences) is inserted too
+    fields = [
+        field
+        for field in meta.local_concrete_fields
+        if not field.generated and (key_set or field is not meta.auto_field)
+    ]
+    values = [field.pre_save(instance, True) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        instance.save(force_insert=True, using=using)
+        return instance
+    sql, _places, returning, converters = _insert_shape(model, using, fields, instance)
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if returning:
+            row = cursor.fetchone()
+        else:
+            row = (connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column),)
+    if converters and returning:
+        row = _converted(row, converters, connection)
+    for field, value in zip(returning or [meta.pk], row, strict=True):
+        setattr(instance, field.attname, value)
+    instance._state.adding = False
+    instance._state.db = using
+    return instance
+
+
+def _insert_shape(model, using: str, fields: list, instance: Model) -> tuple[str, tuple, list, dict]:
+    key = ("insert", model, using, tuple(field.attname for field in fields))
+    shape = _WRITES.get(key)
+    if shape is None:
+        connection = connections[using]
+        query = InsertQuery(model)
+        query.insert_values(fields, [instance])
+        compiler = query.get_compiler(using)
+        returning = list(model._meta.db_returning_fields)
+        if not connection.features.can_return_columns_from_insert:
+            returning = []
+        compiler.returning_fields = returning
+        [(sql, compiled_params)] = compiler.as_sql()
+        if len(compiled_params) != len(fields):
+            raise ValueError(f"compiled.insert: {model.__name__} needs a parameter per field")
+        columns = [field.get_col(model._meta.db_table) for field in returning]
+        shape = (sql, (), returning, compiler.get_converters(columns) if returning else {})
+        _WRITES[key] = shape
+    return shape
+
+
+def update(instance: Model, fields: Sequence[str]) -> None:
+    """``instance.save(update_fields=fields)`` of a saved instance (``fields``: concrete fields
+    other than the key). Raises ``DatabaseError`` when no row was updated, as ``save`` does."""
+    model = type(instance)
+    meta = model._meta
+    using = instance._state.db or router.db_for_write(model, instance=instance)
+    found_fields = [meta.get_field(name) for name in fields]
+    chosen = [
+        field
+        for field in found_fields
+        if isinstance(field, Field) and field.concrete and not field.primary_key
+    ]
+    if not _plain(model) or len(chosen) != len(found_fields):
+        instance.save(update_fields=fields, using=using)
+        return
+    values = [field.pre_save(instance, False) for field in chosen]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        instance.save(update_fields=fields, using=using)
+        return
+    connection = connections[using]
+    key = ("update", model, using, tuple(fields))
+    shape = _WRITES.get(key)
+    if shape is None:
+        query = UpdateQuery(model)
+        query.add_update_fields([(field, None, value) for field, value in zip(chosen, values, strict=True)])
+        query.add_q(Q(pk=markers(1)[0]))
+        sql, compiled_params = query.get_compiler(using).as_sql()
+        # The fields' values, then the key: the values are this call's, prepared below.
+        found = places(compiled_params[len(chosen) :], 1)
+        if len(compiled_params) != len(chosen) + len(found):
+            raise ValueError(f"compiled.update: {model.__name__} needs a parameter per field")
+        shape = (sql, found, [], {})
+        _WRITES[key] = shape
+    sql, found, _returning, _converters = shape
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(chosen, values, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + bind(found, [instance.pk]))
+        updated = cursor.rowcount
+    if updated == 0:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    instance._state.db = using

@@ -29,7 +29,7 @@ from django.utils import timezone
 from accounts.models import Nationality, User
 from accounts.permissions import Participation, ensure_can_participate
 from audit.log import record
-from core import pagestamp
+from core import compiled, pagestamp
 from core.compiled import Compiled
 from core.errors import DeliberationError
 from proposals import selectors as proposal_selectors
@@ -86,7 +86,7 @@ def rating_set(
             return _after(rating, mine, _current_aggregates(proposal))
         previous, previous_group = rating.score, rating.group
         rating.score, rating.group, rating.updated_at = score, group, timezone.now()
-        rating.save(update_fields=["score", "group", "updated_at"])
+        compiled.update(rating, ["score", "group", "updated_at"])
         record(
             action="rating.changed",
             actor=user,
@@ -239,8 +239,8 @@ def _create(*, user: User, proposal: Proposal, criterion: str, score: int, group
     """Insert the user's first rating, or None if a concurrent request of theirs inserted it first."""
     try:
         with transaction.atomic():  # a savepoint: the unique constraint may refuse the row
-            return Rating.objects.create(
-                user=user, proposal=proposal, criterion=criterion, score=score, group=group
+            return compiled.insert(
+                Rating(user=user, proposal=proposal, criterion=criterion, score=score, group=group)
             )
     except IntegrityError:
         return None

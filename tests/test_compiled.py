@@ -52,3 +52,93 @@ def test_a_queryset_selecting_anything_but_its_own_fields_is_refused():
     partial = Compiled(lambda pk: Rating.objects.only("score").filter(pk=pk))
     with pytest.raises(ValueError, match="own fields"):
         partial(1)
+
+
+def sent(run) -> list[str]:
+    """The statements ``run`` sends, each with its values (quoted or numbers) as ``?``."""
+    import re
+
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return [
+        re.sub(r"'[^']*'(::\w+)?|\b\d+(\.\d+)?\b|\bNULL\b", "?", query["sql"])
+        for query in queries
+        if not query["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+
+
+def test_insert_sends_what_create_sends_and_sets_what_the_database_returns():
+    from django.contrib.contenttypes.models import ContentType
+
+    from audit.models import AuditEntry
+    from core import compiled
+
+    user = UserFactory()
+
+    def entry(action):
+        return AuditEntry(
+            action=action,
+            actor=user,
+            actor_ref="u-1",
+            target_type=ContentType.objects.get_for_model(Rating),
+            target_id="7",
+            target_repr="rating #7",
+            data={"score": 3, "名前": "テスト", "nested": [1, None]},
+        )
+
+    by_django = entry("by.django")
+    django_sql = sent(lambda: by_django.save(force_insert=True))
+    for _ in range(2):  # compiled by the first call, sent as it is by the second
+        ours = entry("by.compiled")
+        assert sent(lambda ours=ours: compiled.insert(ours)) == django_sql
+        assert ours.pk is not None and not ours._state.adding and ours._state.db == "default"
+        stored = AuditEntry.objects.get(pk=ours.pk)
+        assert (stored.action, stored.actor_id, stored.target_type_id, stored.data, stored.created_at) == (
+            "by.compiled",
+            user.pk,
+            by_django.target_type_id,
+            {"score": 3, "名前": "テスト", "nested": [1, None]},
+            ours.created_at,
+        )
+
+
+def test_update_sends_what_save_with_update_fields_sends():
+    from django.db import DatabaseError
+    from django.utils import timezone
+
+    from core import compiled
+
+    rating = RatingFactory(score=2)
+    rating.score, rating.updated_at = 4, timezone.now()
+    django_sql = sent(lambda: rating.save(update_fields=["score", "updated_at"]))
+    rating.score, rating.updated_at = 5, timezone.now()
+    assert sent(lambda: compiled.update(rating, ["score", "updated_at"])) == django_sql
+    stored = Rating.objects.get(pk=rating.pk)
+    assert (stored.score, stored.updated_at) == (5, rating.updated_at)
+    Rating.objects.filter(pk=rating.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        compiled.update(rating, ["score"])
+
+
+def test_a_model_with_a_save_receiver_is_saved_by_save():
+    from django.db.models.signals import post_save
+
+    from core import compiled
+
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=Rating, dispatch_uid="test-compiled")
+    try:
+        rating = RatingFactory.build(user=UserFactory(), proposal=ProposalFactory(), group="KR")
+        compiled.insert(rating)
+        rating.score = 1
+        compiled.update(rating, ["score"])
+    finally:
+        post_save.disconnect(dispatch_uid="test-compiled", sender=Rating)
+    assert heard == [(rating.pk, True), (rating.pk, False)]
+    assert Rating.objects.get(pk=rating.pk).score == 1
