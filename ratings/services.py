@@ -129,20 +129,22 @@ def rating_withdraw(
 
 def ratings_erase(*, user: User) -> None:
     """Take every rating of ``user`` out of the aggregates it counts in (overall and its group),
-    and delete it: for account erasure (``ratings.personaldata``), whose caller moves every
-    proposal's stamp afterwards. The locks are taken in the writes' order (see the module's
-    docstring): the user's ratings, then each proposal's aggregates in turn, by proposal."""
-    mine = list(
-        Rating.objects.select_for_update().filter(user=user).order_by("proposal_id", "criterion", "pk")
-    )
-    locked: set[int] = set()
-    for rating in mine:
-        if rating.proposal_id not in locked:
-            _LOCKED_AGGREGATES(rating.proposal_id)
-            locked.add(rating.proposal_id)
-        _add(rating.proposal_id, rating.criterion, [Group.ALL, rating.group], rating.score, -1)
-    Rating.objects.filter(pk__in=[rating.pk for rating in mine]).delete()
-    pagestamp.touch(*locked)
+    delete it, and move the stamps of the proposals it was on: for account erasure
+    (``ratings.personaldata``). The locks are taken in the writes' order (see the module's
+    docstring): the user's ratings, then each proposal's aggregates in turn, by proposal, then
+    the proposals' stamps."""
+    with transaction.atomic():
+        mine = list(
+            Rating.objects.select_for_update().filter(user=user).order_by("proposal_id", "criterion", "pk")
+        )
+        locked: set[int] = set()
+        for rating in mine:
+            if rating.proposal_id not in locked:
+                _LOCKED_AGGREGATES(rating.proposal_id)
+                locked.add(rating.proposal_id)
+            _add(rating.proposal_id, rating.criterion, [Group.ALL, rating.group], rating.score, -1)
+        Rating.objects.filter(pk__in=[rating.pk for rating in mine]).delete()
+        pagestamp.touch(*locked)
 
 
 def group_of(user: User) -> Group:
