@@ -134,7 +134,10 @@ def _converted(row: tuple, converters: dict, connection) -> list:
 # would do more (a pre_save or post_save receiver, a parent model, an expression as a value), they
 # call ``save`` itself.
 
-_WRITES: dict[tuple, tuple[str, tuple, list, dict]] = {}
+# By (model, database, fields): an INSERT's SQL, the fields it returns and their converters.
+_INSERTS: dict[tuple, tuple[str, list, dict]] = {}
+# By (model, database, fields): an UPDATE's SQL and where the key goes among its parameters.
+_UPDATES: dict[tuple, tuple[str, tuple]] = {}
 
 
 def _plain(model: type[Model]) -> bool:
@@ -169,7 +172,7 @@ def insert(instance: M, *, using: str | None = None) -> M:
     if any(hasattr(value, "resolve_expression") for value in values):
         instance.save(force_insert=True, using=using)
         return instance
-    sql, _places, returning, converters = _insert_shape(model, using, fields, instance)
+    sql, returning, converters = _insert_shape(model, using, fields, instance)
     params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -177,7 +180,7 @@ def insert(instance: M, *, using: str | None = None) -> M:
             row = cursor.fetchone()
         else:
             row = (connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column),)
-    if converters and returning:
+    if converters:
         row = _converted(row, converters, connection)
     for field, value in zip(returning or [meta.pk], row, strict=True):
         setattr(instance, field.attname, value)
@@ -186,9 +189,9 @@ def insert(instance: M, *, using: str | None = None) -> M:
     return instance
 
 
-def _insert_shape(model, using: str, fields: list, instance: Model) -> tuple[str, tuple, list, dict]:
-    key = ("insert", model, using, tuple(field.attname for field in fields))
-    shape = _WRITES.get(key)
+def _insert_shape(model, using: str, fields: list, instance: Model) -> tuple[str, list, dict]:
+    key = (model, using, tuple(field.attname for field in fields))
+    shape = _INSERTS.get(key)
     if shape is None:
         connection = connections[using]
         query = InsertQuery(model)
@@ -202,8 +205,8 @@ def _insert_shape(model, using: str, fields: list, instance: Model) -> tuple[str
         if len(compiled_params) != len(fields):
             raise ValueError(f"compiled.insert: {model.__name__} needs a parameter per field")
         columns = [field.get_col(model._meta.db_table) for field in returning]
-        shape = (sql, (), returning, compiler.get_converters(columns) if returning else {})
-        _WRITES[key] = shape
+        shape = (sql, returning, compiler.get_converters(columns) if returning else {})
+        _INSERTS[key] = shape
     return shape
 
 
@@ -227,8 +230,8 @@ def update(instance: Model, fields: Sequence[str]) -> None:
         instance.save(update_fields=fields, using=using)
         return
     connection = connections[using]
-    key = ("update", model, using, tuple(fields))
-    shape = _WRITES.get(key)
+    key = (model, using, tuple(fields))
+    shape = _UPDATES.get(key)
     if shape is None:
         query = UpdateQuery(model)
         query.add_update_fields([(field, None, value) for field, value in zip(chosen, values, strict=True)])
@@ -238,9 +241,9 @@ def update(instance: Model, fields: Sequence[str]) -> None:
         found = places(compiled_params[len(chosen) :], 1)
         if len(compiled_params) != len(chosen) + len(found):
             raise ValueError(f"compiled.update: {model.__name__} needs a parameter per field")
-        shape = (sql, found, [], {})
-        _WRITES[key] = shape
-    sql, found, _returning, _converters = shape
+        shape = (sql, found)
+        _UPDATES[key] = shape
+    sql, found = shape
     params = [field.get_db_prep_save(value, connection) for field, value in zip(chosen, values, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params + bind(found, [instance.pk]))

@@ -306,9 +306,9 @@ def _apply(
 ) -> None:
     """Move each group's aggregate row of ``criterion`` by its delta (field -> amount) with atomic
     ``UPDATE``s; groups moved alike (everyone and the rater's group, unless the rater changed
-    group) share one. The caller holds the proposal's aggregates (``_locked_aggregates``): no other
-    rating write of the proposal runs until the commit. With ``rows`` (the aggregates as read since) the same sums are
-    made on them, which then hold what the database holds."""
+    group) share one. The caller holds the proposal's aggregates (``_locked_aggregates``): no
+    other rating write of the proposal runs until the commit. With ``rows`` (the aggregates as
+    read since) the same sums are made on them, which then hold what the database holds."""
     alike: dict[tuple[tuple[str, int], ...], list[str]] = {}
     for group in sorted(deltas):
         change = tuple(sorted((field, amount) for field, amount in deltas[group].items() if amount))
