@@ -190,7 +190,8 @@ def user_delete(*, user: User, actor: User | None = None, reason: str = "") -> N
     the database sets the rows' ``actor`` to NULL, the one change its append-only guard allows.
     ``actor`` may be the user themselves, a superuser, or None for the system (a retention job).
     Rows that protect their author (comments) make this raise ``ProtectedError``; anonymise or
-    remove them first.
+    remove them first. Ratings, reactions and votes go with the account, each taken out of its
+    counts first (``accounts.signals``).
     """
     if actor is not None and actor.pk != user.pk and not actor.is_superuser:
         raise PermissionRefused(

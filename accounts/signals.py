@@ -1,6 +1,6 @@
 """Reactions to allauth's signals: the preferred language takes over the UI after login; logins
 and signups go to the audit log. A user deleted without ``services.user_delete`` (the shell, a
-cascade) is still recorded."""
+cascade) is still recorded, and its counted rows leave their counts first."""
 
 from urllib.parse import urlsplit
 
@@ -13,6 +13,7 @@ from django.urls import Resolver404, resolve, translate_url
 from django.utils import translation
 
 from audit.log import record
+from core import personaldata
 
 from .adapter import language_for
 from .models import User
@@ -71,3 +72,12 @@ def audit_deletion(sender, instance, **kwargs):
     it. ``services.user_delete`` records it itself, with the actor and the reason."""
     if not getattr(instance, "_deletion_audited", False):
         record(action="account.deleted", target=instance)
+
+
+@receiver(pre_delete, sender=User, dispatch_uid="accounts.counted_rows_on_deletion")
+def erase_counted_rows(sender, instance, **kwargs):
+    """The account's ratings, reactions and votes go with it by cascade; each first leaves the
+    aggregate or counter it is counted in (``core.personaldata``, ``with_the_account``), in the
+    deleting transaction. After an erasure there is nothing left to take out."""
+    for erase in personaldata.account_delete_erasers():
+        erase(instance, keep_contributions=False, stand_in=None)

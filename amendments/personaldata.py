@@ -59,4 +59,4 @@ def erase_votes(user, *, keep_contributions: bool, stand_in) -> None:
 
 
 register("amendments", export=export_amendments, erase=erase_amendments)
-register("amendment_votes", export=export_votes, erase=erase_votes)
+register("amendment_votes", export=export_votes, erase=erase_votes, with_the_account=True)

@@ -76,4 +76,4 @@ def erase_reactions(user, *, keep_contributions: bool, stand_in) -> None:
 
 register("comments", export=export_comments, erase=erase_comments)
 register("comment_edits", export=export_comment_edits)
-register("reactions", export=export_reactions, erase=erase_reactions)
+register("reactions", export=export_reactions, erase=erase_reactions, with_the_account=True)

@@ -44,7 +44,7 @@ PAGE_WRITES: dict[str, str] = {
     # ratings
     "ratings.services.rating_set": "the rating figures",
     "ratings.services.rating_withdraw": "the rating figures",
-    "ratings.services.ratings_erase": "the rating figures (account erasure)",
+    "ratings.services.ratings_erase": "the rating figures (account erasure or deletion)",
     # amendments
     "amendments.services.amendment_create": "the amendment list",
     "amendments.services.amendment_vote": "the amendment's votes",

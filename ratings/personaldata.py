@@ -24,4 +24,4 @@ def erase_ratings(user, *, keep_contributions: bool, stand_in) -> None:
 
 
 # Early: the rater's rows and the aggregates are locked before any proposal's row (ratings.services).
-register("ratings", export=export_ratings, erase=erase_ratings, early=True)
+register("ratings", export=export_ratings, erase=erase_ratings, early=True, with_the_account=True)

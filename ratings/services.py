@@ -129,7 +129,7 @@ def rating_withdraw(
 
 def ratings_erase(*, user: User) -> None:
     """Take every rating of ``user`` out of the aggregates it counts in (overall and its group),
-    delete it, and move the stamps of the proposals it was on: for account erasure
+    delete it, and move the stamps of the proposals it was on: for account erasure and deletion
     (``ratings.personaldata``). The locks are taken in the writes' order (see the module's
     docstring): the user's ratings, then each proposal's aggregates in turn, by proposal, then
     the proposals' stamps."""

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.consent import consents_give
 from accounts.datarights import account_erase
 from accounts.models import WITHDRAWN_EMAIL, DataExport, Nationality, User
+from accounts.services import user_delete
 from amendments.models import Amendment, AmendmentVote
 from amendments.services import amendment_vote
 from audit.log import pseudonym
@@ -440,3 +441,38 @@ def test_only_moderators_erase_someone_else(world):
     with pytest.raises(PermissionRefused):
         account_erase(user=sora, actor=minji, keep_contributions=True)
     assert CommentFactory  # factories module loaded
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["user_delete", "model_delete"])
+def test_a_deleted_account_takes_its_ratings_reactions_and_votes_out_of_the_counts(client, proposal, how):
+    """An account deleted without an erasure (``user_delete``, as a superuser's delete does, or
+    ``User.delete()`` from a shell) loses its ratings, reactions and amendment votes by cascade:
+    each first leaves its aggregate or counter exact, and the proposal page shows it at once."""
+    author = member_of(proposal, display_name="Author")
+    comment = comment_create(author=author, proposal=proposal, body="A comment to agree with", language="en")
+    amendment = AmendmentFactory(proposal=proposal, author=author, new_text="An amended text")
+    rater = member_of(proposal, nationality=Nationality.JAPAN)  # no comment or amendment of their own
+    RatingFactory(user=rater, proposal=proposal, criterion="importance", score=5)
+    RatingFactory(user=author, proposal=proposal, criterion="importance", score=1)
+    comment_react(user=rater, comment=comment, kind="agree")
+    amendment_vote(user=rater, amendment=amendment, value="support")
+    page = f"/en/proposals/{proposal.slug}/"
+    assert '<span class="rating-count">2 ratings</span>' in client.get(page).content.decode()
+
+    if how == "user_delete":
+        user_delete(user=rater, actor=UserFactory(is_staff=True, is_superuser=True))
+    else:
+        User.objects.get(pk=rater.pk).delete()
+
+    assert not User.objects.filter(pk=rater.pk).exists()
+    assert (
+        stored(proposal)[("importance", "ALL")] == rating_recount(proposal)[("importance", "ALL")] == (1, 1)
+    )
+    assert stored(proposal)[("importance", "JP")] == (0, 0)
+    assert reaction_recount(comment) == (0, 0)
+    amendment.refresh_from_db()
+    assert amendment.support_count == 0 == AmendmentVote.objects.filter(amendment=amendment).count()
+    shown = client.get(page).content.decode()
+    assert '<span class="rating-count">1 rating</span>' in shown
+    assert '<span class="rating-count">2 ratings</span>' not in shown
