@@ -67,9 +67,11 @@ local function prune(h, w)
 end
 """
 
-# KEYS: slug key; ARGV: hash key prefix, slug, and for a writer's read (``read(recent=...)``) the
-# age in seconds under which a writer in flight does not count, with HOLD_SECONDS. -> {pk, stamp}
-# or nil. A token's score is its deadline, HOLD_SECONDS after it was added.
+# KEYS: slug key; ARGV: hash key prefix, slug, for a writer's read (``read(recent=...)``) the age
+# in seconds under which a writer in flight does not count ('' for none), HOLD_SECONDS, then what
+# to read with the stamp (``read(then_get=...)``): a key's start and end around "<pk>:<stamp>"
+# ('' for nothing). -> {pk, stamp[, value or nil]} or nil. A token's score is its deadline,
+# HOLD_SECONDS after it was added.
 _READ = (
     _PRUNE
     + """
@@ -77,14 +79,15 @@ local pk = redis.call('GET', KEYS[1])
 if not pk then return false end
 local h = ARGV[1] .. pk
 if prune(h, h .. ':w') > 0 then
-  if not ARGV[3] then return false end
+  if ARGV[3] == '' then return false end
   local now = redis.call('TIME')
   local older = tonumber(now[1]) + tonumber(now[2]) / 1e6 + tonumber(ARGV[4]) - tonumber(ARGV[3])
   if redis.call('ZCOUNT', h .. ':w', '-inf', older) > 0 then return false end
 end
 local v = redis.call('HMGET', h, 's', 'slug')
 if (not v[1]) or v[2] ~= ARGV[2] then return false end
-return {pk, v[1]}
+if ARGV[5] == '' then return {pk, v[1]} end
+return {pk, v[1], redis.call('GET', ARGV[5] .. pk .. ':' .. v[1] .. ARGV[6])}
 """
 )
 
@@ -151,19 +154,42 @@ def read(slug: str, *, recent: float | None = None) -> tuple[int, int] | None:
     ``recent`` seconds ago do not count, so the stamp last released is answered while others write
     (see ``proposals.selectors.proposal_for_write``). An older token still answers None: it may be
     a write whose release failed, whose stamp the mirror never heard of."""
+    found = _read(slug, recent, None)
+    return None if found is None else (found[0], found[1])
+
+
+def read_then_get(
+    slug: str, key: tuple[str, str], *, recent: float | None = None
+) -> tuple[int, int, object] | None:
+    """``read``, and in the same round trip the cache's value under the key made of ``key``'s
+    start and end around ``"<pk>:<stamp>"`` (as ``cache.get`` would answer it: None when
+    missing): ``(pk, stamp, value)``, or None as ``read``."""
+    return _read(slug, recent, key)
+
+
+def _read(
+    slug: str, recent: float | None, then_get: tuple[str, str] | None
+) -> tuple[int, int, object] | None:
     backend = _backend()
     if backend is None:
         return None
     try:
         client, prefix = _client_and_keys(backend)
-        args = [prefix, slug] if recent is None else [prefix, slug, recent, HOLD_SECONDS]
+        args = [prefix, slug, "" if recent is None else recent, HOLD_SECONDS]
+        if then_get is not None:
+            args += [backend.make_and_validate_key(then_get[0]), then_get[1]]
+        else:
+            args += ["", ""]
         found = _script(client, _READ)(keys=[f"{prefix}slug:{slug}"], args=args)
+        value = None
+        if then_get is not None and found and found[2] is not None:
+            value = backend._cache._serializer.loads(found[2])  # type: ignore[attr-defined]
     except Exception:  # the database is the fallback: a Redis error must not fail a page
         log.warning("stamp mirror unreadable; reading the database", exc_info=True)
         return None
     if not found:
         return None
-    return int(found[0]), int(found[1])
+    return int(found[0]), int(found[1]), value
 
 
 def fill(slug: str, pk: int, stamp: int, read_at: float) -> None:

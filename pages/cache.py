@@ -18,6 +18,7 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 from core.pagecache import CSRF_PLACEHOLDER, RENDERED_PLACEHOLDER
+from proposals.selectors import NOT_READ
 
 # Query parameters the cached page may have; any other (a translation toggle, a common-ground tab)
 # is rendered afresh.
@@ -42,17 +43,16 @@ def cacheable(request: HttpRequest) -> bool:
     return not len(messages.get_messages(request))
 
 
+def page_key_around(request: HttpRequest) -> tuple[str, str]:
+    """The page's key as its start and end around ``"<pk>:<stamp>"``: what the stamp mirror
+    reads with the stamp, in one round trip (``proposals.selectors.page_stamp_then_get``)."""
+    language = get_language() or settings.LANGUAGE_CODE
+    return "page:proposal:", f":{language}:{request.META.get('QUERY_STRING', '')}"
+
+
 def page_key(request: HttpRequest, pk: int, stamp: int) -> str:
-    return ":".join(
-        [
-            "page",
-            "proposal",
-            str(pk),
-            str(stamp),
-            get_language() or settings.LANGUAGE_CODE,
-            request.META.get("QUERY_STRING", ""),
-        ]
-    )
+    start, end = page_key_around(request)
+    return f"{start}{pk}:{stamp}{end}"
 
 
 def with_token(request: HttpRequest, content: bytes) -> HttpResponse:
@@ -62,16 +62,20 @@ def with_token(request: HttpRequest, content: bytes) -> HttpResponse:
     return response
 
 
-def cached_page(request: HttpRequest, pk: int, stamp: int, render) -> HttpResponse:
-    """The visitor's page from the cache, or ``render(extra_context)`` stored for the next one.
-    ``render`` is called with the placeholder token in the context. ``stamp`` must be read before
-    anything the page shows: what is rendered is then at least as new as the stamp says."""
+def cached_page(
+    request: HttpRequest, pk: int, stamp: int, render, content: object = NOT_READ
+) -> HttpResponse:
+    """The visitor's page from the cache (``content``, when already read with the stamp), or
+    ``render(extra_context)`` stored for the next one. ``render`` is called with the placeholder
+    token in the context. ``stamp`` must be read before anything the page shows: what is
+    rendered is then at least as new as the stamp says."""
     key = page_key(request, pk, stamp)
-    content = cache.get(key)
-    if content is None:
+    if content is NOT_READ:
+        content = cache.get(key)
+    if not isinstance(content, bytes):
         response = render({"csrf_token": CSRF_PLACEHOLDER})
         if response.status_code != 200:
             return response
-        content = response.content
-        cache.set(key, content, TIMEOUT)
+        cache.set(key, response.content, TIMEOUT)
+        return with_token(request, response.content)
     return with_token(request, content)

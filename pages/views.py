@@ -153,8 +153,10 @@ def proposal_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "proposals/detail.html", context)
 
     if page_cache.cacheable(request):
-        pk, stamp = proposal_selectors.page_stamp(slug=slug)
-        return page_cache.cached_page(request, pk, stamp, page)
+        pk, stamp, content = proposal_selectors.page_stamp_then_get(
+            slug=slug, key=page_cache.page_key_around(request)
+        )
+        return page_cache.cached_page(request, pk, stamp, page, content)
     return page()
 
 

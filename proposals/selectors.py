@@ -3,6 +3,7 @@
 import logging
 import time
 from itertools import groupby
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -59,6 +60,23 @@ def page_stamp(*, slug: str) -> tuple[int, int]:
     mirrored = stampmirror.read(slug)
     if mirrored is not None:
         return mirrored
+    return _stamp_from_the_database(slug)
+
+
+def page_stamp_then_get(*, slug: str, key: tuple[str, str]) -> tuple[int, int, Any]:
+    """``page_stamp``, with what the cache holds under the key made of ``key``'s start and end
+    around ``"<pk>:<stamp>"``: in the same round trip when the stamp is mirrored (``NOT_READ``
+    when it came from the database: the caller reads the cache itself)."""
+    mirrored = stampmirror.read_then_get(slug, key)
+    if mirrored is not None:
+        return mirrored
+    return (*_stamp_from_the_database(slug), NOT_READ)
+
+
+NOT_READ = object()
+
+
+def _stamp_from_the_database(slug: str) -> tuple[int, int]:
     read_at = time.monotonic()
     found = (
         Proposal.objects.filter(slug=slug, current_version__isnull=False)
@@ -100,12 +118,13 @@ def proposal_by_slug(*, slug: str, recent_writers: float | None = None) -> Propo
     stamp: a write makes it unreachable at once. The key comes from the row read itself, so a
     copy can never be kept under a stamp it does not belong to. (``recent_writers``: see
     ``proposal_for_write``.)"""
-    mirrored = stampmirror.read(slug, recent=recent_writers) if stampmirror.enabled() else None
+    # The stamp and the copy kept under it, in one round trip.
+    mirrored = stampmirror.read_then_get(slug, KEPT, recent=recent_writers) if stampmirror.enabled() else None
     if mirrored is not None:
-        kept = cache.get(_kept_key(*mirrored))
-        if kept is not None:
+        _pk, stamp, kept = mirrored
+        if isinstance(kept, Proposal):
             # Kept under this stamp as the row at an earlier one (keep_moved): the key's stamp.
-            kept.activity_stamp = kept.__dict__[READ_AT_STAMP] = mirrored[1]
+            kept.activity_stamp = kept.__dict__[READ_AT_STAMP] = stamp
             return kept
     read_at = time.monotonic()
     found: Proposal = get_object_or_404(
@@ -183,8 +202,12 @@ def _moved_nothing_key(pk: int, stamp: int) -> str:
     return f"proposal:{pk}:{stamp}:moved-nothing"
 
 
+# The key of the copy kept under a stamp: its start and end around "<pk>:<stamp>".
+KEPT = ("proposal:", "")
+
+
 def _kept_key(pk: int, stamp: int) -> str:
-    return f"proposal:{pk}:{stamp}"
+    return f"{KEPT[0]}{pk}:{stamp}{KEPT[1]}"
 
 
 def prefetch_sources(proposal: Proposal) -> None:

@@ -487,6 +487,32 @@ def test_a_comment_tells_the_mirror_in_two_round_trips(proposal, people):
     assert len(queries) == 1  # stamp_of's own
 
 
+def test_a_visitors_cached_page_is_one_round_trip_to_redis(client, proposal, django_assert_num_queries):
+    """The stamp and the page kept under it are read by one script; before, the stamp took one
+    round trip and the page a second."""
+    CommentFactory(proposal=proposal, body="One round trip")
+    client.get(url(proposal, "ja"))  # a miss: drawn and kept, the mirror filled
+    client.get(url(proposal, "ja"))
+    with RoundTrips() as trips, django_assert_num_queries(0):
+        response = client.get(url(proposal, "ja"))
+    assert trips.count == 1
+    assert "One round trip" in response.content.decode()
+    # Another language is another page: not served the Japanese one.
+    korean = client.get(url(proposal, "ko")).content.decode()
+    assert '<html lang="ko"' in korean and "One round trip" in korean
+
+
+def test_the_proposal_kept_under_its_stamp_is_one_round_trip_to_redis(proposal, people):
+    from proposals.selectors import proposal_by_slug, proposal_for_write
+
+    proposal_by_slug(slug=proposal.slug)  # read from the database, kept under its stamp
+    for read in (proposal_by_slug, proposal_for_write):
+        with RoundTrips() as trips:
+            in_hand = read(slug=proposal.slug)
+        assert trips.count == 1
+        assert in_hand.activity_stamp == pagestamp.stamp_of(proposal.pk)
+
+
 def test_a_write_is_announced_before_its_stamp_moves(proposal):
     """The announcement is not a round trip made under the proposal's row lock: with Redis down,
     the UPDATE is never sent."""
