@@ -104,12 +104,14 @@ def page_roots(proposal, amendment, sort: str, page) -> list[int] | None:
     return None if skeleton is None else skeleton["roots"]
 
 
-def own_roots_query(roots: list[int], viewer):
+def own_roots_query(roots: list[int], viewer, reactor=None):
     """The rows (``""``, root) of the threads among ``roots`` where ``viewer`` wrote or reacted,
-    as a query that can be read with others' (the empty first column lines it up with them)."""
+    as a query that can be read with others' (the empty first column lines it up with them).
+    ``reactor`` is the viewer again (by default): given apart for ``core.compiled.CompiledRows``,
+    which needs each argument once."""
     return (
         Comment.objects.filter(root_id__in=roots)
-        .filter(Q(author=viewer) | Q(reactions__user=viewer))
+        .filter(Q(author=viewer) | Q(reactions__user=viewer if reactor is None else reactor))
         .order_by()
         .annotate(none=Value("", output_field=CharField()))
         .values_list("none", "root_id")

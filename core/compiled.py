@@ -9,7 +9,8 @@ database's converters, as iterating the queryset would (``Model.from_db``).
 
 For plain querysets of one model, selecting its own concrete fields: filters on integer values
 (keys), ``order_by``, ``select_for_update``. ``Compiled`` refuses a queryset that selects anything
-else (``select_related``, ``only``/``defer``, annotations, ``values()``).
+else (``select_related``, ``only``/``defer``, annotations, ``values()``). ``CompiledRows`` does
+the same for ``values_list()`` querysets (and unions of them) whose columns need no converting.
 """
 
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from typing import Generic, TypeVar
 
 from django.db import DatabaseError, connections, router
 from django.db.models import Field, Model, Q, QuerySet, signals
+from django.db.models.query import ValuesListIterable
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 M = TypeVar("M", bound=Model)
@@ -111,6 +113,45 @@ class Compiled(Generic[M]):
             fields=fields,
             converters=compiler.get_converters([column for column, *_ in compiler.select]),
         )
+        self._shapes[arity] = shape
+        return shape
+
+
+class CompiledRows:
+    """``CompiledRows(lambda a, b, *c: queryset)`` for a ``values_list()`` queryset, or a union of
+    them: ``compiled(1, 2, 3)`` is ``list(queryset)`` of the queryset built with those values,
+    its SQL compiled once per number of arguments. The arguments are integers, each appearing in
+    the query exactly once (give an argument used twice twice). Its columns must be ones the
+    database answers as Python has them (keys, integers, text): a queryset whose columns need
+    Django's converters (dates, decimals, JSON) is refused."""
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self.build = build
+        self._shapes: dict[int, tuple[str, str, tuple]] = {}
+
+    def __call__(self, *values: int) -> list[tuple]:
+        shape = self._shapes.get(len(values)) or self._compile(len(values))
+        using, sql, params = shape
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, bind(params, values))
+            return [tuple(row) for row in cursor.fetchall()]
+
+    def _compile(self, arity: int) -> tuple[str, str, tuple]:
+        queryset = self.build(*markers(arity))
+        using = queryset.db
+        if not issubclass(queryset._iterable_class, ValuesListIterable):
+            raise ValueError("CompiledRows: the queryset must be a values_list() one")
+        query = queryset.query
+        for part in [query, *query.combined_queries]:
+            compiler = part.get_compiler(using)
+            compiler.setup_query()
+            if compiler.get_converters([column for column, *_ in compiler.select]):
+                raise ValueError("CompiledRows: a column needs Django's converters")
+        sql, compiled_params = query.get_compiler(using).as_sql()
+        try:
+            shape = (using, sql, places(compiled_params, arity))
+        except ValueError as error:
+            raise ValueError(f"CompiledRows: {error}") from None
         self._shapes[arity] = shape
         return shape
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -34,7 +35,7 @@ from django.utils.translation import get_language
 from comments import fragments
 from comments import rendering as comment_rendering
 from comments import selectors as comment_selectors
-from core import pagecache
+from core import compiled, pagecache
 from ratings import sections as rating_sections
 from ratings import selectors as rating_selectors
 
@@ -74,6 +75,20 @@ def own_keys(request: HttpRequest, proposal) -> list[str]:
     ]
 
 
+def _own_state_query(user: int, proposal: int, *threads: int) -> QuerySet:
+    """The query of ``own_state``; ``threads``: the viewer's key twice (as the author, as the one
+    reacting) then the page's roots, or nothing when the page has no threads."""
+    rows = rating_selectors.scores_query(user=user, proposal=proposal)
+    if not threads:
+        return rows
+    author, reactor, *roots = threads
+    return rows.union(fragments.own_roots_query(roots, author, reactor))
+
+
+# Read on every participant's proposal page: compiled once per number of threads on the page.
+_OWN_STATE = compiled.CompiledRows(_own_state_query)
+
+
 def own_state(request: HttpRequest, proposal) -> tuple[dict[str, int] | None, set[int] | None]:
     """The viewer's scores (``ratings.selectors.scores_of``) and the roots of the page's threads
     where they wrote or reacted (``comments.fragments.thread_page``), in one query; (None, None)
@@ -86,9 +101,9 @@ def own_state(request: HttpRequest, proposal) -> tuple[dict[str, int] | None, se
     )
     if roots is None:
         return None, None
-    rows = rating_selectors.scores_query(user=request.user, proposal=proposal)
-    if roots:
-        rows = rows.union(fragments.own_roots_query(roots, request.user))
+    viewer = request.user.pk
+    assert viewer is not None  # a participant's page (frames.key)
+    rows = _OWN_STATE(viewer, proposal.pk, *((viewer, viewer, *roots) if roots else ()))
     mine: dict[str, int] = {}
     own: set[int] = set()
     for criterion, value in rows:

@@ -104,7 +104,7 @@ def scores_of(*, user, proposal: Proposal) -> dict[str, int]:
     return dict(scores_query(user=user, proposal=proposal))
 
 
-def scores_query(*, user, proposal: Proposal) -> QuerySet:
+def scores_query(*, user, proposal: Proposal | int) -> QuerySet:
     """``scores_of``'s rows (criterion value, score), as a query that can be read with others'."""
     return Rating.objects.filter(user=user, proposal=proposal).order_by().values_list("criterion", "score")
 

@@ -3,9 +3,12 @@
 import pytest
 from django.db import connection, transaction
 
-from core.compiled import Compiled
+from audit.models import AuditEntry
+from comments.services import comment_react
+from core.compiled import Compiled, CompiledRows
+from pages.frames import _own_state_query
 from ratings.models import Rating
-from tests.factories import ProposalFactory, RatingFactory, UserFactory
+from tests.factories import CommentFactory, ProposalFactory, RatingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +70,43 @@ def sent(run) -> list[str]:
         for query in queries
         if not query["sql"].startswith(("SAVEPOINT", "RELEASE"))
     ]
+
+
+def test_compiled_rows_answer_what_the_union_answers_for_any_values():
+    """The participant's own state on the proposal page (pages.frames.own_state): their scores
+    and the threads among the page's where they wrote or reacted, one union compiled once per
+    number of threads."""
+    me, someone, proposal = UserFactory(), UserFactory(), ProposalFactory()
+    RatingFactory(user=me, proposal=proposal, criterion="importance", score=4)
+    RatingFactory(user=someone, proposal=proposal, criterion="feasibility", score=2)
+    written, reacted, neither, elsewhere = (CommentFactory(proposal=proposal) for _ in range(4))
+    CommentFactory(proposal=proposal, parent=written, author=me)
+    comment_react(user=me, comment=reacted, kind="agree")
+    comment_react(user=someone, comment=neither, kind="agree")
+    builds = []
+
+    def build(*values):
+        builds.append(values)
+        return _own_state_query(*values)
+
+    own = CompiledRows(build)
+    for viewer in (me, someone, me):
+        for roots in ([written.pk, reacted.pk, neither.pk], [neither.pk, elsewhere.pk, written.pk], []):
+            args = (viewer.pk, proposal.pk, *((viewer.pk, viewer.pk, *roots) if roots else ()))
+            assert sorted(own(*args)) == sorted(_own_state_query(*args))
+    assert len(builds) == 2  # once with threads, once without
+    assert sorted(own(me.pk, proposal.pk, me.pk, me.pk, written.pk, reacted.pk, neither.pk)) == sorted(
+        [("importance", 4), ("", written.pk), ("", reacted.pk)]
+    )
+
+
+def test_compiled_rows_refuse_what_they_cannot_answer_as_the_queryset_would():
+    with pytest.raises(ValueError, match="values_list"):
+        CompiledRows(lambda pk: Rating.objects.filter(pk=pk))(1)
+    with pytest.raises(ValueError, match="converters"):
+        CompiledRows(lambda pk: AuditEntry.objects.filter(pk=pk).values_list("pk", "data"))(1)
+    with pytest.raises(ValueError, match="once"):
+        CompiledRows(lambda pk: Rating.objects.filter(pk=pk, user_id=pk).values_list("pk"))(1)
 
 
 def test_insert_sends_what_create_sends_and_sets_what_the_database_returns():
