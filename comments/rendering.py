@@ -345,14 +345,19 @@ def _shown_minute(minute, datetime_format: str, language: str | None) -> str:
 def threads_from_cache(section, request, csrf_token: str | None = None) -> SafeString | None:
     """The page's threads when every one of them came whole from the cache (``comments.fragments``),
     with the page's CSRF token put in: then nothing is drawn, and the page's shared parts
-    (``PageParts``, with its URLs, words and controls) are not needed. None otherwise."""
+    (``PageParts``, with its URLs, words and controls) are not needed. None otherwise. With
+    ``CSRF_PLACEHOLDER`` as the token the placeholder stays, for a page that puts the token in
+    once, everywhere (``pages.frames.response``)."""
     page = section.page
     if getattr(page, "fragment_keys", None) is None or any(
         not isinstance(root, fragments.CachedThread) for root in page.threads
     ):
         return None
+    threads = "".join(root.html for root in page.threads)
+    if csrf_token == CSRF_PLACEHOLDER:
+        return mark_safe(threads)  # noqa: S308 - drawn escaped
     token = csrf_token if csrf_token is not None else (get_token(request) if request is not None else "")
-    return mark_safe(with_token("".join(root.html for root in page.threads), token))  # noqa: S308 - drawn escaped
+    return mark_safe(with_token(threads, token))  # noqa: S308 - drawn escaped
 
 
 def page_threads(section, request, csrf_token: str | None = None) -> SafeString:
