@@ -144,7 +144,9 @@ def comment_create(
         # No look-up first: a new comment (nearly every write) is inserted at once; a resubmitted
         # form breaks the unique constraint and gets the first comment back, even while the first
         # request is still committing.
-        comment, created = once.save_once(lambda: _saved(comment), client_token=client_token, lookup=earlier)
+        comment, created = once.insert_once(
+            lambda: _saved(comment), client_token=client_token, lookup=earlier
+        )
         if not created:
             return comment
         if admit is not None:
@@ -228,13 +230,13 @@ def _translate(comment: Comment, *, author, proposal, amendment, own: dict[str, 
     translation_services.machine_request(kind=KIND, obj=comment)
 
 
-def _saved(comment: Comment) -> Comment:
+def _saved(comment: Comment) -> Comment | None:
     """Insert ``comment``; a root comment, its own thread, with its key taken first where the
-    database allows (``core.sequences``), so that it is inserted pointing at itself."""
+    database allows (``core.sequences``), so that it is inserted pointing at itself. None when
+    the author's comment with its client token is there already (``once.insert_once``)."""
     if comment.parent_id is None and comment.pk is None:
         comment.pk = comment.root_id = sequences.reserve_pk(Comment)
-    compiled.insert(comment)
-    return comment
+    return compiled.insert(comment, if_new=True)
 
 
 def ensure_can_reply(user, parent: Comment, *, decided: Participation | None = None) -> None:

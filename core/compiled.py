@@ -15,10 +15,11 @@ the same for ``values_list()`` querysets (and unions of them) whose columns need
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar, overload
 
-from django.db import DatabaseError, connections, router
+from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.db.models import Field, Model, Q, QuerySet, signals
+from django.db.models.constants import OnConflict
 from django.db.models.query import ValuesListIterable
 from django.db.models.sql import InsertQuery, UpdateQuery
 
@@ -175,7 +176,7 @@ def _converted(row: tuple, converters: dict, connection) -> list:
 # would do more (a pre_save or post_save receiver, a parent model, an expression as a value), they
 # call ``save`` itself.
 
-# By (model, database, fields): an INSERT's SQL, the fields it returns and their converters.
+# By (model, database, fields, if_new): an INSERT's SQL, the fields it returns and their converters.
 _INSERTS: dict[tuple, tuple[str, list, dict]] = {}
 # By (model, database, fields): an UPDATE's SQL and where the key goes among its parameters.
 _UPDATES: dict[tuple, tuple[str, tuple]] = {}
@@ -191,18 +192,32 @@ def _plain(model: type[Model]) -> bool:
     )
 
 
-def insert(instance: M, *, using: str | None = None) -> M:
+@overload
+def insert(instance: M, *, using: str | None = None) -> M: ...
+
+
+@overload
+def insert(instance: M, *, using: str | None = None, if_new: Literal[True]) -> M | None: ...
+
+
+def insert(instance: M, *, using: str | None = None, if_new: bool = False) -> M | None:
     """``instance.save(force_insert=True)`` of a new instance (as ``Model.objects.create`` saves
     it); the key (unless it was set) and the other fields the database returns are set on it.
-    Returns ``instance``."""
+    Returns ``instance``.
+
+    ``if_new``: None instead, and nothing inserted, when a unique constraint already holds such a
+    row (``INSERT ... ON CONFLICT DO NOTHING``, SQLite's ``INSERT OR IGNORE``, which also skips
+    a row that a NOT NULL or CHECK constraint refuses): no savepoint is needed to go on after it,
+    as one is after an ``IntegrityError``. Where the database cannot say so in the INSERT's
+    answer, or ``save`` must run, the insert runs in a savepoint and an ``IntegrityError`` is
+    answered with None."""
     model = type(instance)
     meta = model._meta
     using = using or router.db_for_write(model, instance=instance)
-    if not _plain(model):
-        instance.save(force_insert=True, using=using)
-        return instance
-    instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     connection = connections[using]
+    if not _plain(model) or (if_new and not connection.features.can_return_columns_from_insert):
+        return _saved(instance, using, if_new)
+    instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     key_set = instance.pk is not None  # a key taken beforehand (core.sequences) is inserted too
     fields = [
         field
@@ -211,14 +226,15 @@ def insert(instance: M, *, using: str | None = None) -> M:
     ]
     values = [field.pre_save(instance, True) for field in fields]
     if any(hasattr(value, "resolve_expression") for value in values):
-        instance.save(force_insert=True, using=using)
-        return instance
-    sql, returning, converters = _insert_shape(model, using, fields, instance)
+        return _saved(instance, using, if_new)
+    sql, returning, converters = _insert_shape(model, using, fields, instance, if_new)
     params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if returning:
             row = cursor.fetchone()
+            if row is None:  # if_new: the row was there already
+                return None
         else:
             row = (connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column),)
     if converters:
@@ -230,12 +246,27 @@ def insert(instance: M, *, using: str | None = None) -> M:
     return instance
 
 
-def _insert_shape(model, using: str, fields: list, instance: Model) -> tuple[str, list, dict]:
-    key = (model, using, tuple(field.attname for field in fields))
+def _saved(instance: M, using: str, if_new: bool) -> M | None:
+    """``insert`` by ``save``: in a savepoint when ``if_new``, None for an ``IntegrityError``."""
+    if not if_new:
+        instance.save(force_insert=True, using=using)
+        return instance
+    try:
+        with transaction.atomic(using=using):
+            instance.save(force_insert=True, using=using)
+    except IntegrityError:
+        return None
+    return instance
+
+
+def _insert_shape(
+    model, using: str, fields: list, instance: Model, if_new: bool = False
+) -> tuple[str, list, dict]:
+    key = (model, using, tuple(field.attname for field in fields), if_new)
     shape = _INSERTS.get(key)
     if shape is None:
         connection = connections[using]
-        query = InsertQuery(model)
+        query = InsertQuery(model, on_conflict=OnConflict.IGNORE if if_new else None)
         query.insert_values(fields, [instance])
         compiler = query.get_compiler(using)
         returning = list(model._meta.db_returning_fields)

@@ -73,3 +73,34 @@ def test_racing_requests_with_one_key_write_one_report():
             assert (status, answer["error"]["code"]) == (409, "idempotency_key_reused")
         else:
             assert status == 201, answer
+
+
+def test_racing_submits_of_one_comment_form_post_one_comment():
+    """The same form sent several times at once (one client token): one comment, and every
+    request is answered with it. The insert itself says the token's comment was there (INSERT
+    ... ON CONFLICT DO NOTHING, waiting for the first insert's commit), without a savepoint."""
+    from accounts.models import User
+    from comments.models import Comment
+    from tests.factories import MembershipFactory, UserFactory
+
+    proposal = ProposalFactory()
+    author = UserFactory()
+    MembershipFactory(user=author, programme=proposal.programme)
+    token = str(uuid.uuid4())
+    answers = []
+
+    def target():
+        client = Client()
+        client.force_login(User.objects.get(pk=author.pk))
+        response = client.post(
+            f"/en/proposals/{proposal.slug}/comments/",
+            {"body": "Posted once", "language": "en", "client_token": token},
+        )
+        answers.append((response.status_code, response.get("Location")))
+
+    assert run_in_threads([target] * THREADS) == []
+    assert Comment.objects.filter(author=author).count() == 1
+    comment = Comment.objects.get(author=author)
+    assert len(answers) == THREADS
+    assert set(answers) == {(302, answers[0][1])}
+    assert f"#comment-{comment.pk}" in answers[0][1]

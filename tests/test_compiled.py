@@ -182,3 +182,28 @@ def test_a_model_with_a_save_receiver_is_saved_by_save():
         post_save.disconnect(dispatch_uid="test-compiled", sender=Rating)
     assert heard == [(rating.pk, True), (rating.pk, False)]
     assert Rating.objects.get(pk=rating.pk).score == 1
+
+
+def test_insert_if_new_says_none_for_a_row_already_there_and_the_transaction_goes_on():
+    """On PostgreSQL an IntegrityError aborts the transaction unless a savepoint was taken first;
+    INSERT ... ON CONFLICT DO NOTHING fails nothing: the same transaction reads on."""
+    import uuid
+
+    from comments.models import Comment
+    from core import compiled
+
+    first = CommentFactory(client_token=uuid.uuid4())
+    again = Comment(
+        proposal=first.proposal,
+        author=first.author,
+        body="Again",
+        language="en",
+        client_token=first.client_token,
+    )
+    with transaction.atomic():
+        assert compiled.insert(again, if_new=True) is None
+        assert again.pk is None and again._state.adding
+        assert Comment.objects.filter(author=first.author).count() == 1  # still usable
+        other = Comment(proposal=first.proposal, author=first.author, body="New", language="en")
+        assert compiled.insert(other, if_new=True) is other and other.pk is not None
+    assert Comment.objects.filter(author=first.author).count() == 2

@@ -277,14 +277,15 @@ REDIS = settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
 if REDIS:
     API_PROPOSAL_LIST, API_COMMENT_PAGE = 1, 0
 # The new thread alone for htmx (was the page it landed on, 19): proposal; session, user, standing;
-# in one transaction the insert (in a savepoint: 3; its unique client token finds a resubmitted
-# form's comment, without a look-up before: was 13), root, audit entry, the proposal's activity stamp
+# in one transaction the insert (its unique client token finds a resubmitted form's comment,
+# without a look-up before: was 13; ON CONFLICT DO NOTHING says so without a savepoint around it,
+# core.compiled.insert(if_new=True): was 12), root, audit entry, the proposal's activity stamp
 # (core.pagestamp: one UPDATE, which also moves and returns the heading's count,
 # Proposal.discussion_count: was 14 with a COUNT over the discussion after it). The standing is
 # checked once, in the view, and handed to the service (was 18). The thread is drawn from the comment
 # just written, which has no replies and no reactions yet (was 17: root, replies, own reactions read
 # back).
-POST_COMMENT = 12
+POST_COMMENT = 10
 # session, user, proposal, standing (asked once, in the view, and handed to the service); in one
 # transaction the rater's scores (locked), the proposal's aggregates (locked; they exist, so none is
 # created), one UPDATE for the two aggregates moved alike (everyone, the rater's group), the
