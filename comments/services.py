@@ -92,6 +92,12 @@ def _refuse(problem: DeliberationError | None) -> None:
         raise problem
 
 
+# The counters a new comment moves with the stamp (comments.counters), one expression each for
+# every comment: pagestamp keys its compiled UPDATE by them, and each hashes once.
+_ONE_MORE = F("comment_count") + 1
+_ONE_MORE_HERE = F("discussion_count") + 1
+
+
 def comment_create(
     *,
     author,
@@ -165,13 +171,10 @@ def comment_create(
         # and the heading's count of the proposal's own discussion, which the UPDATE returns.
         if amendment is None:
             stamps, comment.heading_count = pagestamp.touch_counting(
-                proposal.pk,
-                "discussion_count",
-                comment_count=F("comment_count") + 1,
-                discussion_count=F("discussion_count") + 1,
+                proposal.pk, "discussion_count", comment_count=_ONE_MORE, discussion_count=_ONE_MORE_HERE
             )
         else:
-            stamps = pagestamp.touch(proposal.pk, comment_count=F("comment_count") + 1)
+            stamps = pagestamp.touch(proposal.pk, comment_count=_ONE_MORE)
         proposal_selectors.keep_moved(proposal, stamps)
         _translate(comment, author=author, proposal=proposal, amendment=amendment, own=translations or {})
     return comment

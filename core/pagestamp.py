@@ -119,6 +119,11 @@ NOT_ON_THE_PAGE: dict[str, str] = {
 }
 
 
+# The stamp's move, one expression for every UPDATE: the key of its compiled SQL (``_SHAPES``)
+# hashes it, and an expression hashes its identity once (a new one every call would be hashed anew).
+STAMP_UP = F("activity_stamp") + 1
+
+
 def _proposals():
     return apps.get_model("proposals", "Proposal")._default_manager
 
@@ -162,7 +167,7 @@ def _move(proposals: QuerySet | list[int], also: dict, extra: tuple[str, ...] = 
     (``core.stampmirror``) the same UPDATE returns the new stamps, which the mirror is told of
     inside the transaction and set to after the commit (and which are returned, followed by the
     ``extra`` columns; those are returned without the mirror too)."""
-    values = {"activity_stamp": F("activity_stamp") + 1, **also}
+    values = {"activity_stamp": STAMP_UP, **also}
     mirrored = stampmirror.enabled()
     if not mirrored and not extra and not isinstance(proposals, list):
         proposals.update(**values)
