@@ -69,7 +69,7 @@ end
 
 # KEYS: slug key; ARGV: hash key prefix, slug, for a writer's read (``read(recent=...)``) the age
 # in seconds under which a writer in flight does not count ('' for none), HOLD_SECONDS, then what
-# to read with the stamp (``read(then_get=...)``): a key's start and end around "<pk>:<stamp>"
+# to read with the stamp (``read_then_get``): a key's start and end around "<pk>:<stamp>"
 # ('' for nothing). -> {pk, stamp[, value or nil]} or nil. A token's score is its deadline,
 # HOLD_SECONDS after it was added.
 _READ = (
