@@ -148,8 +148,8 @@ def comment_create(
             raise
         parent = comment.parent
         # No look-up first: a new comment (nearly every write) is inserted at once; a resubmitted
-        # form breaks the unique constraint and gets the first comment back, even while the first
-        # request is still committing.
+        # form's insert meets the unique constraint (ON CONFLICT DO NOTHING, which waits for a
+        # first request still committing) and gets the first comment back.
         comment, created = once.insert_once(
             lambda: _saved(comment), client_token=client_token, lookup=earlier
         )
