@@ -23,7 +23,7 @@ view answers with the section without reading them again.
 
 from functools import cache
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from accounts.models import Nationality, User
@@ -238,14 +238,11 @@ def _locked_rating(user: User, proposal: Proposal, criterion: str) -> Rating | N
 
 
 def _create(*, user: User, proposal: Proposal, criterion: str, score: int, group: Group) -> Rating | None:
-    """Insert the user's first rating, or None if a concurrent request of theirs inserted it first."""
-    try:
-        with transaction.atomic():  # a savepoint: the unique constraint may refuse the row
-            return compiled.insert(
-                Rating(user=user, proposal=proposal, criterion=criterion, score=score, group=group)
-            )
-    except IntegrityError:
-        return None
+    """Insert the user's first rating, or None if a concurrent request of theirs inserted it first
+    (the unique constraint's row is there: ``INSERT ... ON CONFLICT DO NOTHING``, no savepoint)."""
+    return compiled.insert(
+        Rating(user=user, proposal=proposal, criterion=criterion, score=score, group=group), if_new=True
+    )
 
 
 def _ensure_aggregates(proposal: Proposal) -> None:

@@ -18,6 +18,7 @@ from django.conf import settings
 
 from accounts.models import User
 from bench import seed
+from ratings.models import Rating
 from tests.factories import InstitutionAPIKeyFactory
 
 SMALL = seed.Volume(
@@ -294,6 +295,10 @@ POST_COMMENT = 10
 # what the transaction read and wrote (was 16: standing again, aggregate rows ensured, two aggregate
 # updates, then own scores and aggregates read again).
 CHANGE_RATING = 12
+# A first rating: as a change, but the rating is inserted (its unique key says whether a
+# concurrent request of the rater's inserted it first: ON CONFLICT DO NOTHING, no savepoint around
+# it; was 2 more) and nothing is read back.
+FIRST_RATING = 12
 # The section's figures are kept per criterion under their numbers (ratings.sections): the answer
 # reads them from the cache (one get_many) and keeps the one criterion the write changed (with the
 # database cache: a read, then the set: count, select, insert in a savepoint and its release);
@@ -363,3 +368,17 @@ def test_changing_a_rating_query_budget(client, world, assert_queries, size):
         body,
         **HTMX,
     )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_first_rating_query_budget(client, world, django_assert_num_queries, size):
+    login(client, world["writers"][0])
+    path = f"/ja/proposals/{HOT}/ratings/"
+    client.post(path, {"criterion": "feasibility", "score": 3}, **HTMX)  # warms the process's caches
+    client.post(f"{path}withdraw/", {"criterion": "feasibility"}, **HTMX)
+    with django_assert_num_queries(FIRST_RATING + RATING_FIGURES_CACHE + PARTICIPANT_THROTTLE):
+        response = client.post(path, {"criterion": "feasibility", "score": 4}, **HTMX)
+    assert response.status_code == 200
+    assert Rating.objects.filter(
+        user__email=world["writers"][0], proposal__slug=HOT, criterion="feasibility", score=4
+    ).exists()
