@@ -67,3 +67,29 @@ def test_the_cached_list_is_per_language_and_per_search(client, proposal):
     searched = client.get("/en/proposals/", {"q": "zzz-nothing-matches"}).content.decode()
     assert proposal.current_version.title not in searched
     assert proposal.current_version.title in client.get("/en/proposals/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_list_stamp_is_the_count_the_sum_of_stamps_and_the_last_key():
+    """proposals.selectors.list_stamp sends its aggregate as SQL written once: it answers what
+    the ORM's aggregate answers, and moves with a new proposal and with any stamp."""
+    from django.db.models import Count, Max, Sum
+
+    from core import pagestamp
+    from proposals.models import Proposal
+    from proposals.selectors import list_stamp
+
+    def expected() -> str:
+        row = Proposal.objects.aggregate(n=Count("pk"), total=Sum("activity_stamp"), last=Max("pk"))
+        return f"{row['n']}.{row['total'] or 0}.{row['last'] or 0}"
+
+    assert list_stamp() == expected() == "0.0.0"
+    first, second = ProposalFactory(), ProposalFactory()
+    seen = {list_stamp()}
+    assert list_stamp() == expected()
+    pagestamp.touch(first.pk)
+    pagestamp.touch(second.pk)
+    assert list_stamp() == expected() and list_stamp() not in seen
+    seen.add(list_stamp())
+    ProposalFactory()
+    assert list_stamp() == expected() and list_stamp() not in seen
