@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import formats, timezone
@@ -31,7 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_info, gettext
 
 from core import sections as core_sections
-from core.pagecache import CSRF_PLACEHOLDER, with_token
+from core.pagecache import CSRF_PLACEHOLDER, request_token, with_token
 from translations import reading
 from translations.labels import label_html
 
@@ -123,7 +122,9 @@ class PageParts:
         self.sort = escape(section.sort)
         self.page_url = section.page_url
         self.refusal = section.refusal
-        token = csrf_token if csrf_token is not None else (get_token(request) if request is not None else "")
+        token = (
+            csrf_token if csrf_token is not None else (request_token(request) if request is not None else "")
+        )
         # Threads kept for everyone hold the placeholder; the page's own token goes in on output.
         self.final_token = token
         self.fragments = getattr(section.page, "fragment_keys", None) is not None
@@ -356,7 +357,7 @@ def threads_from_cache(section, request, csrf_token: str | None = None) -> SafeS
     threads = "".join(root.html for root in page.threads)
     if csrf_token == CSRF_PLACEHOLDER:
         return mark_safe(threads)  # noqa: S308 - drawn escaped
-    token = csrf_token if csrf_token is not None else (get_token(request) if request is not None else "")
+    token = csrf_token if csrf_token is not None else (request_token(request) if request is not None else "")
     return mark_safe(with_token(threads, token))  # noqa: S308 - drawn escaped
 
 

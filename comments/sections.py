@@ -11,7 +11,6 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -22,7 +21,7 @@ from django_stubs_ext import StrPromise
 from accounts.permissions import Participation, is_moderator
 from amendments.models import Amendment
 from core.errors import PermissionRefused
-from core.pagecache import CSRF_PLACEHOLDER, with_token
+from core.pagecache import CSRF_PLACEHOLDER, request_token, with_token
 from proposals.models import Proposal
 from translations import reading
 
@@ -210,7 +209,7 @@ def fresh_root_form(request, section: Section, *, oob: bool = True) -> SafeStrin
         if len(_FRESH_FORMS) >= _FRESH_FORMS_MAX:
             _FRESH_FORMS.clear()
         _FRESH_FORMS[key] = html
-    html = with_token(html.replace(_TOKEN_SLOT, str(uuid.uuid4())), get_token(request))
+    html = with_token(html.replace(_TOKEN_SLOT, str(uuid.uuid4())), request_token(request))
     return mark_safe(html)  # noqa: S308 - drawn by the template, escaped there; two tokens put in
 
 

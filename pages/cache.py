@@ -14,10 +14,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
-from core.pagecache import CSRF_PLACEHOLDER, RENDERED_PLACEHOLDER
+from core.pagecache import CSRF_PLACEHOLDER, RENDERED_PLACEHOLDER, request_token
 from proposals.selectors import NOT_READ
 
 # Query parameters the cached page may have; any other (a translation toggle, a common-ground tab)
@@ -57,7 +56,7 @@ def page_key(request: HttpRequest, pk: int, stamp: int) -> str:
 
 def with_token(request: HttpRequest, content: bytes) -> HttpResponse:
     """The cached content with this request's CSRF token (which also sets the CSRF cookie)."""
-    token = get_token(request).encode("ascii")
+    token = request_token(request).encode("ascii")
     response = HttpResponse(content.replace(RENDERED_PLACEHOLDER.encode("ascii"), token))
     return response
 

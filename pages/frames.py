@@ -28,7 +28,6 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
@@ -130,7 +129,9 @@ def own_parts(request: HttpRequest, context: dict[str, Any]) -> dict[str, str]:
 
 def response(request: HttpRequest, pieces: list[str], parts: dict[str, str]) -> HttpResponse:
     """The frame ``pieces`` filled with ``parts``, with this request's CSRF token."""
-    return HttpResponse(pagecache.with_token(pagecache.filled(pieces, parts), get_token(request)))
+    return HttpResponse(
+        pagecache.with_token(pagecache.filled(pieces, parts), pagecache.request_token(request))
+    )
 
 
 def drawn(request: HttpRequest, frame_key: str, context: dict[str, Any]) -> HttpResponse:

@@ -15,13 +15,12 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from core import consensus, pagecache
-from core.pagecache import CSRF_PLACEHOLDER, with_token
+from core.pagecache import CSRF_PLACEHOLDER, request_token, with_token
 
 from . import selectors
 from .models import Criterion, Group
@@ -143,7 +142,7 @@ def _controls(request, proposal, criterion: Criterion, mine: int | None, can_rat
             _CONTROLS.clear()
         _CONTROLS[key] = html
     if can_rate:
-        html = with_token(html, get_token(request))
+        html = with_token(html, request_token(request))
     return mark_safe(html)  # noqa: S308 - drawn by the template, escaped there; the token put in
 
 

@@ -821,3 +821,44 @@ def test_a_renamed_programme_shows_on_the_visitors_page(client, proposal, langua
         programme.save()
 
     check(client, proposal, language, rename, shows=["The Renamed Dialogue"])
+
+
+def test_a_participants_page_carries_one_masked_token_that_its_forms_post_with(proposal, people):
+    """The CSRF token is masked once per response (core.pagecache.request_token), not once per
+    form part (four times on a participant's page before), and a form of the page posts with it."""
+    from django.test import Client
+
+    CommentFactory(proposal=proposal, author=people["author"], body="A thread to react to")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(people["reader"])
+    cache.clear()
+    path = f"/ja/proposals/{proposal.slug}/"
+    browser.get(path)  # draws and keeps the frame
+    html = browser.get(path).content.decode()
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+    tokens |= set(re.findall(r'"X-CSRFToken": "([^"]+)"', html))
+    assert len(tokens) == 1, tokens
+    (token,) = tokens
+    rated = browser.post(
+        f"/ja/proposals/{proposal.slug}/ratings/",
+        {"criterion": "importance", "score": 4, "csrfmiddlewaretoken": token},
+        HTTP_HX_REQUEST="true",
+    )
+    assert rated.status_code == 200 and "評価を保存しました" in rated.content.decode()
+
+
+def test_a_request_token_follows_a_rotated_secret():
+    """After a login rotates the CSRF secret mid-request, the next token is the new secret's."""
+    from django.middleware.csrf import _does_token_match, rotate_token
+    from django.test import RequestFactory
+
+    from core.pagecache import request_token
+
+    request = RequestFactory().get("/")
+    first = request_token(request)
+    assert request_token(request) == first
+    rotate_token(request)
+    second = request_token(request)
+    assert second != first
+    assert _does_token_match(second, request.META["CSRF_COOKIE"])
+    assert not _does_token_match(first, request.META["CSRF_COOKIE"])
