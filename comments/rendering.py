@@ -122,9 +122,7 @@ class PageParts:
         self.sort = escape(section.sort)
         self.page_url = section.page_url
         self.refusal = section.refusal
-        token = (
-            csrf_token if csrf_token is not None else (request_token(request) if request is not None else "")
-        )
+        token = _token(request, csrf_token)
         # Threads kept for everyone hold the placeholder; the page's own token goes in on output.
         self.final_token = token
         self.fragments = getattr(section.page, "fragment_keys", None) is not None
@@ -343,6 +341,13 @@ def _shown_minute(minute, datetime_format: str, language: str | None) -> str:
     return escape(date_format(minute, datetime_format))
 
 
+def _token(request, csrf_token: str | None) -> str:
+    """The CSRF token to put in: ``csrf_token`` when given, else the request's (none without one)."""
+    if csrf_token is not None:
+        return csrf_token
+    return request_token(request) if request is not None else ""
+
+
 def threads_from_cache(section, request, csrf_token: str | None = None) -> SafeString | None:
     """The page's threads when every one of them came whole from the cache (``comments.fragments``),
     with the page's CSRF token put in: then nothing is drawn, and the page's shared parts
@@ -355,10 +360,7 @@ def threads_from_cache(section, request, csrf_token: str | None = None) -> SafeS
     ):
         return None
     threads = "".join(root.html for root in page.threads)
-    if csrf_token == CSRF_PLACEHOLDER:
-        return mark_safe(threads)  # noqa: S308 - drawn escaped
-    token = csrf_token if csrf_token is not None else (request_token(request) if request is not None else "")
-    return mark_safe(with_token(threads, token))  # noqa: S308 - drawn escaped
+    return mark_safe(with_token(threads, _token(request, csrf_token)))  # noqa: S308 - drawn escaped
 
 
 def page_threads(section, request, csrf_token: str | None = None) -> SafeString:

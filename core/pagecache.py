@@ -24,6 +24,10 @@ T = TypeVar("T")
 
 
 def with_token(html: str, token: str) -> str:
+    """``html`` with ``token`` in place of the placeholder; as it is when ``token`` is the
+    placeholder itself (a part left for its page to put the token in once, everywhere)."""
+    if token == CSRF_PLACEHOLDER:
+        return html
     return html.replace(RENDERED_PLACEHOLDER, escape(token))
 
 
