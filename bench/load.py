@@ -26,6 +26,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 LUA_SCRIPT = BENCH_DIR / "wrk" / "bench.lua"
 RESULTS = BENCH_DIR / "RESULTS.md"
 WRITE_CONNECTIONS = 4
+# Routes compared with each other are measured in alternating turns of this many seconds.
+TURN_SECONDS = 2
 # The API's per-key rate limit would answer 429 within a second of load: raised for the run. The
 # limit is still counted (in the cache) on every request, as in production.
 API_THROTTLE_RATE = "100000000/min"
@@ -53,6 +55,8 @@ class Route:
     min_ratio: float | None = None
     max_queries: int | None = None
     note: str = ""
+    # The key of the route this one must cost the same as (± 20 %); the two are measured in turns.
+    same_cost_as: str = ""
 
 
 @dataclass
@@ -73,6 +77,7 @@ class Result:
     verdicts: list = field(default_factory=list)
     nonce: str = ""
     state: dict = field(default_factory=dict)
+    turns: int = 1  # wrk runs the timed measurement was made of (measure_in_turns)
 
 
 @dataclass
@@ -335,18 +340,73 @@ def measure(route: Route, base: str, sessions: list[Session], config: Config, *,
     )
     if route.method != "GET":
         settle()
-    errors = raw["errors"]
+    return combine(route, [raw], nonce=nonce, state=state)
+
+
+def turns(keys: list[str], duration: int, turn: int = TURN_SECONDS) -> list[tuple[str, int]]:
+    """The order in which routes compared with each other are measured: turns of ``turn`` seconds,
+    ``duration`` seconds each in all, the order reversed every round (A B, B A, A B, ...), so that a
+    drift of the machine's speed over the run weighs on each route alike."""
+    rounds, rest = divmod(duration, turn)
+    lengths = [turn] * rounds + ([rest] if rest else [])
+    order = []
+    for index, length in enumerate(lengths):
+        order += [(key, length) for key in (keys if index % 2 == 0 else keys[::-1])]
+    return order
+
+
+def measure_in_turns(routes: list[Route], base: str, sessions: list[Session], config: Config) -> list[Result]:
+    """Routes compared with each other (page 50 with page 1), measured in alternating short turns
+    instead of one after the other. Adjacent 10-second runs of the same route differ by up to a
+    fifth on a shared 2-core machine; in turns, both routes meet the same moments of the run."""
+    assert all(route.method == "GET" for route in routes), "only reads are measured in turns"
+    by_key = {route.key: route for route in routes}
+    for route in routes:
+        if config.warmup:
+            run_wrk(
+                route,
+                base,
+                sessions,
+                duration=config.warmup,
+                connections_=config.connections,
+                nonce="0000beef",
+            )
+    raws: dict[str, list[dict]] = {route.key: [] for route in routes}
+    for key, seconds in turns(list(by_key), config.duration):
+        raws[key].append(
+            run_wrk(
+                by_key[key],
+                base,
+                sessions,
+                duration=seconds,
+                connections_=config.connections,
+                nonce="0000beef",
+            )
+        )
+    return [combine(route, raws[route.key], turns=len(raws[route.key])) for route in routes]
+
+
+def combine(
+    route: Route, raws: list[dict], *, nonce: str = "", state: dict | None = None, turns: int = 1
+) -> Result:
+    """One result from wrk's runs of a route: requests and time summed; p50 the median of the
+    runs' medians and p99 the highest of their p99s (wrk reports percentiles, not its samples)."""
+    requests = sum(raw["requests"] for raw in raws)
+    seconds = sum(raw["duration_us"] for raw in raws) / 1e6
+    errors = [raw["errors"] for raw in raws]
+    medians = sorted(raw["latency_us"]["p50"] for raw in raws)
     return Result(
         route=route,
-        rps=raw["requests"] / (raw["duration_us"] / 1e6),
-        requests=raw["requests"],
-        p50_ms=raw["latency_us"]["p50"] / 1000,
-        p99_ms=raw["latency_us"]["p99"] / 1000,
-        errors=errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
-        non_2xx=sum(t["other"] for t in raw["threads"]),
-        threads=raw["threads"],
+        rps=requests / seconds if seconds else 0.0,
+        requests=requests,
+        p50_ms=medians[len(medians) // 2] / 1000,
+        p99_ms=max(raw["latency_us"]["p99"] for raw in raws) / 1000,
+        errors=sum(e["connect"] + e["read"] + e["write"] + e["timeout"] for e in errors),
+        non_2xx=sum(t["other"] for raw in raws for t in raw["threads"]),
+        threads=[t for raw in raws for t in raw["threads"]],
         nonce=nonce,
-        state=state,
+        state=state or {},
+        turns=turns,
     )
 
 

@@ -45,6 +45,7 @@ from .load import (
     count_queries,
     login,
     measure,
+    measure_in_turns,
     wait_until_quiet,
 )
 from .rediscache import RedisForBench
@@ -150,10 +151,17 @@ def build_routes(data: dict) -> tuple[list[Route], list[str]]:
         Route("list_anon", "Proposal list", "/en/proposals/", "anonymous"),
         Route("list_member", "Proposal list", "/ko/proposals/", "reader", min_ratio=0.10),
         Route("page1_anon", "Proposal page, thread page 1", page, "anonymous", min_ratio=0.30),
-        # Each page 50 right after its page 1: they are compared with each other (the same cost
-        # within 20 %), and the machine's speed drifts over a run (its ceiling at the end is often
-        # a fifth below the start), which two routes measured apart would count as a difference.
-        Route("page50_anon", "Proposal page, thread page 50", f"{page}?page=50", "anonymous"),
+        # Each page 50 is compared with its page 1 (the same cost within 20 %): the two are measured
+        # in alternating turns (load.measure_in_turns). The machine's speed drifts over a run (its
+        # ceiling at the end is often a fifth below the start) and adjacent runs of one route differ
+        # by up to a fifth, which two routes measured one after the other would count as a difference.
+        Route(
+            "page50_anon",
+            "Proposal page, thread page 50",
+            f"{page}?page=50",
+            "anonymous",
+            same_cost_as="page1_anon",
+        ),
         Route(
             "page1_member",
             "Proposal page, thread page 1",
@@ -164,7 +172,13 @@ def build_routes(data: dict) -> tuple[list[Route], list[str]]:
             # translations.reading; that is the page's to win back, not the target's to give.)
             max_queries=12,
         ),
-        Route("page50_member", "Proposal page, thread page 50", f"/ko/proposals/{hot}/?page=50", "reader"),
+        Route(
+            "page50_member",
+            "Proposal page, thread page 50",
+            f"/ko/proposals/{hot}/?page=50",
+            "reader",
+            same_cost_as="page1_member",
+        ),
         # The hot thread's Korean comments carry Japanese machine translations (bench.seed).
         Route(
             "page1_translated",
@@ -296,6 +310,17 @@ def _second_cursor_page(path: str, headers: dict) -> str:
     return f"{parsed.path}?{urllib.parse.urlencode(query)}"
 
 
+def measurement_groups(routes: list[Route]) -> list[list[Route]]:
+    """The routes in the order they are measured: one at a time, except a route and those that must
+    cost the same as it (``same_cost_as``), which are measured together in turns."""
+    keys = {route.key for route in routes}
+    partners: dict[str, list[Route]] = {}
+    for route in routes:
+        if route.same_cost_as in keys:
+            partners.setdefault(route.same_cost_as, []).append(route)
+    return [[route, *partners.get(route.key, [])] for route in routes if route.same_cost_as not in keys]
+
+
 def run(config: Config, log=print) -> Path:
     check_environment(config)
     with RedisForBench(log) as redis:
@@ -324,8 +349,12 @@ def _run(config: Config, redis: RedisForBench, log) -> Path:
         writers = [login(server.base, email, PASSWORD) for email in data["writers"][:WRITE_CONNECTIONS]]
         results, checks = [], []
         meter = CpuMeter(server)
-        for route in routes:
-            counted = (None, 0, 0.0) if route.key.startswith("hello") else count_queries(route, data)
+        for group in measurement_groups(routes):
+            counted = {
+                route.key: (None, 0, 0.0) if route.key.startswith("hello") else count_queries(route, data)
+                for route in group
+            }
+            route = group[0]
             sessions = {"reader": reader, "writers": writers}.get(route.viewer, [])
             before_run = None
             if route.kind == "rating":
@@ -335,26 +364,32 @@ def _run(config: Config, redis: RedisForBench, log) -> Path:
                     return {"scores": current_scores(user_ids, hot_id()), "audit_from": audit_mark()}
 
             before = meter.snapshot()
-            result = measure(route, server.base, sessions, config, before_run=before_run)
-            result.other_cpu = meter.other_share(before, meter.snapshot())
-            result.queries, result.cache_queries, result.sql_ms = counted
-            verified = []
-            if route.kind == "comment":
-                verified = verify_comments(result, sessions)
-            elif route.kind == "rating":
-                verified = verify_ratings(
-                    result, sessions, result.state["scores"], result.state["audit_from"]
+            if len(group) > 1:
+                measured = measure_in_turns(group, server.base, sessions, config)
+            else:
+                measured = [measure(route, server.base, sessions, config, before_run=before_run)]
+            other_cpu = meter.other_share(before, meter.snapshot())
+            for result in measured:
+                result.other_cpu = other_cpu
+                result.queries, result.cache_queries, result.sql_ms = counted[result.route.key]
+                verified = []
+                if result.route.kind == "comment":
+                    verified = verify_comments(result, sessions)
+                elif result.route.kind == "rating":
+                    verified = verify_ratings(
+                        result, sessions, result.state["scores"], result.state["audit_from"]
+                    )
+                if verified:
+                    exact = all("MISMATCH" not in line for line in verified)
+                    result.verdicts.append(("met" if exact else "MISSED") + ": rows exact")
+                    checks += verified
+                results.append(result)
+                log(
+                    f"  {result.route.key:<16} {result.rps:9.1f} req/s  p50 {result.p50_ms:7.1f} ms  "
+                    f"p99 {result.p99_ms:7.1f} ms  errors {result.errors}  non-2xx {result.non_2xx}  "
+                    f"queries {result.queries}  other CPU {result.other_cpu:.0%}"
+                    + (f"  ({result.turns} turns)" if result.turns > 1 else "")
                 )
-            if verified:
-                exact = all("MISMATCH" not in line for line in verified)
-                result.verdicts.append(("met" if exact else "MISSED") + ": rows exact")
-                checks += verified
-            results.append(result)
-            log(
-                f"  {route.key:<16} {result.rps:9.1f} req/s  p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  "
-                f"errors {result.errors}  non-2xx {result.non_2xx}  queries {result.queries}  "
-                f"other CPU {result.other_cpu:.0%}"
-            )
         facts = machine_facts(config, server, cache=redis.describe())
         facts["busy"] = f"{busy:.0%}" + (
             "" if busy <= QUIET else " — other work was running: absolute numbers are low, ratios noisy"

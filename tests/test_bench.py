@@ -424,7 +424,7 @@ def test_results_show_every_target_of_the_issue():
         for route in [
             load.Route("hello", "Ceiling", "/bench/hello", "anonymous"),
             load.Route("page1_anon", "p1", "/", "anonymous", min_ratio=0.30),
-            load.Route("page50_anon", "p50", "/?page=50", "anonymous"),
+            load.Route("page50_anon", "p50", "/?page=50", "anonymous", same_cost_as="page1_anon"),
             load.Route("api_list", "api", "/api/", "api", min_ratio=0.15, max_queries=6),
         ]
     }
@@ -442,6 +442,44 @@ def test_results_show_every_target_of_the_issue():
     assert verdicts["api_list"][:2] == ["met: ≥ 15% of ceiling", "MISSED: ≤ 6 queries"]
 
 
+def test_compared_routes_are_measured_together_in_alternating_turns():
+    first = load.Route("page1", "p1", "/", "anonymous")
+    fiftieth = load.Route("page50", "p50", "/?page=50", "anonymous", same_cost_as="page1")
+    alone = load.Route("list", "list", "/list", "anonymous")
+    assert runner.measurement_groups([alone, first, fiftieth]) == [[alone], [first, fiftieth]]
+    # Asked for alone (bench_run --only page50), page 50 is measured alone.
+    assert runner.measurement_groups([fiftieth]) == [[fiftieth]]
+    # Ten seconds each, in turns of two, the order reversed each round: A B B A A B B A A B.
+    order = load.turns(["page1", "page50"], 10)
+    assert [key for key, _ in order] == ["page1", "page50", "page50", "page1"] * 2 + ["page1", "page50"]
+    assert {key: sum(s for k, s in order if k == key) for key in ("page1", "page50")} == {
+        "page1": 10,
+        "page50": 10,
+    }
+    assert load.turns(["a", "b"], 5) == [("a", 2), ("b", 2), ("b", 2), ("a", 2), ("a", 1), ("b", 1)]
+
+
+def test_a_result_made_of_turns_counts_every_request_over_the_time_of_all_turns():
+    route = load.Route("page1", "p1", "/", "anonymous")
+
+    def raw(requests, seconds, p50, p99, other=0):
+        return {
+            "requests": requests,
+            "duration_us": seconds * 1_000_000,
+            "errors": {"connect": 0, "read": 1, "write": 0, "status": other, "timeout": 0},
+            "latency_us": {"p50": p50, "p90": 0, "p99": p99, "max": 0, "mean": 0},
+            "threads": [{"sent": requests, "ok": requests - other, "other": other}],
+        }
+
+    result = load.combine(
+        route, [raw(2000, 2, 900, 3000), raw(1000, 2, 1500, 9000, other=1), raw(1500, 1, 1000, 2000)], turns=3
+    )
+    assert result.rps == 4500 / 5
+    assert result.requests == 4500
+    assert (result.p50_ms, result.p99_ms) == (1.0, 9.0)
+    assert (result.errors, result.non_2xx, result.turns) == (3, 1, 3)
+
+
 def test_the_routes_carry_the_issues_targets(generated):
     from institutions.models import InstitutionAPIKey
 
@@ -454,6 +492,8 @@ def test_the_routes_carry_the_issues_targets(generated):
     assert targets["api_comments"] == (0.08, 6)
     assert targets["progress"] == (0.10, None)
     assert targets["write_comment"][0] == targets["write_rating"][0] == 0.05
+    compared = {route.key: route.same_cost_as for route in routes if route.same_cost_as}
+    assert compared == {"page50_anon": "page1_anon", "page50_member": "page1_member"}
     assert InstitutionAPIKey.objects.filter(name="bench").exists()
 
 
