@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -30,6 +31,14 @@ class CommentText(forms.CharField):
         return normalise_newlines(value) if value else value
 
 
+def _also_in(code: str):
+    """ "Also in 日本語": the label of the author's own translation into ``code``, in the language of
+    the page (the language's own name, in its own language)."""
+    with translation.override(code):
+        name = translation.get_language_info(code)["name_local"]
+    return lazy(lambda: _("Also in %(language)s") % {"language": name}, str)()
+
+
 class CommentForm(forms.Form):
     """A new comment or a reply. Carries a fresh ``client_token`` so a double submit posts once."""
 
@@ -50,17 +59,6 @@ class CommentForm(forms.Form):
             self.initial.setdefault("client_token", uuid.uuid4())
             if language:
                 self.initial.setdefault("language", language)
-        # The author's own translations ("also in 日本語"), published with the comment.
-        for code in LANGUAGE_CODES:
-            with translation.override(code):
-                name = translation.get_language_info(code)["name_local"]
-            field = CommentText(
-                label=_("Also in %(language)s") % {"language": name},
-                max_length=MAX_LENGTH,
-                required=False,
-                widget=CountedTextarea(attrs={"rows": 3, "lang": code}),
-            )
-            self.fields[f"also_{code}"] = field
 
     @property
     def translation_fields(self) -> list:
@@ -80,6 +78,21 @@ class CommentForm(forms.Form):
         own = {code: data.pop(f"also_{code}", "") for code in LANGUAGE_CODES}
         data["translations"] = {code: text for code, text in own.items() if text and text.strip()}
         return data
+
+
+# The author's own translations ("also in 日本語"), published with the comment: declared once
+# with the form's other fields, not built again by every form (a comment write draws two).
+_ALSO = {
+    f"also_{code}": CommentText(
+        label=_also_in(code),
+        max_length=MAX_LENGTH,
+        required=False,
+        widget=CountedTextarea(attrs={"rows": 3, "lang": code}),
+    )
+    for code in LANGUAGE_CODES
+}
+CommentForm.declared_fields.update(_ALSO)
+CommentForm.base_fields.update(_ALSO)
 
 
 class EditForm(forms.Form):
