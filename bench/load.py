@@ -343,7 +343,7 @@ def measure(route: Route, base: str, sessions: list[Session], config: Config, *,
     return combine(route, [raw], nonce=nonce, state=state)
 
 
-def turns(keys: list[str], duration: int, turn: int = TURN_SECONDS) -> list[tuple[str, int]]:
+def turn_order(keys: list[str], duration: int, turn: int = TURN_SECONDS) -> list[tuple[str, int]]:
     """The order in which routes compared with each other are measured: turns of ``turn`` seconds,
     ``duration`` seconds each in all, the order reversed every round (A B, B A, A B, ...), so that a
     drift of the machine's speed over the run weighs on each route alike."""
@@ -357,7 +357,7 @@ def turns(keys: list[str], duration: int, turn: int = TURN_SECONDS) -> list[tupl
 
 def measure_in_turns(routes: list[Route], base: str, sessions: list[Session], config: Config) -> list[Result]:
     """Routes compared with each other (page 50 with page 1), measured in alternating short turns
-    instead of one after the other. Adjacent 10-second runs of the same route differ by up to a
+    instead of one after the other. Adjacent short runs of the same route differ by up to a
     fifth on a shared 2-core machine; in turns, both routes meet the same moments of the run."""
     assert all(route.method == "GET" for route in routes), "only reads are measured in turns"
     by_key = {route.key: route for route in routes}
@@ -372,7 +372,7 @@ def measure_in_turns(routes: list[Route], base: str, sessions: list[Session], co
                 nonce="0000beef",
             )
     raws: dict[str, list[dict]] = {route.key: [] for route in routes}
-    for key, seconds in turns(list(by_key), config.duration):
+    for key, seconds in turn_order(list(by_key), config.duration):
         raws[key].append(
             run_wrk(
                 by_key[key],

@@ -450,13 +450,13 @@ def test_compared_routes_are_measured_together_in_alternating_turns():
     # Asked for alone (bench_run --only page50), page 50 is measured alone.
     assert runner.measurement_groups([fiftieth]) == [[fiftieth]]
     # Ten seconds each, in turns of two, the order reversed each round: A B B A A B B A A B.
-    order = load.turns(["page1", "page50"], 10)
+    order = load.turn_order(["page1", "page50"], 10)
     assert [key for key, _ in order] == ["page1", "page50", "page50", "page1"] * 2 + ["page1", "page50"]
     assert {key: sum(s for k, s in order if k == key) for key in ("page1", "page50")} == {
         "page1": 10,
         "page50": 10,
     }
-    assert load.turns(["a", "b"], 5) == [("a", 2), ("b", 2), ("b", 2), ("a", 2), ("a", 1), ("b", 1)]
+    assert load.turn_order(["a", "b"], 5) == [("a", 2), ("b", 2), ("b", 2), ("a", 2), ("a", 1), ("b", 1)]
 
 
 def test_a_result_made_of_turns_counts_every_request_over_the_time_of_all_turns():
