@@ -1,9 +1,10 @@
 """Create-once by a client token: a form or API client sends a random token with a write, and the
 same token again (a double submit, a retry after a lost answer) gets the first result back.
 
-The model holds a unique constraint on (owner, ``client_token``); services call ``find`` first and
-wrap the insert in ``save_once``, which turns the race of two identical requests into "the other
-one won"."""
+The model holds a unique constraint on (owner, ``client_token``). Services wrap the insert in
+``save_once`` (a savepoint around ``save``) or, where the INSERT itself can say the row was there
+(``core.compiled.insert(..., if_new=True)``), in ``insert_once``; either turns the race of two
+identical requests into "the other one won", and a resubmission into the first result."""
 
 import uuid
 from collections.abc import Callable
